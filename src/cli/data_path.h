@@ -1,0 +1,11 @@
+// Where the shipped data/ folder is: $SUANWANG_DATA_DIR, else next to the binary's parent
+// (build/suanwang -> data/), else ./data.
+#pragma once
+
+#include <string>
+
+namespace suanwang {
+
+std::string DataPath(const std::string& relative);
+
+}  // namespace suanwang

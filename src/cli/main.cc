@@ -1,0 +1,59 @@
+// suanwang: one binary, subcommands. This file only parses the command line (CLI11 is
+// included here and nowhere else) and hands off to one function per subcommand.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/bench_command.h"
+#include "cli/sim_command.h"
+
+int main(int argc, char** argv) {
+  using namespace suanwang;
+  CLI::App app{"suanwang (算网): schedule, meter and trade compute across a national network"};
+  app.require_subcommand(1);
+
+  auto* sim = app.add_subcommand("sim", "run the placement engine in virtual time");
+  sim->require_subcommand(1);
+
+  SimInflateOptions inflate;
+  auto* inflate_cmd = sim->add_subcommand(
+      "inflate", "FGD-paper inflation experiment: tasks arrive until demand reaches --target % of GPUs");
+  inflate_cmd->add_option("--nodes", inflate.nodes, "node list CSV (openb format)")->required();
+  inflate_cmd->add_option("--pods", inflate.pods, "task trace CSV; repeat for several workloads")->required();
+  inflate_cmd->add_option("--policy", inflate.policies, "node policies, comma-separated")
+      ->delimiter(',')
+      ->required();
+  inflate_cmd->add_option("--seeds", inflate.seeds, "seeds, e.g. 42-51 or 1,2,5")->capture_default_str();
+  inflate_cmd->add_option("--target", inflate.target, "arrived GPU demand to reach, % of capacity")
+      ->capture_default_str();
+  inflate_cmd->add_option("--out", inflate.out, "output directory")->required();
+  inflate_cmd->add_option("--jobs", inflate.jobs, "parallel runs (default: one per core)");
+  inflate_cmd->add_flag("!--no-progress", inflate.progress, "no progress bar on stderr");
+
+  auto* policies_cmd = sim->add_subcommand("policies", "list node policy names, one per line");
+
+  auto* bench = app.add_subcommand("bench", "measure the engine's speed");
+  bench->require_subcommand(1);
+  BenchPlacementOptions placement;
+  auto* placement_cmd = bench->add_subcommand("placement", "placement decisions per second on one core");
+  placement_cmd->add_option("--nodes", placement.nodes, "generated cluster size (openb node mix)")
+      ->capture_default_str();
+  placement_cmd->add_option("--policy", placement.policy, "node policy")->capture_default_str();
+  placement_cmd->add_option("--cluster", placement.cluster, "node list CSV instead of a generated cluster");
+  placement_cmd->add_option("--pods", placement.pods, "task trace CSV (default: shipped openb default trace)");
+  placement_cmd->add_option("--seconds", placement.seconds, "minimum timed duration")->capture_default_str();
+  placement_cmd->add_option("--prefill", placement.prefill_percent, "GPU % allocated before timing")
+      ->capture_default_str();
+  placement_cmd->add_option("--seed", placement.seed, "seed")->capture_default_str();
+  placement_cmd->add_flag("--json", placement.json, "print one JSON object");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*inflate_cmd) return RunSimInflate(inflate);
+  if (*policies_cmd) return RunSimPolicies();
+  if (*placement_cmd) return RunBenchPlacement(placement);
+  return 2;
+}

@@ -1,0 +1,126 @@
+#include "cli/sim_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/progress.h"
+#include "engine/placement/policy_registry.h"
+#include "sim/inflate.h"
+#include "sim/inflate_report.h"
+#include "sim/openb_loader.h"
+#include "sim/run_pool.h"
+
+namespace suanwang {
+namespace {
+
+int Fail(const Error& e) {
+  std::fprintf(stderr, "error: %s\n", e.message.c_str());
+  return ExitCodeFor(e);
+}
+
+}  // namespace
+
+std::vector<unsigned long long> ParseSeedList(const std::string& text) {
+  std::vector<unsigned long long> seeds;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string part = text.substr(start, comma - start);
+    start = comma + 1;
+    if (part.empty()) return {};
+    unsigned long long a = 0, b = 0;
+    char extra = 0;
+    if (std::sscanf(part.c_str(), "%llu-%llu%c", &a, &b, &extra) == 2) {
+      if (b < a || b - a > 100000) return {};
+      for (unsigned long long s = a; s <= b; ++s) seeds.push_back(s);
+    } else if (std::sscanf(part.c_str(), "%llu%c", &a, &extra) == 1) {
+      seeds.push_back(a);
+    } else {
+      return {};
+    }
+  }
+  return seeds;
+}
+
+int RunSimPolicies() {
+  for (const std::string& name : PolicyNames()) std::printf("%s\n", name.c_str());
+  return 0;
+}
+
+int RunSimInflate(const SimInflateOptions& o) {
+  std::vector<unsigned long long> seeds = ParseSeedList(o.seeds);
+  if (seeds.empty()) {
+    std::fprintf(stderr, "error: --seeds '%s': expected a list such as 42-51 or 1,2,5-7\n", o.seeds.c_str());
+    return 2;
+  }
+  if (o.target < 1 || o.target > 1000) {
+    std::fprintf(stderr, "error: --target %d: must be in 1..1000 (percent of GPU capacity)\n", o.target);
+    return 2;
+  }
+  GpuModelTable models;
+  auto nodes = LoadOpenbNodes(o.nodes, models);
+  if (!nodes) return Fail(nodes.error());
+  std::vector<TaskTrace> traces;
+  for (const std::string& path : o.pods) {
+    auto trace = LoadOpenbTasks(path, models);
+    if (!trace) return Fail(trace.error());
+    traces.push_back(std::move(*trace));
+  }
+  for (const std::string& p : o.policies) {
+    if (auto made = MakePolicy(p, PolicyContext{}); !made) return Fail(made.error());
+  }
+  std::vector<std::vector<TypicalShape>> typical;
+  for (const TaskTrace& t : traces) typical.push_back(TypicalShapes(t.tasks, 0.95));
+
+  std::vector<InflateRun> runs;
+  for (size_t w = 0; w < traces.size(); ++w) {
+    for (const std::string& p : o.policies) {
+      for (unsigned long long s : seeds) runs.push_back(InflateRun{traces[w].workload, p, s, {}});
+    }
+  }
+  // Progress counts arrivals: about target% of the trace's GPU demand per run.
+  uint64_t expected = 0;
+  for (size_t w = 0; w < traces.size(); ++w) {
+    expected += traces[w].tasks.size() * o.policies.size() * seeds.size() *
+                static_cast<uint64_t>(o.target) / 100;
+  }
+  ProgressBar progress("inflate", expected, o.progress && isatty(STDERR_FILENO));
+  std::mutex error_mutex;
+  std::optional<Error> first_error;
+  std::vector<std::function<void()>> jobs;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    jobs.push_back([&, i] {
+      InflateRun& run = runs[i];
+      size_t w = static_cast<size_t>(std::find_if(traces.begin(), traces.end(),
+                                                  [&](const TaskTrace& t) { return t.workload == run.workload; }) -
+                                     traces.begin());
+      PolicyContext context{typical[w], &models};
+      auto policy = MakePolicy(run.policy, context);
+      auto curves = RunInflate(*nodes, traces[w], typical[w], **policy,
+                               InflateConfig{o.target, run.seed},
+                               [&](uint64_t n) { progress.Add(n); });
+      if (!curves) {
+        std::lock_guard lock(error_mutex);
+        if (!first_error) first_error = curves.error();
+        return;
+      }
+      run.curves = std::move(*curves);
+    });
+  }
+  unsigned threads = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  RunParallel(std::move(jobs), threads);
+  progress.Finish();
+  if (first_error) return Fail(*first_error);
+  if (auto written = WriteInflateReport(o.out, runs, o.target); !written) return Fail(written.error());
+  std::printf("%s", InflateSummaryTable(runs, o.target).c_str());
+  std::printf("wrote %s/allocation.csv, frag_total.csv, frag_rate.csv, allocation.svg\n", o.out.c_str());
+  return 0;
+}
+
+}  // namespace suanwang

@@ -1,0 +1,27 @@
+// `suanwang sim ...`: thin wiring from command-line options to the simulator.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace suanwang {
+
+struct SimInflateOptions {
+  std::string nodes;
+  std::vector<std::string> pods;
+  std::vector<std::string> policies;
+  std::string seeds = "42";
+  int target = 130;
+  std::string out;
+  unsigned jobs = 0;  // 0: one per core
+  bool progress = true;
+};
+
+// Returns the process exit code: 0, 2 for bad input, 1 for other failures.
+int RunSimInflate(const SimInflateOptions& options);
+int RunSimPolicies();
+
+// "42-51", "1,2,7-9" -> seeds. Empty on a malformed list (the caller reports it).
+std::vector<unsigned long long> ParseSeedList(const std::string& text);
+
+}  // namespace suanwang

@@ -1,0 +1,61 @@
+// Per-node memo of fragmentation moves for the fragmentation-aware policies.
+//
+// For a task shape and a node, the "move" is the best GPU choice on that node and how much it
+// decreases the node's fragmentation. It depends only on the node's state and the shape's CPU,
+// per-GPU share and GPU count, so it is cached per (shape, node) and recomputed only when the
+// node's version changes. This turns a full O(nodes x GPUs x typical shapes) evaluation per
+// decision into O(nodes) cache checks plus work for the nodes that changed.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/placement/cluster_state.h"
+#include "engine/placement/fragmentation.h"
+
+namespace suanwang {
+
+struct FragMove {
+  uint64_t version = 0;   // ClusterState::version + 1 of the node when computed; 0 = never
+  double decrease = 0;    // F_before - F_after in milli-GPU (negative: fragmentation grows)
+  double after = 0;       // F_after
+  int8_t gpu = -1;        // chosen GPU for a GPU-share task
+};
+
+class FgdCache {
+ public:
+  explicit FgdCache(const std::vector<TypicalShape>& shapes) : shapes_(shapes) {}
+
+  using MoveTable = std::vector<FragMove>;
+  // The memo for the shape of `task` (sized to the cluster).
+  MoveTable& Table(const TaskShape& task, const ClusterState& state);
+  // The move of `task` on node n, recomputed if the node changed since it was cached.
+  const FragMove& Move(MoveTable& entries, const TaskShape& task, const ClusterState& state,
+                       NodeIndex n);
+  // The GPUs the move uses.
+  GpuSlots Slots(MoveTable& entries, const TaskShape& task, const ClusterState& state, NodeIndex n);
+  // F_n(M) of node n now, memoised by version.
+  double NodeFrag(const ClusterState& state, NodeIndex n);
+
+ private:
+  struct ShapeKey {
+    int64_t cpu;
+    int32_t milli;
+    int32_t count;
+    bool operator==(const ShapeKey&) const = default;
+  };
+  struct ShapeKeyHash {
+    size_t operator()(const ShapeKey& k) const {
+      return std::hash<int64_t>()(k.cpu * 1000003 + k.milli * 131 + k.count);
+    }
+  };
+
+  FragMove Compute(const TaskShape& task, const ClusterState& state, NodeIndex n);
+
+  const std::vector<TypicalShape>& shapes_;
+  std::unordered_map<ShapeKey, std::vector<FragMove>, ShapeKeyHash> by_shape_;
+  std::vector<std::pair<uint64_t, double>> node_frag_;
+};
+
+}  // namespace suanwang

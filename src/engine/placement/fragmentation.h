@@ -1,0 +1,49 @@
+// GPU fragmentation measured against a target workload, after Weng et al., "Beware of
+// Fragmentation: Scheduling GPU-Sharing Workloads with Fragmentation Gradient Descent"
+// (USENIX ATC 2023), Section 4.
+//
+// A node's fragmentation is the GPU capacity it has left that a task drawn from the workload
+// cannot use, in expectation over the workload's task shapes M with popularity p_m:
+//
+//   F_n(M) = sum_m p_m * F_n(m)                                        [milli-GPU]
+//   F_n(m) = sum of all idle GPU milli on n,  if m cannot run on n at all (no GPU asked,
+//            wrong GPU model, too few usable GPUs, or too little CPU left);
+//          = sum of idle milli on the GPUs whose free share is below m's per-GPU ask,
+//            if m can run on n.
+//
+// Memory is not part of the measure (as in the paper).
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "engine/placement/cluster_state.h"
+#include "model/resources.h"
+
+namespace suanwang {
+
+// One task shape of the target workload with its popularity (0..1, summing to 1).
+struct TypicalShape {
+  int64_t cpu_milli = 0;
+  int32_t gpu_milli = 0;  // per GPU
+  int32_t gpu_count = 0;
+  GpuModelMask gpu_models = kAnyGpuModel;
+  double popularity = 0;
+};
+
+// The most popular shapes that together make up at least `coverage` of the tasks, with their
+// popularity renormalised to sum to 1. Shapes are keyed by CPU, per-GPU share, GPU count and
+// allowed models; memory is ignored. Ties in count are broken by the larger shape first so the
+// result does not depend on input order.
+std::vector<TypicalShape> TypicalShapes(std::span<const TaskShape> workload, double coverage);
+
+// F_n(M) for a node described by its GPU model, CPU left and per-GPU free milli.
+double NodeFragmentation(GpuModelId model, int64_t cpu_left, std::span<const int32_t> gpu_left,
+                         std::span<const TypicalShape> shapes);
+
+inline double NodeFragmentation(const ClusterState& state, NodeIndex n,
+                                std::span<const TypicalShape> shapes) {
+  return NodeFragmentation(state.spec(n).gpu_model, state.cpu_left(n), state.gpu_left(n), shapes);
+}
+
+}  // namespace suanwang

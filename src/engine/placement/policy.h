@@ -1,0 +1,52 @@
+// The node-level placement seam: given one task and a site's state, choose a node and GPUs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/rng.h"
+#include "engine/placement/cluster_state.h"
+#include "engine/placement/fragmentation.h"
+#include "model/gpu_model_table.h"
+
+namespace suanwang {
+
+enum class DecisionKind {
+  kPlaced,         // placement is set
+  kBusy,           // some node could hold the task when free enough: wait
+  kUnsatisfiable,  // no node could ever hold it: reject
+};
+
+struct Decision {
+  DecisionKind kind = DecisionKind::kUnsatisfiable;
+  Placement placement;
+  std::string reason;  // empty when placed; otherwise a sentence a person can act on
+};
+
+// What a policy may know besides the cluster: the target workload (for fragmentation-aware
+// policies) and model names (for messages).
+struct PolicyContext {
+  std::vector<TypicalShape> typical_shapes;
+  const GpuModelTable* gpu_models = nullptr;
+};
+
+class PlacementPolicy {
+ public:
+  virtual ~PlacementPolicy() = default;
+  virtual std::string_view name() const = 0;
+  // Chooses where `task` goes. Deterministic for the same state, task and rng state; may keep
+  // caches keyed by ClusterState::version(). Never mutates the state.
+  virtual Decision Place(const TaskShape& task, const ClusterState& state, Rng& rng) = 0;
+};
+
+// The decision for a task no node can take now: kUnsatisfiable if no node could take it even
+// empty, else kBusy; the reason counts what is lacking.
+Decision ExplainUnplaced(const TaskShape& task, const ClusterState& state,
+                         const GpuModelTable* gpu_models);
+
+// A one-line description such as "4 x 0.5 GPU (A100|H800), 8 cores, 16384 MiB".
+std::string DescribeTask(const TaskShape& task, const GpuModelTable* gpu_models);
+
+}  // namespace suanwang

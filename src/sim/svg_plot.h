@@ -1,0 +1,26 @@
+// Minimal SVG line charts for reports: no dependencies, one file a person can open anywhere.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace suanwang {
+
+struct PlotSeries {
+  std::string name;
+  std::vector<double> x;
+  std::vector<double> y;  // NaN values break the line
+};
+
+struct LinePlot {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  std::vector<PlotSeries> series;
+  double y_min = 0, y_max = 100;  // y_min == y_max: fit to data
+};
+
+// Panels stacked vertically in one SVG document.
+std::string RenderSvg(const std::vector<LinePlot>& panels);
+
+}  // namespace suanwang
