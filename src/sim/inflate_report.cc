@@ -112,7 +112,7 @@ Result<void> WriteInflateReport(const std::string& dir, const std::vector<Inflat
 std::string InflateSummaryTable(const std::vector<InflateRun>& runs, int target) {
   std::string out;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%-28s %-11s %5s %11s %7s %13s %10s\n", "workload", "policy", "runs",
+  std::snprintf(buf, sizeof buf, "%-28s %-14s %5s %11s %7s %13s %10s\n", "workload", "policy", "runs",
                 ("alloc@" + std::to_string(target) + "%").c_str(), "stdev", "unalloc GPUs", "failed");
   out += buf;
   for (const auto& [workload, policies] : Group(runs)) {
@@ -126,7 +126,7 @@ std::string InflateSummaryTable(const std::vector<InflateRun>& runs, int target)
       }
       unalloc /= static_cast<double>(rs.size());
       failed /= static_cast<double>(rs.size());
-      std::snprintf(buf, sizeof buf, "%-28s %-11s %5zu %11.2f %7.2f %13.1f %10.1f\n", workload.c_str(),
+      std::snprintf(buf, sizeof buf, "%-28s %-14s %5zu %11.2f %7.2f %13.1f %10.1f\n", workload.c_str(),
                     policy.c_str(), rs.size(), mean, spread, unalloc, failed);
       out += buf;
     }

@@ -1,5 +1,6 @@
 #include "engine/placement/fgd_cache.h"
 
+#include <algorithm>
 #include <array>
 
 #include "engine/placement/node_scan.h"
@@ -7,7 +8,7 @@
 namespace suanwang {
 
 FgdCache::MoveTable& FgdCache::Table(const TaskShape& task, const ClusterState& state) {
-  ShapeKey key{task.cpu_milli, task.UsesGpu() ? task.gpu_milli : 0,
+  ShapeKey key{task.cpu_milli, uses_memory_ ? task.memory_mib : 0, task.UsesGpu() ? task.gpu_milli : 0,
                task.UsesGpu() ? task.gpu_count : 0};
   auto& entries = by_shape_[key];
   if (entries.size() != state.size()) entries.assign(state.size(), FragMove{});
@@ -40,12 +41,33 @@ double FgdCache::NodeFrag(const ClusterState& state, NodeIndex n) {
   return frag;
 }
 
+size_t FgdCache::StateKeyHash::operator()(const StateKey& k) const {
+  uint64_t h = static_cast<uint64_t>(k.cpu) * 0x9e3779b97f4a7c15ULL;
+  h ^= static_cast<uint64_t>(k.memory) + 0x7f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= static_cast<uint64_t>(k.model + 1) * 131 + static_cast<uint64_t>(k.gpus) + (h << 6) + (h >> 2);
+  for (int i = 0; i < k.gpus; ++i) h = h * 1099511628211ULL + static_cast<uint64_t>(k.left[static_cast<size_t>(i)]);
+  return static_cast<size_t>(h);
+}
+
+double FgdCache::Lookahead(GpuModelId model, int64_t cpu, int64_t memory,
+                           std::span<const int32_t> gpus) {
+  StateKey key{cpu, uses_memory_ ? memory : 0, model, static_cast<int8_t>(gpus.size()), {}};
+  for (size_t i = 0; i < gpus.size(); ++i) key.left[i] = static_cast<int16_t>(gpus[i]);
+  std::sort(key.left.begin(), key.left.begin() + key.gpus);
+  auto it = lookahead_memo_.find(key);
+  if (it != lookahead_memo_.end()) return it->second;
+  double value = NodeFragmentationLookahead(model, cpu, memory, gpus, shapes_);
+  lookahead_memo_.emplace(key, value);
+  return value;
+}
+
 FragMove FgdCache::Compute(const TaskShape& task, const ClusterState& state, NodeIndex n) {
   FragMove move;
   move.version = state.version(n) + 1;
   const double before = NodeFrag(state, n);
   const GpuModelId model = state.spec(n).gpu_model;
   const int64_t cpu_after = state.cpu_left(n) - task.cpu_milli;
+  const int64_t memory_after = state.memory_left(n) - task.memory_mib;
   auto gpus = state.gpu_left(n);
   std::array<int32_t, kMaxGpusPerNode> after{};
   std::copy(gpus.begin(), gpus.end(), after.begin());
@@ -57,7 +79,7 @@ FragMove FgdCache::Compute(const TaskShape& task, const ClusterState& state, Nod
     for (size_t i = 0; i < gpus.size(); ++i) {
       if (gpus[i] < task.gpu_milli) continue;
       after[i] -= task.gpu_milli;
-      double frag = NodeFragmentation(model, cpu_after, after_view, shapes_);
+      double frag = NodeFragmentation(model, cpu_after, memory_after, after_view, shapes_);
       after[i] += task.gpu_milli;
       if (!found || before - frag > move.decrease) {
         found = true;
@@ -66,15 +88,25 @@ FragMove FgdCache::Compute(const TaskShape& task, const ClusterState& state, Nod
         move.gpu = static_cast<int8_t>(i);
       }
     }
-    return move;
+    if (found) after[static_cast<size_t>(move.gpu)] -= task.gpu_milli;
+  } else {
+    if (task.UsesGpu()) {
+      GpuSlots slots = SelectFreeGpus(state, n, task.gpu_count);
+      for (int8_t i : slots.view()) after[static_cast<size_t>(i)] = 0;
+    }
+    move.after = NodeFragmentation(model, cpu_after, memory_after, after_view, shapes_);
+    move.decrease = before - move.after;
   }
-  if (task.UsesGpu()) {
-    GpuSlots slots = SelectFreeGpus(state, n, task.gpu_count);
-    for (int8_t i : slots.view()) after[static_cast<size_t>(i)] = 0;
+  move.score = move.decrease;
+  if (lookahead_weight_ > 0) {
+    const double ahead_before =
+        Lookahead(model, state.cpu_left(n), state.memory_left(n), state.gpu_left(n));
+    const double ahead_after = Lookahead(model, cpu_after, memory_after, after_view);
+    move.score = lookahead_weight_ * (ahead_before - ahead_after) +
+                 (1 - lookahead_weight_) * move.decrease;
   }
-  move.after = NodeFragmentation(model, cpu_after, after_view, shapes_);
-  move.decrease = before - move.after;
   return move;
 }
+
 
 }  // namespace suanwang

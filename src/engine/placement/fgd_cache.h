@@ -7,7 +7,9 @@
 // decision into O(nodes) cache checks plus work for the nodes that changed.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -19,13 +21,20 @@ namespace suanwang {
 struct FragMove {
   uint64_t version = 0;   // ClusterState::version + 1 of the node when computed; 0 = never
   double decrease = 0;    // F_before - F_after in milli-GPU (negative: fragmentation grows)
+  // What policies rank by: `decrease`, or with lookahead weight w,
+  // w * (L_before - L_after) + (1 - w) * decrease (L: NodeFragmentationLookahead).
+  double score = 0;
   double after = 0;       // F_after
   int8_t gpu = -1;        // chosen GPU for a GPU-share task
 };
 
 class FgdCache {
  public:
-  explicit FgdCache(const std::vector<TypicalShape>& shapes) : shapes_(shapes) {}
+  // `shapes` must outlive the cache. lookahead_weight in [0, 1]; 0 is plain FGD.
+  explicit FgdCache(const std::vector<TypicalShape>& shapes, double lookahead_weight = 0)
+      : shapes_(shapes), lookahead_weight_(lookahead_weight) {
+    for (const TypicalShape& s : shapes) uses_memory_ |= s.memory_mib > 0;
+  }
 
   using MoveTable = std::vector<FragMove>;
   // The memo for the shape of `task` (sized to the cluster).
@@ -41,19 +50,37 @@ class FgdCache {
  private:
   struct ShapeKey {
     int64_t cpu;
+    int64_t memory;
     int32_t milli;
     int32_t count;
     bool operator==(const ShapeKey&) const = default;
   };
   struct ShapeKeyHash {
     size_t operator()(const ShapeKey& k) const {
-      return std::hash<int64_t>()(k.cpu * 1000003 + k.milli * 131 + k.count);
+      return std::hash<int64_t>()(k.cpu * 1000003 + k.memory * 7919 + k.milli * 131 + k.count);
     }
   };
 
+  // A node state as the fragmentation measures see it (GPU order does not matter).
+  struct StateKey {
+    int64_t cpu;
+    int64_t memory;
+    GpuModelId model;
+    int8_t gpus;
+    std::array<int16_t, kMaxGpusPerNode> left;  // sorted ascending, unused slots 0
+    bool operator==(const StateKey&) const = default;
+  };
+  struct StateKeyHash {
+    size_t operator()(const StateKey& k) const;
+  };
+
   FragMove Compute(const TaskShape& task, const ClusterState& state, NodeIndex n);
+  double Lookahead(GpuModelId model, int64_t cpu, int64_t memory, std::span<const int32_t> gpus);
 
   const std::vector<TypicalShape>& shapes_;
+  double lookahead_weight_ = 0;
+  bool uses_memory_ = false;  // moves depend on the task's memory only if the shapes do
+  std::unordered_map<StateKey, double, StateKeyHash> lookahead_memo_;
   std::unordered_map<ShapeKey, std::vector<FragMove>, ShapeKeyHash> by_shape_;
   std::vector<std::pair<uint64_t, double>> node_frag_;
 };

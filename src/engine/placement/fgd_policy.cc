@@ -1,6 +1,7 @@
 #include "engine/placement/fgd_policy.h"
 
 #include <cmath>
+#include <string>
 
 #include "engine/placement/fgd_cache.h"
 #include "engine/placement/node_scan.h"
@@ -8,17 +9,21 @@
 namespace suanwang {
 namespace {
 
+// Shared by "fgd" and "fgd-lookahead": they differ in the workload shapes and lookahead weight.
 class FgdPolicy final : public PlacementPolicy {
  public:
-  explicit FgdPolicy(const PolicyContext& c) : context_(c), cache_(context_.typical_shapes) {}
-  std::string_view name() const override { return "fgd"; }
+  FgdPolicy(std::string name, const PolicyContext& c, std::vector<TypicalShape> shapes,
+            double lookahead_weight)
+      : name_(std::move(name)), context_(c), shapes_(std::move(shapes)),
+        cache_(shapes_, lookahead_weight) {}
+  std::string_view name() const override { return name_; }
 
   Decision Place(const TaskShape& task, const ClusterState& state, Rng&) override {
     auto& entries = cache_.Table(task, state);
     auto n = BestFeasibleNode(task, state, [&](NodeIndex i) {
       const FragMove& move = cache_.Move(entries, task, state, i);
       // Integer score as the paper's simulator computes it: coarse, so many nodes tie.
-      double sigmoid = 1.0 / (1.0 + std::exp(-move.decrease / 1000.0));
+      double sigmoid = 1.0 / (1.0 + std::exp(-move.score / 1000.0));
       return static_cast<double>(static_cast<int64_t>(sigmoid * 100));
     });
     if (!n) return ExplainUnplaced(task, state, context_.gpu_models);
@@ -29,14 +34,22 @@ class FgdPolicy final : public PlacementPolicy {
   }
 
  private:
+  std::string name_;
   PolicyContext context_;
+  std::vector<TypicalShape> shapes_;
   FgdCache cache_;
 };
 
 }  // namespace
 
 std::unique_ptr<PlacementPolicy> MakeFgdPolicy(const PolicyContext& c) {
-  return std::make_unique<FgdPolicy>(c);
+  return std::make_unique<FgdPolicy>("fgd", c, c.typical_shapes, 0.0);
+}
+
+std::unique_ptr<PlacementPolicy> MakeFgdLookaheadPolicy(const PolicyContext& c) {
+  return std::make_unique<FgdPolicy>("fgd-lookahead", c,
+                                     TypicalShapes(c.workload, kLookaheadCoverage, true),
+                                     kLookaheadWeight);
 }
 
 }  // namespace suanwang

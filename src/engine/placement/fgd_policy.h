@@ -13,4 +13,14 @@ namespace suanwang {
 // highest score wins, equal scores are broken uniformly at random.
 std::unique_ptr<PlacementPolicy> MakeFgdPolicy(const PolicyContext& context);
 
+// "fgd-lookahead", our own: FGD whose score blends the fragmentation decrease now with the
+// decrease of the fragmentation expected after one more arrival (NodeFragmentationLookahead),
+//   score = w * (L_before - L_after) + (1 - w) * (F_before - F_after),  w = kLookaheadWeight,
+// over the workload's shapes keyed with memory as well (a task that lacks memory cannot use
+// the node's GPUs either) and covering kLookaheadCoverage of its tasks. Same integer sigmoid
+// score and rank tie-break as "fgd", so it keeps FGD's packing. Measured in docs/BENCHMARKS.md.
+inline constexpr double kLookaheadWeight = 0.2;
+inline constexpr double kLookaheadCoverage = 0.90;
+std::unique_ptr<PlacementPolicy> MakeFgdLookaheadPolicy(const PolicyContext& context);
+
 }  // namespace suanwang

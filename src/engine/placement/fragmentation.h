@@ -25,6 +25,7 @@ namespace suanwang {
 // One task shape of the target workload with its popularity (0..1, summing to 1).
 struct TypicalShape {
   int64_t cpu_milli = 0;
+  int64_t memory_mib = 0;  // 0 unless shapes were built with memory (WithMemory)
   int32_t gpu_milli = 0;  // per GPU
   int32_t gpu_count = 0;
   GpuModelMask gpu_models = kAnyGpuModel;
@@ -35,15 +36,35 @@ struct TypicalShape {
 // popularity renormalised to sum to 1. Shapes are keyed by CPU, per-GPU share, GPU count and
 // allowed models; memory is ignored. Ties in count are broken by the larger shape first so the
 // result does not depend on input order.
-std::vector<TypicalShape> TypicalShapes(std::span<const TaskShape> workload, double coverage);
+std::vector<TypicalShape> TypicalShapes(std::span<const TaskShape> workload, double coverage,
+                                        bool with_memory = false);
+
+// One step of lookahead: the expected F_n(M) after one more task drawn from `shapes` (with
+// their popularity) arrives at the node, that task taking the best-fitting GPU(s):
+//   L_n(M) = sum_m p_m * (m fits on n ? F_{n after m}(M) : idle_n)
+// (a task that cannot run sees every idle GPU as lost, as in F_n(m)).
+double NodeFragmentationLookahead(GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                                  std::span<const int32_t> gpu_left,
+                                  std::span<const TypicalShape> shapes);
+
+// Every shape of the workload (memory ignored) weighted by the GPU demand it brings:
+// popularity_m = count_m * gpus_m / sum_k count_k * gpus_k, with gpus_m = GPU count x per-GPU
+// share. CPU-only shapes get weight 0: idle GPUs are not lost to a task that wants none.
+std::vector<TypicalShape> DemandWeightedShapes(std::span<const TaskShape> workload);
+
+// Shapes weighted by count * (1 + gpu_weight * GPUs asked), renormalised; coverage as above.
+std::vector<TypicalShape> WeightedShapes(std::span<const TaskShape> workload, double coverage,
+                                         double gpu_weight);
 
 // F_n(M) for a node described by its GPU model, CPU left and per-GPU free milli.
-double NodeFragmentation(GpuModelId model, int64_t cpu_left, std::span<const int32_t> gpu_left,
-                         std::span<const TypicalShape> shapes);
+// A shape "cannot run" also when memory_left < its memory_mib (0 for the paper's shapes).
+double NodeFragmentation(GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                         std::span<const int32_t> gpu_left, std::span<const TypicalShape> shapes);
 
 inline double NodeFragmentation(const ClusterState& state, NodeIndex n,
                                 std::span<const TypicalShape> shapes) {
-  return NodeFragmentation(state.spec(n).gpu_model, state.cpu_left(n), state.gpu_left(n), shapes);
+  return NodeFragmentation(state.spec(n).gpu_model, state.cpu_left(n), state.memory_left(n),
+                           state.gpu_left(n), shapes);
 }
 
 }  // namespace suanwang

@@ -28,7 +28,9 @@ struct Decision {
 // What a policy may know besides the cluster: the target workload (for fragmentation-aware
 // policies) and model names (for messages).
 struct PolicyContext {
-  std::vector<TypicalShape> typical_shapes;
+  std::vector<TypicalShape> typical_shapes;   // TypicalShapes(workload, 0.95), as in the paper
+  std::vector<TypicalShape> demand_shapes;    // DemandWeightedShapes(workload)
+  std::vector<TaskShape> workload;             // the target workload itself
   const GpuModelTable* gpu_models = nullptr;
 };
 

@@ -17,7 +17,8 @@ const std::vector<Entry>& Entries() {
   static const std::vector<Entry> entries = {
       {"random", MakeRandomPolicy},   {"dotprod", MakeDotProductPolicy},
       {"clustering", MakeClusteringPolicy}, {"packing", MakePackingPolicy},
-      {"bestfit", MakeBestFitPolicy}, {"fgd", MakeFgdPolicy},
+      {"bestfit", MakeBestFitPolicy}, {"fgd", MakeFgdPolicy}, 
+      {"fgd-lookahead", MakeFgdLookaheadPolicy},
   };
   return entries;
 }
