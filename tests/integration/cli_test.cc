@@ -1,0 +1,98 @@
+// Runs the real binary as a user would: output files, exit codes and error messages.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "testlib/test_cluster.h"
+
+namespace {
+
+struct CliRun {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CliRun Suanwang(const std::string& args) {
+  std::string command = std::string(SW_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const std::string kData = SW_SOURCE_DIR "/data/traces/openb/";
+
+TEST(CliTest, PoliciesAreListedOnePerLine) {
+  CliRun r = Suanwang("sim policies");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.output, "random\ndotprod\nclustering\npacking\nbestfit\nfgd\nfgd-lookahead\n");
+}
+
+TEST(CliTest, InflateWritesCsvsPlotAndTable) {
+  std::string out = std::filesystem::path(suanwang::testing::WriteTempFile("x", "")).parent_path() / "out";
+  CliRun r = Suanwang("sim inflate --nodes " + kData + "openb_node_list_gpu_node.csv --pods " + kData +
+                   "openb_pod_list_multigpu50.csv --pods " + kData +
+                   "openb_pod_list_gpushare20.csv --policy bestfit,fgd --seeds 42-43 --target 130 --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("openb_pod_list_multigpu50"), std::string::npos);
+  for (const char* metric : {"allocation", "frag_total", "frag_rate"}) {
+    std::string csv = ReadFile(out + "/" + metric + ".csv");
+    ASSERT_TRUE(csv.starts_with("workload,policy,seed,0,1,2,")) << metric;
+    EXPECT_NE(csv.find(",129,130\n"), std::string::npos);
+    EXPECT_NE(csv.find("\nopenb_pod_list_multigpu50,fgd,43,"), std::string::npos);
+    EXPECT_NE(csv.find("\nopenb_pod_list_gpushare20,bestfit,42,"), std::string::npos);
+    size_t rows = 0;
+    for (char c : csv) rows += c == '\n';
+    EXPECT_EQ(rows, 1u + 2 * 2 * 2);
+  }
+  std::string svg = ReadFile(out + "/allocation.svg");
+  EXPECT_TRUE(svg.starts_with("<svg"));
+  EXPECT_NE(svg.find("fgd (2 seeds)"), std::string::npos);
+}
+
+TEST(CliTest, MalformedTraceExitsTwoWithFileLineAndReason) {
+  std::string bad = suanwang::testing::WriteTempFile(
+      "bad.csv", "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,1000,1024,1,500\np1,1000,x,0,0\n");
+  CliRun r = Suanwang("sim inflate --nodes " + kData + "openb_node_list_gpu_node.csv --pods " + bad +
+                   " --policy fgd --out /tmp/never");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output, "error: " + bad + ":3: column 'memory_mib': 'x' is not an integer\n");
+}
+
+TEST(CliTest, BadArgumentsExitTwo) {
+  CliRun policy = Suanwang("sim inflate --nodes " + kData + "openb_node_list_gpu_node.csv --pods " + kData +
+                        "openb_pod_list_default.csv --policy best --out /tmp/never");
+  EXPECT_EQ(policy.exit_code, 2);
+  EXPECT_NE(policy.output.find("unknown policy 'best'"), std::string::npos);
+  CliRun seeds = Suanwang("sim inflate --nodes a --pods b --policy fgd --seeds 9-3 --out /tmp/never");
+  EXPECT_EQ(seeds.exit_code, 2);
+  EXPECT_NE(seeds.output.find("--seeds '9-3'"), std::string::npos);
+  CliRun missing = Suanwang("sim inflate --nodes /nonexistent.csv --pods b --policy fgd --out /tmp/never");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.output, "error: /nonexistent.csv: cannot open file\n");
+  EXPECT_EQ(Suanwang("frobnicate").exit_code, 2);
+}
+
+TEST(CliTest, BenchPlacementPrintsJson) {
+  CliRun r = Suanwang("bench placement --nodes 200 --policy fgd --seconds 0.2 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(r.output.starts_with("{\"benchmark\":\"placement\",\"policy\":\"fgd\",\"nodes\":200,"));
+  EXPECT_NE(r.output.find("\"decisions_per_second\":"), std::string::npos);
+}
+
+}  // namespace

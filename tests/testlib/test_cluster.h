@@ -1,0 +1,20 @@
+// Small clusters and tasks for tests, built from real objects.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/placement/cluster_state.h"
+#include "model/gpu_model_table.h"
+
+namespace suanwang::testing {
+
+NodeSpec Node(std::string name, int64_t cores, int64_t memory_gib, int gpus = 0,
+              GpuModelId model = kNoGpuModel);
+TaskShape Task(double cores, int64_t memory_gib, int gpus = 0, int gpu_milli = 0,
+               GpuModelMask models = kAnyGpuModel);
+ClusterState Cluster(std::vector<NodeSpec> nodes);
+// Writes `text` to a fresh file under the test's temp dir and returns its path.
+std::string WriteTempFile(const std::string& name, const std::string& text);
+
+}  // namespace suanwang::testing
