@@ -97,10 +97,11 @@ Result<InflateCurves> RunInflate(const std::vector<NodeSpec>& nodes, const TaskT
   for (size_t i = ranks.size(); i > 1; --i) std::swap(ranks[i - 1], ranks[rng.Uniform(i)]);
   if (auto ok = state.SetTieRanks(std::move(ranks)); !ok) return std::unexpected(ok.error());
 
+  const ShapeSet metric(typical);
   std::vector<double> node_frag(state.size());
   double frag = 0;
   for (NodeIndex n = 0; n < state.size(); ++n) {
-    node_frag[n] = NodeFragmentation(state, n, typical);
+    node_frag[n] = metric.Fragmentation(state, n);
     frag += node_frag[n];
   }
   std::vector<Bucket> buckets(static_cast<size_t>(config.target_percent) + 1);
@@ -118,7 +119,7 @@ Result<InflateCurves> RunInflate(const std::vector<NodeSpec>& nodes, const TaskT
                                                    "' chose an invalid placement: " + ok.error().message);
       }
       NodeIndex n = d.placement.node;
-      double updated = NodeFragmentation(state, n, typical);
+      double updated = metric.Fragmentation(state, n);
       frag += updated - node_frag[n];
       node_frag[n] = updated;
     } else {

@@ -1,11 +1,19 @@
 #include "engine/placement/cluster_state.h"
 
+#include <atomic>
 #include <string>
 
 namespace suanwang {
 namespace {
 
 int AffinitySlot(const TaskShape& task) { return task.IsGpuShare() ? 0 : task.gpu_count; }
+
+// Versions are unique across every ClusterState in the process, so a policy's cache keyed by
+// (node, version) can never confuse two clusters or a cluster with an older copy of itself.
+uint64_t NextVersion() {
+  static std::atomic<uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 }  // namespace
 
@@ -36,7 +44,8 @@ Result<ClusterState> ClusterState::Create(std::vector<NodeSpec> nodes) {
   }
   state.idle_gpu_milli_ = state.total_gpu_milli_;
   state.affinity_.assign(nodes.size(), AffinityCounts{});
-  state.version_.assign(nodes.size(), 0);
+  state.version_.resize(nodes.size());
+  for (auto& v : state.version_) v = NextVersion();
   state.tie_rank_.resize(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) state.tie_rank_[i] = static_cast<uint32_t>(i);
   state.specs_ = std::move(nodes);
@@ -122,7 +131,7 @@ Result<void> ClusterState::Allocate(const Placement& p, const TaskShape& task) {
   gpu_left_total_[n] -= task.TotalGpuMilli();
   idle_gpu_milli_ -= task.TotalGpuMilli();
   if (task.UsesGpu()) ++affinity_[n][static_cast<size_t>(AffinitySlot(task))];
-  ++version_[n];
+  version_[n] = NextVersion();
   return {};
 }
 
@@ -150,7 +159,7 @@ Result<void> ClusterState::Release(const Placement& p, const TaskShape& task) {
   idle_gpu_milli_ += task.TotalGpuMilli();
   auto& slot = affinity_[n][static_cast<size_t>(AffinitySlot(task))];
   if (task.UsesGpu() && slot > 0) --slot;
-  ++version_[n];
+  version_[n] = NextVersion();
   return {};
 }
 

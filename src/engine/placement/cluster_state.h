@@ -49,7 +49,8 @@ class ClusterState {
   int full_free_gpus(NodeIndex n) const;
   bool IsEmpty(NodeIndex n) const;
   const AffinityCounts& affinity(NodeIndex n) const { return affinity_[n]; }
-  // Bumped on every change of the node: lets policies cache per-node work.
+  // Changes on every change of the node and is unique process-wide: lets policies cache
+  // per-node work across decisions (and across clusters) safely.
   uint64_t version(NodeIndex n) const { return version_[n]; }
 
   // Preference order among equally scored nodes: the lower rank wins. A fixed order (rather

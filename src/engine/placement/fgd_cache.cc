@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "engine/placement/node_scan.h"
 
@@ -35,18 +36,23 @@ double FgdCache::NodeFrag(const ClusterState& state, NodeIndex n) {
   if (node_frag_.size() != state.size()) node_frag_.assign(state.size(), {0, 0.0});
   auto& [version, frag] = node_frag_[n];
   if (version != state.version(n) + 1) {
-    frag = NodeFragmentation(state, n, shapes_);
+    frag = shapes_.Fragmentation(state, n);
     version = state.version(n) + 1;
   }
   return frag;
 }
 
 size_t FgdCache::StateKeyHash::operator()(const StateKey& k) const {
-  uint64_t h = static_cast<uint64_t>(k.cpu) * 0x9e3779b97f4a7c15ULL;
-  h ^= static_cast<uint64_t>(k.memory) + 0x7f4a7c15ULL + (h << 6) + (h >> 2);
-  h ^= static_cast<uint64_t>(k.model + 1) * 131 + static_cast<uint64_t>(k.gpus) + (h << 6) + (h >> 2);
-  for (int i = 0; i < k.gpus; ++i) h = h * 1099511628211ULL + static_cast<uint64_t>(k.left[static_cast<size_t>(i)]);
-  return static_cast<size_t>(h);
+  // Mix every field, then finalise (splitmix64) so that nearby states spread over buckets.
+  uint64_t h = static_cast<uint64_t>(k.cpu) * 0x9e3779b97f4a7c15ULL ^
+               static_cast<uint64_t>(k.memory) * 0xc2b2ae3d27d4eb4fULL ^
+               (static_cast<uint64_t>(k.model + 1) << 8 | static_cast<uint64_t>(k.gpus));
+  for (int i = 0; i < k.gpus; ++i) {
+    h = (h ^ static_cast<uint64_t>(k.left[static_cast<size_t>(i)])) * 0x100000001b3ULL;
+  }
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return static_cast<size_t>(h ^ (h >> 31));
 }
 
 double FgdCache::Lookahead(GpuModelId model, int64_t cpu, int64_t memory,
@@ -54,9 +60,10 @@ double FgdCache::Lookahead(GpuModelId model, int64_t cpu, int64_t memory,
   StateKey key{cpu, uses_memory_ ? memory : 0, model, static_cast<int8_t>(gpus.size()), {}};
   for (size_t i = 0; i < gpus.size(); ++i) key.left[i] = static_cast<int16_t>(gpus[i]);
   std::sort(key.left.begin(), key.left.begin() + key.gpus);
+  if (lookahead_memo_.empty()) lookahead_memo_.reserve(1 << 16);
   auto it = lookahead_memo_.find(key);
   if (it != lookahead_memo_.end()) return it->second;
-  double value = NodeFragmentationLookahead(model, cpu, memory, gpus, shapes_);
+  double value = shapes_.Lookahead(model, cpu, memory, gpus);
   lookahead_memo_.emplace(key, value);
   return value;
 }
@@ -79,7 +86,7 @@ FragMove FgdCache::Compute(const TaskShape& task, const ClusterState& state, Nod
     for (size_t i = 0; i < gpus.size(); ++i) {
       if (gpus[i] < task.gpu_milli) continue;
       after[i] -= task.gpu_milli;
-      double frag = NodeFragmentation(model, cpu_after, memory_after, after_view, shapes_);
+      double frag = shapes_.Fragmentation(model, cpu_after, memory_after, after_view);
       after[i] += task.gpu_milli;
       if (!found || before - frag > move.decrease) {
         found = true;
@@ -94,7 +101,7 @@ FragMove FgdCache::Compute(const TaskShape& task, const ClusterState& state, Nod
       GpuSlots slots = SelectFreeGpus(state, n, task.gpu_count);
       for (int8_t i : slots.view()) after[static_cast<size_t>(i)] = 0;
     }
-    move.after = NodeFragmentation(model, cpu_after, memory_after, after_view, shapes_);
+    move.after = shapes_.Fragmentation(model, cpu_after, memory_after, after_view);
     move.decrease = before - move.after;
   }
   move.score = move.decrease;
@@ -105,6 +112,7 @@ FragMove FgdCache::Compute(const TaskShape& task, const ClusterState& state, Nod
     move.score = lookahead_weight_ * (ahead_before - ahead_after) +
                  (1 - lookahead_weight_) * move.decrease;
   }
+  move.quantized = static_cast<int32_t>(100.0 / (1.0 + std::exp(-move.score / 1000.0)));
   return move;
 }
 

@@ -24,17 +24,18 @@ struct FragMove {
   // What policies rank by: `decrease`, or with lookahead weight w,
   // w * (L_before - L_after) + (1 - w) * decrease (L: NodeFragmentationLookahead).
   double score = 0;
+  // The score as FGD's simulator ranks it: floor(100 * sigmoid(score / 1000)), 0..100.
+  int32_t quantized = 0;
   double after = 0;       // F_after
   int8_t gpu = -1;        // chosen GPU for a GPU-share task
 };
 
 class FgdCache {
  public:
-  // `shapes` must outlive the cache. lookahead_weight in [0, 1]; 0 is plain FGD.
-  explicit FgdCache(const std::vector<TypicalShape>& shapes, double lookahead_weight = 0)
-      : shapes_(shapes), lookahead_weight_(lookahead_weight) {
-    for (const TypicalShape& s : shapes) uses_memory_ |= s.memory_mib > 0;
-  }
+  // lookahead_weight in [0, 1]; 0 is plain FGD.
+  explicit FgdCache(std::vector<TypicalShape> shapes, double lookahead_weight = 0)
+      : shapes_(std::move(shapes)), lookahead_weight_(lookahead_weight),
+        uses_memory_(shapes_.uses_memory()) {}
 
   using MoveTable = std::vector<FragMove>;
   // The memo for the shape of `task` (sized to the cluster).
@@ -77,7 +78,7 @@ class FgdCache {
   FragMove Compute(const TaskShape& task, const ClusterState& state, NodeIndex n);
   double Lookahead(GpuModelId model, int64_t cpu, int64_t memory, std::span<const int32_t> gpus);
 
-  const std::vector<TypicalShape>& shapes_;
+  ShapeSet shapes_;
   double lookahead_weight_ = 0;
   bool uses_memory_ = false;  // moves depend on the task's memory only if the shapes do
   std::unordered_map<StateKey, double, StateKeyHash> lookahead_memo_;

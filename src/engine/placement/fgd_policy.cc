@@ -14,17 +14,15 @@ class FgdPolicy final : public PlacementPolicy {
  public:
   FgdPolicy(std::string name, const PolicyContext& c, std::vector<TypicalShape> shapes,
             double lookahead_weight)
-      : name_(std::move(name)), context_(c), shapes_(std::move(shapes)),
-        cache_(shapes_, lookahead_weight) {}
+      : name_(std::move(name)), context_(c), cache_(std::move(shapes), lookahead_weight) {}
   std::string_view name() const override { return name_; }
 
   Decision Place(const TaskShape& task, const ClusterState& state, Rng&) override {
     auto& entries = cache_.Table(task, state);
     auto n = BestFeasibleNode(task, state, [&](NodeIndex i) {
-      const FragMove& move = cache_.Move(entries, task, state, i);
-      // Integer score as the paper's simulator computes it: coarse, so many nodes tie.
-      double sigmoid = 1.0 / (1.0 + std::exp(-move.score / 1000.0));
-      return static_cast<double>(static_cast<int64_t>(sigmoid * 100));
+      // The integer score of the paper's simulator: coarse, so many nodes tie, and ties go to
+      // the lowest rank, which packs.
+      return static_cast<double>(cache_.Move(entries, task, state, i).quantized);
     });
     if (!n) return ExplainUnplaced(task, state, context_.gpu_models);
     Decision d;
@@ -36,7 +34,6 @@ class FgdPolicy final : public PlacementPolicy {
  private:
   std::string name_;
   PolicyContext context_;
-  std::vector<TypicalShape> shapes_;
   FgdCache cache_;
 };
 

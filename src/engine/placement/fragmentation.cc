@@ -6,6 +6,37 @@
 #include <tuple>
 
 namespace suanwang {
+namespace {
+
+// Takes shape m from a node's GPUs in place (a share goes to the GPU with the least room that
+// still fits; whole GPUs are the first free ones). False when m cannot run there.
+bool ApplyBestFit(const TypicalShape& m, GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                  int32_t* gpus, size_t count) {
+  if (cpu_left < m.cpu_milli || memory_left < m.memory_mib) return false;
+  if (m.gpu_milli == 0) return true;
+  if (!ModelAllowed(m.gpu_models, model)) return false;
+  if (m.gpu_milli < kMilliGpu) {
+    int best = -1;
+    for (size_t k = 0; k < count; ++k) {
+      if (gpus[k] >= m.gpu_milli && (best < 0 || gpus[k] < gpus[static_cast<size_t>(best)])) {
+        best = static_cast<int>(k);
+      }
+    }
+    if (best < 0) return false;
+    gpus[static_cast<size_t>(best)] -= m.gpu_milli;
+    return true;
+  }
+  int need = m.gpu_count;
+  for (size_t k = 0; k < count && need > 0; ++k) {
+    if (gpus[k] == kMilliGpu) {
+      gpus[k] = 0;
+      --need;
+    }
+  }
+  return need == 0;
+}
+
+}  // namespace
 
 std::vector<TypicalShape> TypicalShapes(std::span<const TaskShape> workload, double coverage,
                                         bool with_memory) {
@@ -104,34 +135,107 @@ double NodeFragmentationLookahead(GpuModelId model, int64_t cpu_left, int64_t me
   double expected = 0;
   for (const TypicalShape& m : shapes) {
     std::copy(gpu_left.begin(), gpu_left.end(), after.begin());
-    bool fits = cpu_left >= m.cpu_milli && memory_left >= m.memory_mib;
-    if (fits && m.gpu_milli > 0) {
-      fits = ModelAllowed(m.gpu_models, model);
-      if (fits && m.gpu_milli < kMilliGpu) {
-        // A GPU share goes to the GPU with the least room that still fits.
-        int best = -1;
-        for (size_t k = 0; k < gpu_left.size(); ++k) {
-          if (after[k] >= m.gpu_milli && (best < 0 || after[k] < after[static_cast<size_t>(best)])) {
-            best = static_cast<int>(k);
-          }
-        }
-        fits = best >= 0;
-        if (fits) after[static_cast<size_t>(best)] -= m.gpu_milli;
-      } else if (fits) {
-        int need = m.gpu_count;
-        for (size_t k = 0; k < gpu_left.size() && need > 0; ++k) {
-          if (after[k] == kMilliGpu) {
-            after[k] = 0;
-            --need;
-          }
-        }
-        fits = need == 0;
-      }
-    }
+    const bool fits = ApplyBestFit(m, model, cpu_left, memory_left, after.data(), gpu_left.size());
     expected += m.popularity *
                 (fits ? NodeFragmentation(model, cpu_left - m.cpu_milli, memory_left - m.memory_mib,
                                           after_view, shapes)
                       : static_cast<double>(idle));
+  }
+  return expected;
+}
+
+}  // namespace suanwang
+
+namespace suanwang {
+
+ShapeSet::ShapeSet(std::vector<TypicalShape> shapes) : shapes_(std::move(shapes)) {
+  ask_of_.resize(shapes_.size(), 0);
+  for (size_t i = 0; i < shapes_.size(); ++i) {
+    const TypicalShape& s = shapes_[i];
+    uses_memory_ |= s.memory_mib > 0;
+    if (s.gpu_milli == 0) {
+      cpu_only_popularity_ += s.popularity;
+      continue;
+    }
+    auto it = std::find(asks_.begin(), asks_.end(), s.gpu_milli);
+    if (it == asks_.end()) it = asks_.insert(asks_.end(), s.gpu_milli);
+    ask_of_[i] = static_cast<uint16_t>(it - asks_.begin());
+  }
+}
+
+ShapeSet::AskCounts ShapeSet::Count(std::span<const int32_t> gpu_left) const {
+  AskCounts counts;
+  for (int32_t left : gpu_left) counts.idle += left;
+  for (size_t k = 0; k < asks_.size(); ++k) {
+    for (int32_t left : gpu_left) {
+      if (left >= asks_[k]) {
+        ++counts.usable[k];
+      } else {
+        counts.too_small[k] += left;
+      }
+    }
+  }
+  return counts;
+}
+
+void ShapeSet::Update(AskCounts& counts, int32_t before, int32_t after) const {
+  counts.idle += after - before;
+  for (size_t k = 0; k < asks_.size(); ++k) {
+    if (before >= asks_[k]) {
+      --counts.usable[k];
+    } else {
+      counts.too_small[k] -= before;
+    }
+    if (after >= asks_[k]) {
+      ++counts.usable[k];
+    } else {
+      counts.too_small[k] += after;
+    }
+  }
+}
+
+double ShapeSet::FromCounts(GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                            const AskCounts& counts) const {
+  if (counts.idle == 0) return 0;
+  const auto idle = static_cast<double>(counts.idle);
+  double frag = cpu_only_popularity_ * idle;
+  for (size_t i = 0; i < shapes_.size(); ++i) {
+    const TypicalShape& s = shapes_[i];
+    if (s.gpu_milli == 0) continue;
+    const size_t k = ask_of_[i];
+    const bool runs = ModelAllowed(s.gpu_models, model) && cpu_left >= s.cpu_milli &&
+                      memory_left >= s.memory_mib && counts.usable[k] >= s.gpu_count;
+    frag += s.popularity * (runs ? static_cast<double>(counts.too_small[k]) : idle);
+  }
+  return frag;
+}
+
+double ShapeSet::Fragmentation(GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                               std::span<const int32_t> gpu_left) const {
+  if (asks_.size() > kMaxAsks) return NodeFragmentation(model, cpu_left, memory_left, gpu_left, shapes_);
+  return FromCounts(model, cpu_left, memory_left, Count(gpu_left));
+}
+
+double ShapeSet::Lookahead(GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                           std::span<const int32_t> gpu_left) const {
+  if (asks_.size() > kMaxAsks) {
+    return NodeFragmentationLookahead(model, cpu_left, memory_left, gpu_left, shapes_);
+  }
+  const AskCounts base = Count(gpu_left);
+  if (base.idle == 0) return 0;
+  std::array<int32_t, kMaxGpusPerNode> after{};
+  double expected = 0;
+  for (const TypicalShape& m : shapes_) {
+    std::copy(gpu_left.begin(), gpu_left.end(), after.begin());
+    if (!ApplyBestFit(m, model, cpu_left, memory_left, after.data(), gpu_left.size())) {
+      expected += m.popularity * static_cast<double>(base.idle);
+      continue;
+    }
+    AskCounts counts = base;
+    for (size_t g = 0; g < gpu_left.size(); ++g) {
+      if (after[g] != gpu_left[g]) Update(counts, gpu_left[g], after[g]);
+    }
+    expected += m.popularity * FromCounts(model, cpu_left - m.cpu_milli, memory_left - m.memory_mib, counts);
   }
   return expected;
 }

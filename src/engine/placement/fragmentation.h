@@ -14,6 +14,7 @@
 // Memory is not part of the measure (as in the paper).
 #pragma once
 
+#include <array>
 #include <span>
 #include <vector>
 
@@ -57,6 +58,49 @@ std::vector<TypicalShape> WeightedShapes(std::span<const TaskShape> workload, do
                                          double gpu_weight);
 
 // F_n(M) for a node described by its GPU model, CPU left and per-GPU free milli.
+// A set of shapes prepared for fast repeated F_n(M): shapes sharing a per-GPU ask share the
+// scan of the node's GPUs, so one evaluation costs O(distinct asks x GPUs + shapes) instead of
+// O(shapes x GPUs). Results equal NodeFragmentation over the same shapes.
+class ShapeSet {
+ public:
+  ShapeSet() = default;
+  explicit ShapeSet(std::vector<TypicalShape> shapes);
+
+  const std::vector<TypicalShape>& shapes() const { return shapes_; }
+  bool uses_memory() const { return uses_memory_; }
+  double Fragmentation(GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                       std::span<const int32_t> gpu_left) const;
+  double Fragmentation(const ClusterState& state, NodeIndex n) const {
+    return Fragmentation(state.spec(n).gpu_model, state.cpu_left(n), state.memory_left(n),
+                         state.gpu_left(n));
+  }
+  // NodeFragmentationLookahead over these shapes.
+  double Lookahead(GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                   std::span<const int32_t> gpu_left) const;
+
+ private:
+  // Per distinct ask: GPUs that can take it and idle milli on those that cannot.
+  // Workloads with more distinct per-GPU asks than this use the reference implementation.
+  static constexpr size_t kMaxAsks = 64;
+  struct AskCounts {
+    std::array<int32_t, kMaxAsks> usable{};
+    std::array<int64_t, kMaxAsks> too_small{};
+    int64_t idle = 0;
+  };
+  AskCounts Count(std::span<const int32_t> gpu_left) const;
+  // One GPU's free share changes from `before` to `after`.
+  void Update(AskCounts& counts, int32_t before, int32_t after) const;
+  double FromCounts(GpuModelId model, int64_t cpu_left, int64_t memory_left,
+                    const AskCounts& counts) const;
+
+  std::vector<TypicalShape> shapes_;
+  std::vector<int32_t> asks_;         // distinct per-GPU asks of the GPU shapes
+  std::vector<uint16_t> ask_of_;      // per shape: index into asks_ (unused for CPU shapes)
+  double cpu_only_popularity_ = 0;    // CPU shapes see every idle GPU as lost
+  bool uses_memory_ = false;
+};
+
+// Reference implementation (one pass per shape); ShapeSet is the fast path.
 // A shape "cannot run" also when memory_left < its memory_mib (0 for the paper's shapes).
 double NodeFragmentation(GpuModelId model, int64_t cpu_left, int64_t memory_left,
                          std::span<const int32_t> gpu_left, std::span<const TypicalShape> shapes);

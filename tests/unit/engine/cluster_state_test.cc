@@ -32,6 +32,7 @@ TEST(ClusterStateTest, CreateRejectsBadNodes) {
 TEST(ClusterStateTest, AllocateAndReleaseKeepTheBooks) {
   ClusterState s = Cluster({Node("g", 32, 128, 4, 0), Node("c", 64, 256)});
   EXPECT_EQ(s.total_gpu_milli(), 4000);
+  const uint64_t created = s.version(0);
   TaskShape share = Task(4, 8, 1, 300);
   ASSERT_TRUE(s.Allocate(On(0, {2}), share));
   EXPECT_EQ(s.gpu_left(0)[2], 700);
@@ -39,13 +40,15 @@ TEST(ClusterStateTest, AllocateAndReleaseKeepTheBooks) {
   EXPECT_EQ(s.memory_left(0), 120 * 1024);
   EXPECT_EQ(s.used_gpu_milli(), 300);
   EXPECT_EQ(s.full_free_gpus(0), 3);
-  EXPECT_EQ(s.version(0), 1u);
-  EXPECT_EQ(s.version(1), 0u);
+  const uint64_t v0 = s.version(0), v1 = s.version(1);
+  EXPECT_NE(v0, v1);
   EXPECT_EQ(s.affinity(0)[0], 1);
   ASSERT_TRUE(s.Release(On(0, {2}), share));
   EXPECT_TRUE(s.IsEmpty(0));
   EXPECT_EQ(s.used_gpu_milli(), 0);
-  EXPECT_EQ(s.version(0), 2u);
+  EXPECT_NE(s.version(0), created);
+  EXPECT_NE(s.version(0), v0);
+  EXPECT_EQ(s.version(1), v1);
 }
 
 TEST(ClusterStateTest, FitsChecksEveryResourceAndModel) {
@@ -78,7 +81,12 @@ TEST(ClusterStateTest, AllocateRejectsInvalidPlacementsWithoutChange) {
   auto out_of_range = s.Allocate(On(3), Task(1, 1));
   ASSERT_FALSE(out_of_range);
   EXPECT_TRUE(s.IsEmpty(0));
-  EXPECT_EQ(s.version(0), 0u);
+}
+
+TEST(ClusterStateTest, VersionsNeverRepeatAcrossClusters) {
+  ClusterState a = Cluster({Node("g", 8, 8, 1, 0)});
+  ClusterState b = Cluster({Node("g", 8, 8, 1, 0)});
+  EXPECT_NE(a.version(0), b.version(0));
 }
 
 TEST(ClusterStateTest, ReleaseRejectsOverfill) {

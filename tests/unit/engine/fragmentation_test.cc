@@ -4,6 +4,8 @@
 
 #include <numeric>
 
+#include "common/rng.h"
+
 #include "testlib/test_cluster.h"
 
 namespace suanwang {
@@ -77,6 +79,38 @@ TEST(FragmentationTest, LookaheadIsTheExpectationOverOneMoreArrival) {
   EXPECT_DOUBLE_EQ(NodeFragmentationLookahead(0, 8000, 0, left, shapes), 0.5 * 250 + 0.5 * 0);
   // Nothing fits without CPU: every idle milli is lost whatever arrives.
   EXPECT_DOUBLE_EQ(NodeFragmentationLookahead(0, 0, 0, left, shapes), 1500);
+}
+
+}  // namespace
+}  // namespace suanwang
+
+namespace suanwang {
+namespace {
+
+TEST(FragmentationTest, ShapeSetAgreesWithTheReferenceImplementation) {
+  Rng rng(5);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<TypicalShape> shapes;
+    const int n = 1 + static_cast<int>(rng.Uniform(12));
+    for (int i = 0; i < n; ++i) {
+      int count = static_cast<int>(rng.Uniform(3));
+      int32_t milli = count == 0 ? 0 : (rng.Uniform(2) ? 1000 : 100 * (1 + static_cast<int32_t>(rng.Uniform(9))));
+      if (milli < 1000 && count > 1) count = 1;
+      shapes.push_back({static_cast<int64_t>(rng.Uniform(16000)), static_cast<int64_t>(rng.Uniform(4)) * 1024,
+                        milli, count, rng.Uniform(3) ? kAnyGpuModel : GpuModelMask{1} << rng.Uniform(2),
+                        1.0 / n});
+    }
+    std::vector<int32_t> left;
+    for (int g = 0, gpus = static_cast<int>(rng.Uniform(9)); g < gpus; ++g) {
+      left.push_back(static_cast<int32_t>(rng.Uniform(11)) * 100);
+    }
+    const auto model = static_cast<GpuModelId>(rng.Uniform(2));
+    const int64_t cpu = static_cast<int64_t>(rng.Uniform(20000)), mem = static_cast<int64_t>(rng.Uniform(5)) * 1024;
+    ShapeSet set(shapes);
+    EXPECT_NEAR(set.Fragmentation(model, cpu, mem, left), NodeFragmentation(model, cpu, mem, left, shapes), 1e-6);
+    EXPECT_NEAR(set.Lookahead(model, cpu, mem, left),
+                NodeFragmentationLookahead(model, cpu, mem, left, shapes), 1e-6);
+  }
 }
 
 }  // namespace
