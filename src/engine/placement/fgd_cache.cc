@@ -32,15 +32,18 @@ GpuSlots FgdCache::Slots(FgdCache::MoveTable& entries, const TaskShape& task,
   return slots;
 }
 
-double FgdCache::NodeFrag(const ClusterState& state, NodeIndex n) {
-  if (node_frag_.size() != state.size()) node_frag_.assign(state.size(), {0, 0.0});
-  auto& [version, frag] = node_frag_[n];
-  if (version != state.version(n) + 1) {
-    frag = shapes_.Fragmentation(state, n);
-    version = state.version(n) + 1;
+FgdCache::NodeMemo& FgdCache::Node(const ClusterState& state, NodeIndex n) {
+  if (node_memo_.size() != state.size()) node_memo_.assign(state.size(), NodeMemo{});
+  NodeMemo& memo = node_memo_[n];
+  if (memo.version != state.version(n) + 1) {
+    memo.version = state.version(n) + 1;
+    memo.frag = shapes_.Fragmentation(state, n);
+    memo.lookahead = -1;
   }
-  return frag;
+  return memo;
 }
+
+double FgdCache::NodeFrag(const ClusterState& state, NodeIndex n) { return Node(state, n).frag; }
 
 size_t FgdCache::StateKeyHash::operator()(const StateKey& k) const {
   // Mix every field, then finalise (splitmix64) so that nearby states spread over buckets.
@@ -106,8 +109,11 @@ FragMove FgdCache::Compute(const TaskShape& task, const ClusterState& state, Nod
   }
   move.score = move.decrease;
   if (lookahead_weight_ > 0) {
-    const double ahead_before =
-        Lookahead(model, state.cpu_left(n), state.memory_left(n), state.gpu_left(n));
+    NodeMemo& memo = Node(state, n);
+    if (memo.lookahead < 0) {
+      memo.lookahead = Lookahead(model, state.cpu_left(n), state.memory_left(n), state.gpu_left(n));
+    }
+    const double ahead_before = memo.lookahead;
     const double ahead_after = Lookahead(model, cpu_after, memory_after, after_view);
     move.score = lookahead_weight_ * (ahead_before - ahead_after) +
                  (1 - lookahead_weight_) * move.decrease;

@@ -83,7 +83,13 @@ class FgdCache {
   bool uses_memory_ = false;  // moves depend on the task's memory only if the shapes do
   std::unordered_map<StateKey, double, StateKeyHash> lookahead_memo_;
   std::unordered_map<ShapeKey, std::vector<FragMove>, ShapeKeyHash> by_shape_;
-  std::vector<std::pair<uint64_t, double>> node_frag_;
+  struct NodeMemo {
+    uint64_t version = 0;
+    double frag = 0;
+    double lookahead = -1;  // < 0: not computed yet
+  };
+  NodeMemo& Node(const ClusterState& state, NodeIndex n);
+  std::vector<NodeMemo> node_memo_;
 };
 
 }  // namespace suanwang
