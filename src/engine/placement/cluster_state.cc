@@ -17,6 +17,13 @@ uint64_t NextVersion() {
 
 }  // namespace
 
+UniqueId::UniqueId() : value_(NextVersion()) {}
+UniqueId::UniqueId(const UniqueId&) : value_(NextVersion()) {}
+UniqueId& UniqueId::operator=(const UniqueId&) {
+  value_ = NextVersion();
+  return *this;
+}
+
 Result<ClusterState> ClusterState::Create(std::vector<NodeSpec> nodes) {
   ClusterState state;
   state.cpu_left_.reserve(nodes.size());
@@ -65,6 +72,7 @@ Result<void> ClusterState::SetTieRanks(std::vector<uint32_t> ranks) {
     seen[r] = true;
   }
   tie_rank_ = std::move(ranks);
+  for (NodeIndex n = 0; n < size(); ++n) change_log_.push_back(n);  // indexes order by rank
   return {};
 }
 
@@ -95,6 +103,14 @@ bool ClusterState::FitsEmpty(NodeIndex n, const TaskShape& task) const {
   if (node.cpu_milli < task.cpu_milli || node.memory_mib < task.memory_mib) return false;
   if (!task.UsesGpu()) return true;
   return node.gpu_count >= task.gpu_count && ModelAllowed(task.gpu_models, node.gpu_model);
+}
+
+bool ClusterState::CouldEverFit(const TaskShape& task) const {
+  auto [it, added] = ever_fits_.try_emplace(task, false);
+  if (added) {
+    for (NodeIndex n = 0; n < size() && !it->second; ++n) it->second = FitsEmpty(n, task);
+  }
+  return it->second;
 }
 
 Result<void> ClusterState::Allocate(const Placement& p, const TaskShape& task) {
@@ -132,6 +148,7 @@ Result<void> ClusterState::Allocate(const Placement& p, const TaskShape& task) {
   idle_gpu_milli_ -= task.TotalGpuMilli();
   if (task.UsesGpu()) ++affinity_[n][static_cast<size_t>(AffinitySlot(task))];
   version_[n] = NextVersion();
+  change_log_.push_back(n);
   return {};
 }
 
@@ -160,6 +177,7 @@ Result<void> ClusterState::Release(const Placement& p, const TaskShape& task) {
   auto& slot = affinity_[n][static_cast<size_t>(AffinitySlot(task))];
   if (task.UsesGpu() && slot > 0) --slot;
   version_[n] = NextVersion();
+  change_log_.push_back(n);
   return {};
 }
 

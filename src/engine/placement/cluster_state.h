@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
@@ -31,6 +32,20 @@ struct Placement {
 // Tasks on a node grouped by their GPU "affinity": slot 0 counts GPU-share tasks, slot k
 // counts tasks that hold k whole GPUs. Used by the clustering policy.
 using AffinityCounts = std::array<uint16_t, kMaxGpusPerNode + 1>;
+
+// A process-unique number; copying draws a new one (a copy is a different cluster from then on).
+class UniqueId {
+ public:
+  UniqueId();
+  UniqueId(const UniqueId&);
+  UniqueId& operator=(const UniqueId&);
+  UniqueId(UniqueId&&) noexcept = default;
+  UniqueId& operator=(UniqueId&&) noexcept = default;
+  uint64_t value() const { return value_; }
+
+ private:
+  uint64_t value_;
+};
 
 class ClusterState {
  public:
@@ -64,12 +79,20 @@ class ClusterState {
   bool Fits(NodeIndex n, const TaskShape& task) const;
   // Could it run on node `n` if the node were empty?
   bool FitsEmpty(NodeIndex n, const TaskShape& task) const;
+  // Could it run on some node if that node were empty? Memoised per shape (capacities never
+  // change), so refusing a busy task costs O(1) after the first time.
+  bool CouldEverFit(const TaskShape& task) const;
 
   // Applies a placement. Errors: kConflict when it no longer fits (nothing changes then);
   // kInvalidArgument for GPU slots that do not match the task.
   Result<void> Allocate(const Placement& placement, const TaskShape& task);
   // Returns what Allocate took. Errors: kInvalidArgument if it would exceed capacity.
   Result<void> Release(const Placement& placement, const TaskShape& task);
+
+  // Identity of this state object, and the nodes changed so far in order (a node appears once
+  // per change). A policy keeping an index remembers (id, how much of the log it has seen).
+  uint64_t id() const { return id_.value(); }
+  std::span<const NodeIndex> change_log() const { return change_log_; }
 
   int64_t total_gpu_milli() const { return total_gpu_milli_; }
   int64_t used_gpu_milli() const { return total_gpu_milli_ - idle_gpu_milli_; }
@@ -86,6 +109,9 @@ class ClusterState {
   std::vector<AffinityCounts> affinity_;
   std::vector<uint64_t> version_;
   std::vector<uint32_t> tie_rank_;
+  std::vector<NodeIndex> change_log_;
+  mutable std::unordered_map<TaskShape, bool, TaskShapeHash> ever_fits_;
+  UniqueId id_;
   int64_t total_gpu_milli_ = 0;
   int64_t idle_gpu_milli_ = 0;
   int64_t total_cpu_milli_ = 0;

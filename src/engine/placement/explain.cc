@@ -27,6 +27,14 @@ std::string DescribeTask(const TaskShape& task, const GpuModelTable* gpu_models)
   return out + buf;
 }
 
+Decision Unplaced(const TaskShape& task, const ClusterState& state, const GpuModelTable* gpu_models) {
+  if (!state.CouldEverFit(task)) return ExplainUnplaced(task, state, gpu_models);
+  Decision d;
+  d.kind = DecisionKind::kBusy;
+  d.reason = "busy: no node has room for " + DescribeTask(task, gpu_models) + " now";
+  return d;
+}
+
 Decision ExplainUnplaced(const TaskShape& task, const ClusterState& state,
                          const GpuModelTable* gpu_models) {
   size_t could_ever = 0, lack_cpu = 0, lack_memory = 0, lack_gpu = 0;

@@ -24,7 +24,7 @@ class FgdPolicy final : public PlacementPolicy {
       // the lowest rank, which packs.
       return static_cast<double>(cache_.Move(entries, task, state, i).quantized);
     });
-    if (!n) return ExplainUnplaced(task, state, context_.gpu_models);
+    if (!n) return Unplaced(task, state, context_.gpu_models);
     Decision d;
     d.kind = DecisionKind::kPlaced;
     d.placement = Placement{*n, cache_.Slots(entries, task, state, *n)};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/placement/bestfit_index.h"
 #include "engine/placement/node_scan.h"
 
 namespace suanwang {
@@ -26,7 +27,7 @@ class RandomPolicy final : public PlacementPolicy {
   std::string_view name() const override { return "random"; }
   Decision Place(const TaskShape& task, const ClusterState& state, Rng& rng) override {
     auto n = RandomFeasibleNode(task, state, rng);
-    if (!n) return ExplainUnplaced(task, state, context_.gpu_models);
+    if (!n) return Unplaced(task, state, context_.gpu_models);
     return Placed(*n, SelectGpusRandom(state, *n, task, rng));
   }
 
@@ -34,26 +35,27 @@ class RandomPolicy final : public PlacementPolicy {
   PolicyContext context_;
 };
 
-// bestfit: score = floor(100 * (1 - (0.5 * (cpu_left - cpu) / 128 cores
-//                                   + 0.5 * (gpu_left - gpu) / 8 GPUs)))
-// i.e. the node left with the least weighted free capacity wins.
+// bestfit: the node left with the least weighted free capacity,
+//   minimise 0.5 * (cpu_left - cpu) / 128 cores + 0.5 * (gpu_left - gpu) / 8 GPUs,
+// the paper simulator's formula without its rounding to integer scores (exact ties only).
+// The index (bestfit_index.h) finds the same node as a full scan without visiting every node;
+// `use_index = false` is the plain scan, kept as the reference and benchmark baseline.
 class BestFitPolicy final : public PlacementPolicy {
  public:
-  explicit BestFitPolicy(const PolicyContext& c) : context_(c) {}
-  std::string_view name() const override { return "bestfit"; }
+  BestFitPolicy(const PolicyContext& c, bool use_index) : context_(c), use_index_(use_index) {}
+  std::string_view name() const override { return use_index_ ? "bestfit" : "bestfit-scan"; }
   Decision Place(const TaskShape& task, const ClusterState& state, Rng&) override {
-    auto n = BestFeasibleNode(task, state, [&](NodeIndex i) {
-      double rest = 0.5 * static_cast<double>(state.cpu_left(i) - task.cpu_milli) / kMaxSpecCpuMilli +
-                    0.5 * static_cast<double>(state.gpu_left_total(i) - task.TotalGpuMilli()) /
-                        kMaxSpecGpuMilli;
-      return static_cast<double>(static_cast<int64_t>((1.0 - rest) * kMaxNodeScore));
+    auto n = use_index_ ? index_.Find(task, state) : BestFeasibleNode(task, state, [&](NodeIndex i) {
+      return -BestFitIndex::Key(state, i);
     });
-    if (!n) return ExplainUnplaced(task, state, context_.gpu_models);
+    if (!n) return Unplaced(task, state, context_.gpu_models);
     return Placed(*n, SelectGpusBestFit(state, *n, task));
   }
 
  private:
   PolicyContext context_;
+  bool use_index_;
+  BestFitIndex index_;
 };
 
 // dotprod (Tetris): score = floor(100 * (1 - (cpu_left*cpu/128c^2 + gpu_left*gpu/8G^2) / 2)):
@@ -70,7 +72,7 @@ class DotProductPolicy final : public PlacementPolicy {
                    static_cast<double>(state.gpu_left_total(i)) / kMaxSpecGpuMilli * gpu;
       return static_cast<double>(static_cast<int64_t>(kMaxNodeScore * (1.0 - dot / 2)));
     });
-    if (!n) return ExplainUnplaced(task, state, context_.gpu_models);
+    if (!n) return Unplaced(task, state, context_.gpu_models);
     return Placed(*n, SelectGpusBestFit(state, *n, task));
   }
 
@@ -104,7 +106,7 @@ class ClusteringPolicy final : public PlacementPolicy {
       }
       return static_cast<double>(fullness + band * kMaxNodeScore / 4);
     });
-    if (!n) return ExplainUnplaced(task, state, context_.gpu_models);
+    if (!n) return Unplaced(task, state, context_.gpu_models);
     return Placed(*n, SelectGpusBestFit(state, *n, task));
   }
 
@@ -124,7 +126,7 @@ class PackingPolicy final : public PlacementPolicy {
       if (!task.UsesGpu()) return 0;
       return static_cast<double>(Score(state, i, task));
     });
-    if (!n) return ExplainUnplaced(task, state, context_.gpu_models);
+    if (!n) return Unplaced(task, state, context_.gpu_models);
     return Placed(*n, SelectGpusBestFit(state, *n, task));
   }
 
@@ -161,7 +163,10 @@ std::unique_ptr<PlacementPolicy> MakeRandomPolicy(const PolicyContext& c) {
   return std::make_unique<RandomPolicy>(c);
 }
 std::unique_ptr<PlacementPolicy> MakeBestFitPolicy(const PolicyContext& c) {
-  return std::make_unique<BestFitPolicy>(c);
+  return std::make_unique<BestFitPolicy>(c, true);
+}
+std::unique_ptr<PlacementPolicy> MakeBestFitScanPolicy(const PolicyContext& c) {
+  return std::make_unique<BestFitPolicy>(c, false);
 }
 std::unique_ptr<PlacementPolicy> MakeDotProductPolicy(const PolicyContext& c) {
   return std::make_unique<DotProductPolicy>(c);

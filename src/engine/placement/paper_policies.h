@@ -11,6 +11,8 @@ namespace suanwang {
 
 std::unique_ptr<PlacementPolicy> MakeRandomPolicy(const PolicyContext& context);
 std::unique_ptr<PlacementPolicy> MakeBestFitPolicy(const PolicyContext& context);
+// The same policy without its index: a full scan per decision (reference and baseline).
+std::unique_ptr<PlacementPolicy> MakeBestFitScanPolicy(const PolicyContext& context);
 std::unique_ptr<PlacementPolicy> MakeDotProductPolicy(const PolicyContext& context);
 std::unique_ptr<PlacementPolicy> MakeClusteringPolicy(const PolicyContext& context);
 std::unique_ptr<PlacementPolicy> MakePackingPolicy(const PolicyContext& context);

@@ -43,8 +43,12 @@ class PlacementPolicy {
   virtual Decision Place(const TaskShape& task, const ClusterState& state, Rng& rng) = 0;
 };
 
-// The decision for a task no node can take now: kUnsatisfiable if no node could take it even
-// empty, else kBusy; the reason counts what is lacking.
+// The decision for a task no node can take now, cheap enough for every refusal: kBusy with a
+// one-line reason, or kUnsatisfiable (no node could take it even empty) with the full
+// explanation below.
+Decision Unplaced(const TaskShape& task, const ClusterState& state, const GpuModelTable* gpu_models);
+
+// The same decision with a reason that counts what each node lacks: O(nodes), for people.
 Decision ExplainUnplaced(const TaskShape& task, const ClusterState& state,
                          const GpuModelTable* gpu_models);
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "common/rng.h"
 #include "engine/placement/fgd_policy.h"
 #include "engine/placement/paper_policies.h"
 #include "engine/placement/policy_registry.h"
@@ -112,6 +113,8 @@ TEST(PoliciesTest, UnplacedTasksSayBusyOrNeverWithAReason) {
   Rng rng(1);
   auto busy = policy->Place(Task(1, 1, 1), s, rng);
   EXPECT_EQ(busy.kind, DecisionKind::kBusy);
+  EXPECT_EQ(busy.reason, "busy: no node has room for 1 GPU, 1 cores, 1024 MiB now");
+  busy = ExplainUnplaced(Task(1, 1, 1), s, &models);
   EXPECT_EQ(busy.reason,
             "busy: 1 nodes could hold 1 GPU, 1 cores, 1024 MiB but none has room now "
             "(0 lack CPU, 0 lack memory, 1 lack GPU)");
@@ -139,6 +142,49 @@ TEST(PoliciesTest, RegistryListsAndRejectsNames) {
   EXPECT_EQ(unknown.error().message,
             "unknown policy 'tetris' (known: random, dotprod, clustering, packing, bestfit, fgd, "
             "fgd-lookahead)");
+}
+
+}  // namespace
+}  // namespace suanwang
+
+namespace suanwang {
+namespace {
+
+// The bestfit index must pick exactly the node a full scan picks, decision after decision.
+TEST(BestFitIndexTest, AgreesWithTheFullScanOnRandomSequences) {
+  Rng world(77);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<NodeSpec> nodes;
+    const int n = 5 + static_cast<int>(world.Uniform(60));
+    for (int i = 0; i < n; ++i) {
+      int gpus = std::vector<int>{0, 1, 2, 4, 8}[world.Uniform(5)];
+      nodes.push_back(testing::Node("n" + std::to_string(i), 8 + static_cast<int64_t>(world.Uniform(8)) * 8,
+                                    32 + static_cast<int64_t>(world.Uniform(8)) * 32, gpus,
+                                    gpus ? static_cast<GpuModelId>(world.Uniform(2)) : kNoGpuModel));
+    }
+    ClusterState a = testing::Cluster(nodes), b = testing::Cluster(nodes);
+    std::vector<uint32_t> ranks(nodes.size());
+    for (uint32_t i = 0; i < ranks.size(); ++i) ranks[i] = i;
+    for (size_t i = ranks.size(); i > 1; --i) std::swap(ranks[i - 1], ranks[world.Uniform(i)]);
+    ASSERT_TRUE(a.SetTieRanks(ranks));
+    ASSERT_TRUE(b.SetTieRanks(ranks));
+    auto indexed = MakeBestFitPolicy({}), scan = MakeBestFitScanPolicy({});
+    Rng rng(1);
+    for (int t = 0; t < 300; ++t) {
+      TaskShape task;
+      switch (world.Uniform(3)) {
+        case 0: task = testing::Task(1 + static_cast<double>(world.Uniform(8)), 1 + static_cast<int64_t>(world.Uniform(16))); break;
+        case 1: task = testing::Task(1 + static_cast<double>(world.Uniform(8)), 4, 1, 100 * (1 + static_cast<int>(world.Uniform(9)))); break;
+        default: task = testing::Task(2, 8, 1 << world.Uniform(4), 1000, world.Uniform(2) ? kAnyGpuModel : GpuModelMask{1}); break;
+      }
+      Decision di = indexed->Place(task, a, rng), ds = scan->Place(task, b, rng);
+      ASSERT_EQ(di.kind, ds.kind) << "round " << round << " task " << t;
+      if (di.kind != DecisionKind::kPlaced) continue;
+      ASSERT_EQ(di.placement.node, ds.placement.node) << "round " << round << " task " << t;
+      ASSERT_TRUE(a.Allocate(di.placement, task));
+      ASSERT_TRUE(b.Allocate(ds.placement, task));
+    }
+  }
 }
 
 }  // namespace
