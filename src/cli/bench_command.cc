@@ -53,23 +53,13 @@ int RunBenchPlacement(const BenchPlacementOptions& o) {
   std::vector<uint32_t> arrivals = InflatedArrivals(*trace, state.total_gpu_milli(), 130, o.seed);
   Rng rng(o.seed);
   size_t next = 0;
-  // Prefill: first fit from a rotating cursor, cheap at any cluster size.
-  NodeIndex cursor = 0;
+  // Prefill, untimed: the policy itself places arrivals until the target share of GPUs is
+  // allocated, so the timed decisions see the kind of state the policy produces.
   const double prefill_target = static_cast<double>(state.total_gpu_milli()) * o.prefill_percent / 100;
   while (static_cast<double>(state.used_gpu_milli()) < prefill_target && next < arrivals.size()) {
     const TaskShape& task = trace->tasks[arrivals[next++]];
-    for (size_t tries = 0; tries < std::min<size_t>(state.size(), 64); ++tries) {
-      NodeIndex n = cursor;
-      cursor = static_cast<NodeIndex>((cursor + 1) % state.size());
-      if (!state.Fits(n, task)) continue;
-      GpuSlots slots;
-      auto gpus = state.gpu_left(n);
-      for (size_t g = 0; g < gpus.size() && slots.count < (task.UsesGpu() ? task.gpu_count : 0); ++g) {
-        if (gpus[g] >= task.gpu_milli) slots.Push(static_cast<int>(g));
-      }
-      (void)state.Allocate(Placement{n, slots}, task);
-      break;
-    }
+    Decision d = (*policy)->Place(task, state, rng);
+    if (d.kind == DecisionKind::kPlaced) (void)state.Allocate(d.placement, task);
   }
   const double prefilled = static_cast<double>(state.used_gpu_milli()) / static_cast<double>(state.total_gpu_milli()) * 100;
 

@@ -12,7 +12,7 @@ struct BenchPlacementOptions {
   std::string cluster;   // node list CSV; empty: generate `nodes` nodes from the openb mix
   std::string pods;      // task trace CSV; empty: the shipped openb default trace
   double seconds = 2.0;  // timed phase lasts at least this long (or until the trace ends)
-  double prefill_percent = 60;  // GPU share allocated before timing starts
+  double prefill_percent = 60;  // GPU share the policy allocates (untimed) before timing starts
   uint64_t seed = 42;
   bool json = false;
 };

@@ -43,10 +43,19 @@ std::unique_ptr<PlacementPolicy> MakeFgdPolicy(const PolicyContext& c) {
   return std::make_unique<FgdPolicy>("fgd", c, c.typical_shapes, 0.0);
 }
 
+double LookaheadWeight(std::span<const TaskShape> workload) {
+  double whole = 0, all = 0;
+  for (const TaskShape& t : workload) {
+    all += static_cast<double>(t.TotalGpuMilli());
+    if (t.UsesGpu() && !t.IsGpuShare()) whole += static_cast<double>(t.TotalGpuMilli());
+  }
+  return all > 0 ? kLookaheadWeightPerWholeGpuShare * whole / all : 0.0;
+}
+
 std::unique_ptr<PlacementPolicy> MakeFgdLookaheadPolicy(const PolicyContext& c) {
   return std::make_unique<FgdPolicy>("fgd-lookahead", c,
                                      TypicalShapes(c.workload, kLookaheadCoverage, true),
-                                     kLookaheadWeight);
+                                     LookaheadWeight(c.workload));
 }
 
 }  // namespace suanwang

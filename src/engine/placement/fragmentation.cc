@@ -160,6 +160,8 @@ ShapeSet::ShapeSet(std::vector<TypicalShape> shapes) : shapes_(std::move(shapes)
     auto it = std::find(asks_.begin(), asks_.end(), s.gpu_milli);
     if (it == asks_.end()) it = asks_.insert(asks_.end(), s.gpu_milli);
     ask_of_[i] = static_cast<uint16_t>(it - asks_.begin());
+    gpu_shapes_.push_back(GpuShape{s.cpu_milli, s.memory_mib, s.gpu_models, s.popularity,
+                                   s.gpu_count, ask_of_[i]});
   }
 }
 
@@ -199,13 +201,10 @@ double ShapeSet::FromCounts(GpuModelId model, int64_t cpu_left, int64_t memory_l
   if (counts.idle == 0) return 0;
   const auto idle = static_cast<double>(counts.idle);
   double frag = cpu_only_popularity_ * idle;
-  for (size_t i = 0; i < shapes_.size(); ++i) {
-    const TypicalShape& s = shapes_[i];
-    if (s.gpu_milli == 0) continue;
-    const size_t k = ask_of_[i];
-    const bool runs = ModelAllowed(s.gpu_models, model) && cpu_left >= s.cpu_milli &&
-                      memory_left >= s.memory_mib && counts.usable[k] >= s.gpu_count;
-    frag += s.popularity * (runs ? static_cast<double>(counts.too_small[k]) : idle);
+  for (const GpuShape& s : gpu_shapes_) {
+    const bool runs = ModelAllowed(s.models, model) && cpu_left >= s.cpu_milli &&
+                      memory_left >= s.memory_mib && counts.usable[s.ask] >= s.count;
+    frag += s.popularity * (runs ? static_cast<double>(counts.too_small[s.ask]) : idle);
   }
   return frag;
 }
@@ -221,21 +220,25 @@ double ShapeSet::Lookahead(GpuModelId model, int64_t cpu_left, int64_t memory_le
   if (asks_.size() > kMaxAsks) {
     return NodeFragmentationLookahead(model, cpu_left, memory_left, gpu_left, shapes_);
   }
-  const AskCounts base = Count(gpu_left);
-  if (base.idle == 0) return 0;
+  AskCounts counts = Count(gpu_left);
+  const int64_t idle = counts.idle;
+  if (idle == 0) return 0;
   std::array<int32_t, kMaxGpusPerNode> after{};
   double expected = 0;
   for (const TypicalShape& m : shapes_) {
     std::copy(gpu_left.begin(), gpu_left.end(), after.begin());
     if (!ApplyBestFit(m, model, cpu_left, memory_left, after.data(), gpu_left.size())) {
-      expected += m.popularity * static_cast<double>(base.idle);
+      expected += m.popularity * static_cast<double>(idle);
       continue;
     }
-    AskCounts counts = base;
+    // Apply the arrival to the counts, evaluate, then undo (cheaper than copying them).
     for (size_t g = 0; g < gpu_left.size(); ++g) {
       if (after[g] != gpu_left[g]) Update(counts, gpu_left[g], after[g]);
     }
     expected += m.popularity * FromCounts(model, cpu_left - m.cpu_milli, memory_left - m.memory_mib, counts);
+    for (size_t g = 0; g < gpu_left.size(); ++g) {
+      if (after[g] != gpu_left[g]) Update(counts, after[g], gpu_left[g]);
+    }
   }
   return expected;
 }

@@ -93,7 +93,18 @@ class ShapeSet {
   double FromCounts(GpuModelId model, int64_t cpu_left, int64_t memory_left,
                     const AskCounts& counts) const;
 
+  // The GPU shapes in a compact form for the hot loop.
+  struct GpuShape {
+    int64_t cpu_milli;
+    int64_t memory_mib;
+    GpuModelMask models;
+    double popularity;
+    int32_t count;
+    uint16_t ask;
+  };
+
   std::vector<TypicalShape> shapes_;
+  std::vector<GpuShape> gpu_shapes_;
   std::vector<int32_t> asks_;         // distinct per-GPU asks of the GPU shapes
   std::vector<uint16_t> ask_of_;      // per shape: index into asks_ (unused for CPU shapes)
   double cpu_only_popularity_ = 0;    // CPU shapes see every idle GPU as lost
