@@ -4,10 +4,9 @@
 #include <chrono>
 #include <cstdint>
 
-namespace suanwang {
+#include "common/time.h"
 
-// Milliseconds since the Unix epoch (server) or since the start of a simulation (sim).
-using Timestamp = int64_t;
+namespace suanwang {
 
 class Clock {
  public:

@@ -189,3 +189,33 @@ TEST(BestFitIndexTest, AgreesWithTheFullScanOnRandomSequences) {
 
 }  // namespace
 }  // namespace suanwang
+
+#include "engine/placement/gang.h"
+
+namespace suanwang {
+namespace {
+
+TEST(GangTest, AllOrNothingRollsBackAndTellsBusyFromNever) {
+  ClusterState s = testing::Cluster({testing::Node("a", 16, 64, 2, 0), testing::Node("b", 16, 64, 2, 0)});
+  ASSERT_TRUE(s.Allocate(Placement{0, {}}, testing::Task(1, 1)));  // a small CPU task on node a
+  auto policy = MakeBestFitPolicy({});
+  Rng rng(1);
+  const uint64_t before = s.version(1);
+  GangDecision busy = PlaceGang(*policy, testing::Task(8, 8, 1), 4, s, rng);
+  ASSERT_EQ(busy.kind, DecisionKind::kPlaced);  // 4 x 1 GPU fits on 2 x 2 GPUs
+  for (const Placement& p : busy.placements) ASSERT_TRUE(s.Release(p, testing::Task(8, 8, 1)));
+  GangDecision wait = PlaceGang(*policy, testing::Task(10, 8, 1), 4, s, rng);
+  EXPECT_EQ(wait.kind, DecisionKind::kBusy);  // CPU: only one 10-core task per node now
+  EXPECT_EQ(wait.reason, "busy: 2 of 4 tasks fit now; waiting for room for all of them");
+  EXPECT_EQ(s.used_gpu_milli(), 0);           // rolled back
+  EXPECT_NE(s.version(1), before);
+  GangDecision never = PlaceGang(*policy, testing::Task(1, 1, 1), 5, s, rng);
+  EXPECT_EQ(never.kind, DecisionKind::kUnsatisfiable);
+  EXPECT_EQ(never.reason, "can never fit: the site could hold at most 4 of these tasks even empty, the gang needs 5");
+  EXPECT_EQ(CapacityWhenEmpty(s, testing::Task(1, 1, 1, 250)), 16);
+  EXPECT_EQ(CapacityWhenEmpty(s, testing::Task(1, 1, 2)), 2);
+  EXPECT_EQ(PlaceGang(*policy, testing::Task(1, 1), 0, s, rng).kind, DecisionKind::kUnsatisfiable);
+}
+
+}  // namespace
+}  // namespace suanwang

@@ -1,0 +1,42 @@
+#include "engine/network/cost_model.h"
+
+#include <cstdio>
+
+namespace suanwang {
+
+std::string CostBreakdown::Describe() const {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "total %.3g =", total);
+  std::string out = buf;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%s %s %.3g x %.3g", i ? " +" : "", terms[i].name.c_str(),
+                  terms[i].value, terms[i].weight);
+    out += buf;
+  }
+  return out;
+}
+
+CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& network,
+                                          const SiteView& view, Timestamp) const {
+  const Site& site = network.sites[view.site];
+  double transfer_s = 0, transfer_cny = 0;
+  if (!job.data_place.empty() && job.data_place != site.place && job.data_gb > 0) {
+    auto from = network.PlaceIndex(job.data_place);
+    auto to = network.PlaceIndex(site.place);
+    const double rtt_s = from && to ? network.RttMs(*from, *to) / 1000.0 : 0.0;
+    transfer_s = job.data_gb * 8.0 / network.transfer_bandwidth_gbps + rtt_s;
+    transfer_cny = job.data_gb * network.transfer_cost_cny_per_gb;
+  }
+  CostBreakdown out;
+  out.terms = {
+      {"wait_s", view.fits_now ? 0.0 : view.expected_wait_s, weights_.wait},
+      {"transfer_s", transfer_s, weights_.transfer},
+      {"transfer_cny", transfer_cny, weights_.money},
+      {"price_cny", 0.0, weights_.money},
+      {"carbon_kg", 0.0, weights_.carbon},
+  };
+  for (const CostTerm& t : out.terms) out.total += t.value * t.weight;
+  return out;
+}
+
+}  // namespace suanwang

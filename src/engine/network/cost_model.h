@@ -1,0 +1,72 @@
+// The network-level cost of running a job at a site: a weighted sum of named terms.
+//
+//   cost = w_wait * wait_s + w_transfer * transfer_s + w_money * (transfer_cny + price_cny)
+//          + w_carbon * carbon_kg
+//
+//   wait_s       expected wait before the job starts there (0 when it fits now)        [s]
+//   transfer_s   time to move the input: data_gb * 8 / bandwidth_gbps + RTT (0 when the
+//                data is already at the site's place)                                  [s]
+//   transfer_cny data_gb * cost_cny_per_gb of the network when the data must move       [CNY]
+//   price_cny    compute price (seam: 0 until the market issue fills it)                 [CNY]
+//   carbon_kg    emissions (seam: 0 until the green-compute issue fills it)              [kg CO2]
+//
+// Terms that are seams report 0 so that later issues change numbers, not interfaces.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/time.h"
+#include "model/job.h"
+#include "model/network.h"
+
+namespace suanwang {
+
+class ClusterState;
+
+// What the cost model may know about a site at decision time.
+struct SiteView {
+  size_t site = 0;                   // index into Network::sites
+  const ClusterState* state = nullptr;
+  double expected_wait_s = 0;        // the host's estimate for a job that does not fit now
+  bool fits_now = false;
+};
+
+struct CostTerm {
+  std::string name;
+  double value = 0;
+  double weight = 0;
+};
+
+struct CostBreakdown {
+  double total = 0;
+  std::vector<CostTerm> terms;
+  std::string Describe() const;  // "total 12.3 = wait_s 0 x 1 + transfer_s 8.1 x 1 + ..."
+};
+
+class CostModel {
+ public:
+  virtual ~CostModel() = default;
+  // Cost of running `job` at `view.site` starting at `start`. Pure.
+  virtual CostBreakdown Estimate(const JobSpec& job, const Network& network, const SiteView& view,
+                                 Timestamp start) const = 0;
+};
+
+struct CostWeights {
+  double wait = 1.0;      // per second
+  double transfer = 1.0;  // per second
+  double money = 0.0;     // per CNY
+  double carbon = 0.0;    // per kg CO2
+};
+
+class WeightedCostModel final : public CostModel {
+ public:
+  explicit WeightedCostModel(CostWeights weights = {}) : weights_(weights) {}
+  CostBreakdown Estimate(const JobSpec& job, const Network& network, const SiteView& view,
+                         Timestamp start) const override;
+
+ private:
+  CostWeights weights_;
+};
+
+}  // namespace suanwang

@@ -1,0 +1,295 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace suanwang {
+namespace {
+
+bool QueueBefore(const JobSpec& a, const JobSpec& b) {
+  if (a.priority != b.priority) return a.priority > b.priority;
+  if (a.submit_ms != b.submit_ms) return a.submit_ms < b.submit_ms;
+  return a.id < b.id;
+}
+
+std::string GpuText(int64_t milli) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g GPU", static_cast<double>(milli) / kMilliGpu);
+  return buf;
+}
+
+}  // namespace
+
+std::string_view CommandKindName(CommandKind kind) {
+  switch (kind) {
+    case CommandKind::kStart: return "start";
+    case CommandKind::kQueue: return "queue";
+    case CommandKind::kReject: return "reject";
+    case CommandKind::kPreempt: return "preempt";
+  }
+  return "?";
+}
+
+Scheduler::Scheduler(const Network& network, SchedulerConfig config, PolicyContext context)
+    : network_(network), config_(std::move(config)), context_(std::move(context)), rng_(config_.seed) {}
+
+Result<std::unique_ptr<Scheduler>> Scheduler::Create(const Network& network, GpuModelTable& models,
+                                                      SchedulerConfig config, PolicyContext context) {
+  context.gpu_models = &models;
+  std::unique_ptr<Scheduler> s(new Scheduler(network, std::move(config), std::move(context)));
+  for (size_t i = 0; i < network.sites.size(); ++i) {
+    auto nodes = network.SiteNodes(i, models);
+    if (!nodes) return std::unexpected(nodes.error());
+    auto state = ClusterState::Create(std::move(*nodes));
+    if (!state) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "site '" + network.sites[i].id + "': " + state.error().message);
+    }
+    auto policy = MakePolicy(s->config_.node_policy, s->context_);
+    if (!policy) return std::unexpected(policy.error());
+    s->sites_.push_back(SiteRuntime{std::move(*state), std::move(*policy)});
+  }
+  s->cost_model_ = std::make_unique<WeightedCostModel>(s->config_.cost_weights);
+  s->selector_ = std::make_unique<SiteSelector>(network, *s->cost_model_);
+  return s;
+}
+
+int64_t Scheduler::tenant_gpu_milli(const std::string& tenant) const {
+  auto it = usage_.find(tenant);
+  return it == usage_.end() ? 0 : it->second.gpu_milli;
+}
+
+Result<void> Scheduler::Validate(const JobSpec& job) const {
+  auto bad = [&](const std::string& why) {
+    return MakeError(ErrorCode::kInvalidArgument, "job " + std::to_string(job.id) + ": " + why);
+  };
+  if (job.tasks < 1) return bad("tasks " + std::to_string(job.tasks) + " must be at least 1");
+  if (job.task.cpu_milli < 0 || job.task.memory_mib < 0) return bad("negative CPU or memory");
+  if (job.task.gpu_count < 0 || job.task.gpu_milli < 0 || job.task.gpu_milli > kMilliGpu) {
+    return bad("gpus must be whole GPUs or one share of a GPU (0 < share <= 1)");
+  }
+  if (job.task.gpu_count > 1 && job.task.gpu_milli != kMilliGpu) {
+    return bad("a task with several GPUs must ask for whole GPUs");
+  }
+  if (job.tier != Tier::kAny && !network_.PlaceIndex(job.origin)) {
+    return bad("origin '" + job.origin + "' is not a place of network '" + network_.name + "'");
+  }
+  if (!job.data_place.empty() && !network_.PlaceIndex(job.data_place)) {
+    return bad("data place '" + job.data_place + "' is not a place of the network");
+  }
+  if (job.data_gb < 0) return bad("negative data size");
+  for (const std::string& hub : job.allowed_hubs) {
+    if (!network_.HubIndex(hub)) return bad("allowed hub '" + hub + "' is not a hub of the network");
+  }
+  if (running_.contains(job.id) ||
+      std::any_of(queue_.begin(), queue_.end(), [&](const JobSpec& q) { return q.id == job.id; })) {
+    return MakeError(ErrorCode::kConflict, "job " + std::to_string(job.id) + " already exists");
+  }
+  return {};
+}
+
+std::string Scheduler::QuotaProblem(const JobSpec& job, bool alone) const {
+  auto q = config_.quotas.find(job.tenant);
+  if (q == config_.quotas.end()) return "";
+  Usage used = alone ? Usage{} : [&] {
+    auto it = usage_.find(job.tenant);
+    return it == usage_.end() ? Usage{} : it->second;
+  }();
+  if (q->second.gpu_milli >= 0 && used.gpu_milli + job.TotalGpuMilli() > q->second.gpu_milli) {
+    return "tenant '" + job.tenant + "' GPU quota " + GpuText(q->second.gpu_milli) + (alone ? "" : ", in use " + GpuText(used.gpu_milli)) +
+           ", job asks " + GpuText(job.TotalGpuMilli());
+  }
+  if (q->second.cpu_milli >= 0 && used.cpu_milli + job.TotalCpuMilli() > q->second.cpu_milli) {
+    return "tenant '" + job.tenant + "' CPU quota " + std::to_string(q->second.cpu_milli / 1000) +
+           " cores, job asks " + std::to_string(job.TotalCpuMilli() / 1000);
+  }
+  return "";
+}
+
+std::vector<SiteView> Scheduler::Views() const {
+  std::vector<SiteView> views;
+  for (size_t i = 0; i < sites_.size(); ++i) views.push_back(SiteView{i, &sites_[i].state, 0, true});
+  return views;
+}
+
+void Scheduler::StartOn(const JobSpec& job, size_t site, std::vector<Placement> placements,
+                        Timestamp now, std::vector<Command>& out, const std::string& why) {
+  Usage& u = usage_[job.tenant];
+  u.gpu_milli += job.TotalGpuMilli();
+  u.cpu_milli += job.TotalCpuMilli();
+  out.push_back(Command{CommandKind::kStart, job.id, site, placements, why});
+  running_[job.id] = Running{job, site, std::move(placements), now};
+}
+
+bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
+                         std::vector<Command>& out) {
+  for (size_t site : sites) {
+    SiteRuntime& rt = sites_[site];
+    GangDecision g = PlaceGang(*rt.policy, job.task, job.tasks, rt.state, rng_);
+    if (g.kind != DecisionKind::kPlaced) continue;
+    const CostBreakdown cost = cost_model_->Estimate(job, network_, SiteView{site, &rt.state, 0, true}, now);
+    StartOn(job, site, std::move(g.placements), now, out, "cost " + cost.Describe());
+    return true;
+  }
+  return false;
+}
+
+bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
+                           std::vector<Command>& out) {
+  for (size_t site : sites) {
+    std::vector<const Running*> candidates;
+    for (const auto& [id, r] : running_) {
+      if (r.site == site && r.job.priority < job.priority) candidates.push_back(&r);
+    }
+    if (candidates.empty()) continue;
+    // Cheapest victims first: lowest priority, then the most recently started (least work lost).
+    std::stable_sort(candidates.begin(), candidates.end(), [](const Running* a, const Running* b) {
+      if (a->job.priority != b->job.priority) return a->job.priority < b->job.priority;
+      return a->started > b->started;
+    });
+    auto fits_without = [&](const std::vector<const Running*>& victims) {
+      ClusterState trial = sites_[site].state;
+      for (const Running* v : victims) {
+        for (const Placement& p : v->placements) (void)trial.Release(p, v->job.task);
+      }
+      auto policy = MakePolicy(config_.node_policy, context_);
+      Rng rng(config_.seed);
+      return PlaceGang(**policy, job.task, job.tasks, trial, rng).kind == DecisionKind::kPlaced;
+    };
+    std::vector<const Running*> victims;
+    bool fits = false;
+    for (const Running* c : candidates) {
+      victims.push_back(c);
+      if (fits_without(victims)) {
+        fits = true;
+        break;
+      }
+    }
+    if (!fits) continue;
+    // Make the set irreducible: drop every victim the job can do without.
+    for (size_t i = victims.size(); i-- > 0;) {
+      std::vector<const Running*> fewer = victims;
+      fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(i));
+      if (!fewer.empty() && fits_without(fewer)) victims = std::move(fewer);
+    }
+    // Commit: evict, then place for real.
+    std::vector<Running> evicted;
+    for (const Running* v : victims) evicted.push_back(*v);
+    for (const Running& v : evicted) Stop(v.job.id);
+    SiteRuntime& rt = sites_[site];
+    GangDecision g = PlaceGang(*rt.policy, job.task, job.tasks, rt.state, rng_);
+    if (g.kind != DecisionKind::kPlaced) {
+      // Should not happen (same state, same policy); restore the victims untouched.
+      for (const Running& v : evicted) {
+        for (const Placement& p : v.placements) (void)rt.state.Allocate(p, v.job.task);
+        Usage& u = usage_[v.job.tenant];
+        u.gpu_milli += v.job.TotalGpuMilli();
+        u.cpu_milli += v.job.TotalCpuMilli();
+        running_[v.job.id] = v;
+      }
+      continue;
+    }
+    for (const Running& v : evicted) {
+      char buf[320];
+      std::snprintf(buf, sizeof buf,
+                    "preempted for job %llu (priority %d > %d): frees %s and %.3g cores on site %s; "
+                    "%zu victim(s), each one needed",
+                    static_cast<unsigned long long>(job.id), job.priority, v.job.priority,
+                    GpuText(v.job.TotalGpuMilli()).c_str(), static_cast<double>(v.job.TotalCpuMilli()) / 1000,
+                    network_.sites[site].id.c_str(), evicted.size());
+      out.push_back(Command{CommandKind::kPreempt, v.job.id, site, {}, buf});
+    }
+    StartOn(job, site, std::move(g.placements), now, out,
+            "after preempting " + std::to_string(evicted.size()) + " lower-priority job(s)");
+    return true;
+  }
+  return false;
+}
+
+void Scheduler::Stop(JobId id) {
+  auto it = running_.find(id);
+  if (it == running_.end()) return;
+  Running& r = it->second;
+  for (const Placement& p : r.placements) (void)sites_[r.site].state.Release(p, r.job.task);
+  Usage& u = usage_[r.job.tenant];
+  u.gpu_milli -= r.job.TotalGpuMilli();
+  u.cpu_milli -= r.job.TotalCpuMilli();
+  running_.erase(it);
+}
+
+std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
+  std::vector<Command> out;
+  if (std::string quota = QuotaProblem(job, true); !quota.empty()) {
+    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, "can never fit: " + quota});
+    return out;
+  }
+  std::vector<SiteView> views = Views();
+  SiteDecision choice = selector_->Choose(job, views, now, context_.gpu_models);
+  if (choice.kind == DecisionKind::kUnsatisfiable) {
+    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, choice.reason});
+    return out;
+  }
+  std::string quota = QuotaProblem(job, false);
+  if (quota.empty() && TryStart(job, choice.eligible, now, out)) return out;
+  if (quota.empty() && config_.preemption && TryPreempt(job, choice.eligible, now, out)) return out;
+  std::string why = !quota.empty() ? "busy: " + quota
+                                   : "busy: " + std::to_string(choice.eligible.size()) +
+                                         " eligible sites, none has room for the gang now";
+  queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), job, QueueBefore), job);
+  queued_reason_[job.id] = why;
+  out.push_back(Command{CommandKind::kQueue, job.id, std::nullopt, {}, why});
+  return out;
+}
+
+void Scheduler::RetryQueue(std::optional<size_t> freed_site, Timestamp now, std::vector<Command>& out) {
+  int examined = 0;
+  for (size_t i = 0; i < queue_.size() && examined < config_.backfill_depth;) {
+    const JobSpec job = queue_[i];
+    ++examined;
+    if (!QuotaProblem(job, false).empty()) {
+      ++i;
+      continue;
+    }
+    std::vector<size_t> sites;
+    if (freed_site) {
+      if (selector_->WhyNot(job, SiteView{*freed_site, &sites_[*freed_site].state, 0, true}).empty()) {
+        sites.push_back(*freed_site);
+      }
+    } else {
+      sites = selector_->Choose(job, Views(), now, context_.gpu_models).eligible;
+    }
+    if (!sites.empty() && TryStart(job, sites, now, out)) {
+      queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(i));
+      queued_reason_.erase(job.id);
+      continue;
+    }
+    ++i;
+  }
+}
+
+Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now) {
+  if (const auto* submit = std::get_if<SubmitJob>(&event)) {
+    if (auto ok = Validate(submit->job); !ok) return std::unexpected(ok.error());
+    return Submit(submit->job, now);
+  }
+  std::vector<Command> out;
+  const JobId id = std::holds_alternative<JobFinished>(event) ? std::get<JobFinished>(event).job
+                                                              : std::get<CancelJob>(event).job;
+  auto running = running_.find(id);
+  if (running != running_.end()) {
+    const size_t site = running->second.site;
+    Stop(id);
+    RetryQueue(site, now, out);
+    return out;
+  }
+  auto queued = std::find_if(queue_.begin(), queue_.end(), [&](const JobSpec& j) { return j.id == id; });
+  if (queued != queue_.end() && std::holds_alternative<CancelJob>(event)) {
+    queue_.erase(queued);
+    queued_reason_.erase(id);
+    return out;
+  }
+  return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " is not " +
+                                             (std::holds_alternative<CancelJob>(event) ? "queued or running" : "running"));
+}
+
+}  // namespace suanwang

@@ -1,0 +1,136 @@
+// The engine: network-wide scheduling of jobs onto sites, pure and deterministic.
+//
+// Events in (a job submitted, finished or cancelled), commands out (start a job at a site on
+// these nodes/GPUs, queue it and why, reject it and why, preempt a running job and why). Same
+// state + same event + same time => same commands. The server and the simulator both host it.
+//
+// Queue policy: higher priority first, then earlier submission, then lower id. A job that
+// does not fit anywhere waits without blocking the ones behind it (backfill, up to
+// `backfill_depth` queued jobs per pass). When capacity frees at a site, queued jobs eligible
+// there are retried there.
+//
+// Preemption: a job that fits nowhere may evict lower-priority running jobs at one eligible
+// site (cheapest first). The victim set is irreducible: every victim is needed (dropping any
+// one of them would leave the job unable to fit), and each preempt command says for whom, how
+// much it frees and why it was chosen.
+//
+// Quotas: per tenant caps on GPUs and CPU in use; a job over its tenant's cap on its own is
+// rejected, a job that would pass the cap with what the tenant already runs waits.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/rng.h"
+#include "engine/network/site_selector.h"
+#include "engine/placement/gang.h"
+#include "engine/placement/policy_registry.h"
+#include "model/job.h"
+#include "model/network.h"
+
+namespace suanwang {
+
+struct TenantQuota {
+  int64_t gpu_milli = -1;  // < 0: unlimited
+  int64_t cpu_milli = -1;
+};
+
+struct SchedulerConfig {
+  std::string node_policy = "fgd";
+  int backfill_depth = 256;
+  bool preemption = true;
+  std::map<std::string, TenantQuota> quotas;
+  CostWeights cost_weights;
+  uint64_t seed = 42;
+};
+
+struct SubmitJob {
+  JobSpec job;
+};
+struct JobFinished {
+  JobId job;
+};
+struct CancelJob {
+  JobId job;
+};
+using Event = std::variant<SubmitJob, JobFinished, CancelJob>;
+
+enum class CommandKind { kStart, kQueue, kReject, kPreempt };
+std::string_view CommandKindName(CommandKind kind);
+
+struct Command {
+  CommandKind kind = CommandKind::kQueue;
+  JobId job = 0;
+  std::optional<size_t> site;           // kStart, kPreempt
+  std::vector<Placement> placements;    // kStart: one per task
+  std::string reason;                   // kQueue, kReject, kPreempt; kStart: the cost
+};
+
+class Scheduler {
+ public:
+  // Builds every site's nodes from the network. Errors: kInvalidArgument for an unknown node
+  // policy or an invalid site inventory.
+  // `models` interns the sites' GPU models; jobs' model masks must come from the same table.
+  static Result<std::unique_ptr<Scheduler>> Create(const Network& network, GpuModelTable& models,
+                                                   SchedulerConfig config, PolicyContext context);
+
+  // Applies one event at time `now`. Errors: kInvalidArgument for a malformed job (no tasks,
+  // unknown origin, negative sizes) or a duplicate id; kNotFound for an unknown job. State is
+  // unchanged when an error is returned.
+  Result<std::vector<Command>> Apply(const Event& event, Timestamp now);
+
+  const Network& network() const { return network_; }
+  const ClusterState& site_state(size_t site) const { return sites_[site].state; }
+  size_t queued() const { return queue_.size(); }
+  size_t running() const { return running_.size(); }
+  int64_t tenant_gpu_milli(const std::string& tenant) const;
+
+ private:
+  struct SiteRuntime {
+    ClusterState state;
+    std::unique_ptr<PlacementPolicy> policy;
+  };
+  struct Running {
+    JobSpec job;
+    size_t site;
+    std::vector<Placement> placements;
+    Timestamp started;
+  };
+  struct Usage {
+    int64_t gpu_milli = 0, cpu_milli = 0;
+  };
+
+  Scheduler(const Network& network, SchedulerConfig config, PolicyContext context);
+
+  Result<void> Validate(const JobSpec& job) const;
+  std::string QuotaProblem(const JobSpec& job, bool alone) const;
+  std::vector<SiteView> Views() const;
+  // Tries to start `job` at the given sites in order; appends commands. True if it started.
+  bool TryStart(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
+                std::vector<Command>& out);
+  bool TryPreempt(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
+                  std::vector<Command>& out);
+  void StartOn(const JobSpec& job, size_t site, std::vector<Placement> placements, Timestamp now,
+               std::vector<Command>& out, const std::string& why);
+  void Stop(JobId id);
+  void RetryQueue(std::optional<size_t> freed_site, Timestamp now, std::vector<Command>& out);
+  std::vector<Command> Submit(const JobSpec& job, Timestamp now);
+
+  const Network& network_;
+  SchedulerConfig config_;
+  PolicyContext context_;
+  std::unique_ptr<WeightedCostModel> cost_model_;
+  std::unique_ptr<SiteSelector> selector_;
+  std::vector<SiteRuntime> sites_;
+  Rng rng_;
+  std::vector<JobSpec> queue_;  // kept in queue order
+  std::map<JobId, std::string> queued_reason_;
+  std::map<JobId, Running> running_;
+  std::map<std::string, Usage> usage_;
+};
+
+}  // namespace suanwang

@@ -1,0 +1,30 @@
+#include "sim/files.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "model/network_yaml.h"
+
+namespace suanwang {
+
+Result<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return MakeError(ErrorCode::kUnavailable, path + ": cannot open file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Result<Network> LoadNetworkFile(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return std::unexpected(text.error());
+  return ParseNetworkYaml(*text, path);
+}
+
+Result<AcceleratorCatalog> LoadAcceleratorCatalog(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return std::unexpected(text.error());
+  return AcceleratorCatalog::Parse(*text, path);
+}
+
+}  // namespace suanwang

@@ -1,0 +1,17 @@
+// Reading the project's data files from disk (the model layer parses text; this reads it).
+#pragma once
+
+#include <string>
+
+#include "common/error.h"
+#include "model/accelerator_catalog.h"
+#include "model/network.h"
+
+namespace suanwang {
+
+// Errors: kUnavailable "path: cannot open file"; else as ParseNetworkYaml / Catalog::Parse.
+Result<std::string> ReadTextFile(const std::string& path);
+Result<Network> LoadNetworkFile(const std::string& path);
+Result<AcceleratorCatalog> LoadAcceleratorCatalog(const std::string& path);
+
+}  // namespace suanwang
