@@ -201,9 +201,9 @@ TEST(GangTest, AllOrNothingRollsBackAndTellsBusyFromNever) {
   auto policy = MakeBestFitPolicy({});
   Rng rng(1);
   const uint64_t before = s.version(1);
-  GangDecision busy = PlaceGang(*policy, testing::Task(8, 8, 1), 4, s, rng);
+  GangDecision busy = PlaceGang(*policy, testing::Task(7, 8, 1), 4, s, rng);
   ASSERT_EQ(busy.kind, DecisionKind::kPlaced);  // 4 x 1 GPU fits on 2 x 2 GPUs
-  for (const Placement& p : busy.placements) ASSERT_TRUE(s.Release(p, testing::Task(8, 8, 1)));
+  for (const Placement& p : busy.placements) ASSERT_TRUE(s.Release(p, testing::Task(7, 8, 1)));
   GangDecision wait = PlaceGang(*policy, testing::Task(10, 8, 1), 4, s, rng);
   EXPECT_EQ(wait.kind, DecisionKind::kBusy);  // CPU: only one 10-core task per node now
   EXPECT_EQ(wait.reason, "busy: 2 of 4 tasks fit now; waiting for room for all of them");
