@@ -204,9 +204,9 @@ TEST(GangTest, AllOrNothingRollsBackAndTellsBusyFromNever) {
   GangDecision busy = PlaceGang(*policy, testing::Task(7, 8, 1), 4, s, rng);
   ASSERT_EQ(busy.kind, DecisionKind::kPlaced);  // 4 x 1 GPU fits on 2 x 2 GPUs
   for (const Placement& p : busy.placements) ASSERT_TRUE(s.Release(p, testing::Task(7, 8, 1)));
-  GangDecision wait = PlaceGang(*policy, testing::Task(10, 8, 1), 4, s, rng);
-  EXPECT_EQ(wait.kind, DecisionKind::kBusy);  // CPU: only one 10-core task per node now
-  EXPECT_EQ(wait.reason, "busy: 2 of 4 tasks fit now; waiting for room for all of them");
+  GangDecision wait = PlaceGang(*policy, testing::Task(8, 8, 1), 4, s, rng);
+  EXPECT_EQ(wait.kind, DecisionKind::kBusy);  // the CPU task on node a leaves room for one 8-core task
+  EXPECT_EQ(wait.reason, "busy: 3 of 4 tasks fit now; waiting for room for all of them");
   EXPECT_EQ(s.used_gpu_milli(), 0);           // rolled back
   EXPECT_NE(s.version(1), before);
   GangDecision never = PlaceGang(*policy, testing::Task(1, 1, 1), 5, s, rng);
