@@ -31,6 +31,20 @@ int main(int argc, char** argv) {
 
   auto* policies_cmd = sim->add_subcommand("policies", "list node policy names, one per line");
 
+  SimReplayOptions replay;
+  auto* replay_cmd = sim->add_subcommand(
+      "replay", "jobs arrive and leave as a trace says, over a multi-site network");
+  replay_cmd->add_option("--network", replay.network, "network YAML (default: data/networks/china-hubs.yaml)");
+  replay_cmd->add_option("--pods", replay.pods, "task trace CSV with creation_time/deletion_time (default: openb default)");
+  replay_cmd->add_option("--nodes", replay.nodes, "node list CSV spread over the sites (default: the network's pools)");
+  replay_cmd->add_option("--policy", replay.policy, "node policy")->capture_default_str();
+  replay_cmd->add_option("--speedup", replay.speedup, "divide arrival times by this")->capture_default_str();
+  replay_cmd->add_option("--seed", replay.seed, "seed")->capture_default_str();
+  replay_cmd->add_flag("--preemption", replay.preemption, "let higher-priority jobs preempt");
+  replay_cmd->add_option("--backfill-depth", replay.backfill_depth, "queued jobs tried per pass")->capture_default_str();
+  replay_cmd->add_option("--out", replay.out, "output directory")->required();
+  replay_cmd->add_flag("!--no-progress", replay.progress, "no progress bar on stderr");
+
   auto* bench = app.add_subcommand("bench", "measure the engine's speed");
   bench->require_subcommand(1);
   BenchPlacementOptions placement;
@@ -54,6 +68,7 @@ int main(int argc, char** argv) {
   }
   if (*inflate_cmd) return RunSimInflate(inflate);
   if (*policies_cmd) return RunSimPolicies();
+  if (*replay_cmd) return RunSimReplay(replay);
   if (*placement_cmd) return RunBenchPlacement(placement);
   return 2;
 }

@@ -11,7 +11,10 @@
 #include "common/progress.h"
 #include "engine/placement/policy_registry.h"
 #include "sim/inflate.h"
+#include "cli/data_path.h"
+#include "sim/files.h"
 #include "sim/inflate_report.h"
+#include "sim/replay.h"
 #include "sim/openb_loader.h"
 #include "sim/run_pool.h"
 
@@ -123,6 +126,52 @@ int RunSimInflate(const SimInflateOptions& o) {
   if (auto written = WriteInflateReport(o.out, runs, o.target); !written) return Fail(written.error());
   std::printf("%s", InflateSummaryTable(runs, o.target).c_str());
   std::printf("wrote %s/allocation.csv, frag_total.csv, frag_rate.csv, allocation.svg\n", o.out.c_str());
+  return 0;
+}
+
+}  // namespace suanwang
+
+namespace suanwang {
+
+int RunSimReplay(const SimReplayOptions& o) {
+  if (!(o.speedup > 0)) {
+    std::fprintf(stderr, "error: --speedup %g: must be positive\n", o.speedup);
+    return 2;
+  }
+  const std::string network_path = o.network.empty() ? DataPath("networks/china-hubs.yaml") : o.network;
+  auto network = LoadNetworkFile(network_path);
+  if (!network) return Fail(network.error());
+  GpuModelTable models;
+  std::vector<std::vector<NodeSpec>> site_nodes;
+  if (!o.nodes.empty()) {
+    auto nodes = LoadOpenbNodes(o.nodes, models);
+    if (!nodes) return Fail(nodes.error());
+    site_nodes = SplitNodesOverSites(*nodes, network->sites.size());
+  }
+  auto trace = LoadOpenbTasks(o.pods.empty() ? DataPath("traces/openb/openb_pod_list_default.csv") : o.pods, models);
+  if (!trace) return Fail(trace.error());
+  ReplayConfig config;
+  config.scheduler.node_policy = o.policy;
+  config.scheduler.preemption = o.preemption;
+  config.scheduler.backfill_depth = o.backfill_depth;
+  config.scheduler.seed = o.seed;
+  config.speedup = o.speedup;
+  config.seed = o.seed;
+  // The trace's GPU models (G2, T4, ...) exist only in its own node list.
+  config.ignore_gpu_models = o.nodes.empty();
+  if (config.ignore_gpu_models) {
+    std::fprintf(stderr, "note: sites use the network's inventory; the trace's GPU model constraints are ignored\n");
+  }
+  ProgressBar progress("replay", 2 * trace->tasks.size(), o.progress && isatty(STDERR_FILENO));
+  auto result = RunReplay(*network, models, *trace, std::move(site_nodes), config,
+                          [&](uint64_t n) { progress.Add(n); });
+  progress.Finish();
+  if (!result) return Fail(result.error());
+  if (auto ok = WriteReplayReport(o.out, *result); !ok) return Fail(ok.error());
+  std::printf("replay of %s on network %s (%zu sites), policy %s, speedup %g\n", trace->workload.c_str(),
+              network->name.c_str(), network->sites.size(), o.policy.c_str(), o.speedup);
+  std::printf("%s", ReplaySummary(*result).c_str());
+  std::printf("wrote %s/jobs.csv, sites.csv, wait_cdf.svg, utilization.svg\n", o.out.c_str());
   return 0;
 }
 

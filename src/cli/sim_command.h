@@ -17,8 +17,22 @@ struct SimInflateOptions {
   bool progress = true;
 };
 
+struct SimReplayOptions {
+  std::string network;  // empty: the shipped default network
+  std::string pods;     // empty: the shipped openb default trace
+  std::string nodes;    // empty: the network's own inventory
+  std::string policy = "fgd";
+  double speedup = 1.0;
+  unsigned long long seed = 42;
+  bool preemption = false;
+  int backfill_depth = 256;
+  std::string out;
+  bool progress = true;
+};
+
 // Returns the process exit code: 0, 2 for bad input, 1 for other failures.
 int RunSimInflate(const SimInflateOptions& options);
+int RunSimReplay(const SimReplayOptions& options);
 int RunSimPolicies();
 
 // "42-51", "1,2,7-9" -> seeds. Empty on a malformed list (the caller reports it).

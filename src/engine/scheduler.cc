@@ -35,12 +35,26 @@ Scheduler::Scheduler(const Network& network, SchedulerConfig config, PolicyConte
 
 Result<std::unique_ptr<Scheduler>> Scheduler::Create(const Network& network, GpuModelTable& models,
                                                       SchedulerConfig config, PolicyContext context) {
-  context.gpu_models = &models;
-  std::unique_ptr<Scheduler> s(new Scheduler(network, std::move(config), std::move(context)));
+  std::vector<std::vector<NodeSpec>> site_nodes;
   for (size_t i = 0; i < network.sites.size(); ++i) {
     auto nodes = network.SiteNodes(i, models);
     if (!nodes) return std::unexpected(nodes.error());
-    auto state = ClusterState::Create(std::move(*nodes));
+    site_nodes.push_back(std::move(*nodes));
+  }
+  return Create(network, models, std::move(config), std::move(context), std::move(site_nodes));
+}
+
+Result<std::unique_ptr<Scheduler>> Scheduler::Create(const Network& network, GpuModelTable& models,
+                                                      SchedulerConfig config, PolicyContext context,
+                                                      std::vector<std::vector<NodeSpec>> site_nodes) {
+  if (site_nodes.size() != network.sites.size()) {
+    return MakeError(ErrorCode::kInvalidArgument, std::to_string(site_nodes.size()) + " node lists for " +
+                                                      std::to_string(network.sites.size()) + " sites");
+  }
+  context.gpu_models = &models;
+  std::unique_ptr<Scheduler> s(new Scheduler(network, std::move(config), std::move(context)));
+  for (size_t i = 0; i < network.sites.size(); ++i) {
+    auto state = ClusterState::Create(std::move(site_nodes[i]));
     if (!state) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "site '" + network.sites[i].id + "': " + state.error().message);

@@ -77,6 +77,11 @@ class Scheduler {
   // `models` interns the sites' GPU models; jobs' model masks must come from the same table.
   static Result<std::unique_ptr<Scheduler>> Create(const Network& network, GpuModelTable& models,
                                                    SchedulerConfig config, PolicyContext context);
+  // Same, with each site's nodes given (site_nodes[i] for Network::sites[i]) instead of built
+  // from its pools. Errors also: kInvalidArgument when the count does not match the sites.
+  static Result<std::unique_ptr<Scheduler>> Create(const Network& network, GpuModelTable& models,
+                                                   SchedulerConfig config, PolicyContext context,
+                                                   std::vector<std::vector<NodeSpec>> site_nodes);
 
   // Applies one event at time `now`. Errors: kInvalidArgument for a malformed job (no tasks,
   // unknown origin, negative sizes) or a duplicate id; kNotFound for an unknown job. State is

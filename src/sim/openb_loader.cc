@@ -74,6 +74,10 @@ Result<TaskTrace> LoadOpenbTasks(const std::string& path, GpuModelTable& models)
   SW_TRY_ASSIGN(c_num, csv.Column("num_gpu"));
   SW_TRY_ASSIGN(c_milli, csv.Column("gpu_milli"));
   const int c_spec = csv.HasColumn("gpu_spec") ? *csv.Column("gpu_spec") : -1;
+  const bool timed = csv.HasColumn("creation_time") && csv.HasColumn("deletion_time");
+  const int c_created = timed ? *csv.Column("creation_time") : -1;
+  const int c_deleted = timed ? *csv.Column("deletion_time") : -1;
+  const int c_qos = csv.HasColumn("qos") ? *csv.Column("qos") : -1;
   TaskTrace trace;
   trace.workload = WorkloadName(path);
   while (csv.Next()) {
@@ -102,6 +106,18 @@ Result<TaskTrace> LoadOpenbTasks(const std::string& path, GpuModelTable& models)
       auto mask = models.ParseMask(csv.Field(c_spec));
       if (!mask) return std::unexpected(csv.FieldError(c_spec, mask.error().message));
       t.gpu_models = *mask;
+    }
+    if (timed) {
+      SW_TRY_ASSIGN(created, NonNegative(csv, c_created));
+      auto deleted = csv.IntOr(c_deleted, created);
+      if (!deleted) return std::unexpected(deleted.error());
+      if (*deleted < created) {
+        return std::unexpected(csv.FieldError(c_deleted, std::to_string(*deleted) + " is before creation_time " +
+                                                             std::to_string(created)));
+      }
+      trace.creation_s.push_back(static_cast<double>(created));
+      trace.deletion_s.push_back(static_cast<double>(*deleted));
+      trace.qos.emplace_back(c_qos >= 0 ? csv.Field(c_qos) : "");
     }
     trace.names.emplace_back(csv.Field(c_name));
     trace.tasks.push_back(t);

@@ -17,6 +17,11 @@ struct TaskTrace {
   std::string workload;             // file base name without ".csv"
   std::vector<std::string> names;   // task ids, parallel to `tasks`
   std::vector<TaskShape> tasks;
+  // Present when the file has the timing columns (empty otherwise), parallel to `tasks`.
+  std::vector<double> creation_s;   // arrival, seconds from trace start
+  std::vector<double> deletion_s;   // departure; equal to creation_s when unknown
+  std::vector<std::string> qos;     // LS, BE, Burstable, Guaranteed
+  bool has_times() const { return !creation_s.empty(); }
 };
 
 // Errors: kUnavailable when the file cannot be read; kInvalidArgument with "file:line:

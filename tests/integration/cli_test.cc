@@ -88,6 +88,26 @@ TEST(CliTest, BadArgumentsExitTwo) {
   EXPECT_EQ(Suanwang("frobnicate").exit_code, 2);
 }
 
+TEST(CliTest, ReplayOnTheDefaultNetworkWritesReports) {
+  std::string out = std::filesystem::path(suanwang::testing::WriteTempFile("x", "")).parent_path() / "replay";
+  CliRun r = Suanwang("sim replay --speedup 2000 --no-progress --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("jobs 8152: started 8152"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tier compliance: 100.00%"), std::string::npos);
+  std::string jobs = ReadFile(out + "/jobs.csv");
+  EXPECT_TRUE(jobs.starts_with("id,name,arrival_s,start_s,end_s,wait_s,jct_s,site,origin,tier,"));
+  EXPECT_TRUE(ReadFile(out + "/sites.csv").starts_with("site,place,hub,gpus,"));
+  EXPECT_TRUE(ReadFile(out + "/utilization.svg").starts_with("<svg"));
+  EXPECT_TRUE(ReadFile(out + "/wait_cdf.svg").starts_with("<svg"));
+}
+
+TEST(CliTest, ReplayRejectsABadNetworkFile) {
+  std::string bad = suanwang::testing::WriteTempFile("net.yaml", "name: n\nplaces:\n  - {id: a, kind: town, lat: 1, lon: 1}\nsites: []\n");
+  CliRun r = Suanwang("sim replay --network " + bad + " --out /tmp/never");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.output, "error: " + bad + ":3: field 'places[0].kind': 'town' is not cluster or city\n");
+}
+
 TEST(CliTest, BenchPlacementPrintsJson) {
   CliRun r = Suanwang("bench placement --nodes 200 --policy fgd --seconds 0.2 --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;

@@ -27,10 +27,17 @@ CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& net
     transfer_s = job.data_gb * 8.0 / network.transfer_bandwidth_gbps + rtt_s;
     transfer_cny = job.data_gb * network.transfer_cost_cny_per_gb;
   }
+  double rtt_ms = 0;
+  if (!job.origin.empty()) {
+    auto origin = network.PlaceIndex(job.origin);
+    auto place = network.PlaceIndex(site.place);
+    if (origin && place) rtt_ms = network.RttMs(*origin, *place);
+  }
   CostBreakdown out;
   out.terms = {
       {"wait_s", view.fits_now ? 0.0 : view.expected_wait_s, weights_.wait},
       {"transfer_s", transfer_s, weights_.transfer},
+      {"rtt_ms", rtt_ms, weights_.latency},
       {"transfer_cny", transfer_cny, weights_.money},
       {"price_cny", 0.0, weights_.money},
       {"carbon_kg", 0.0, weights_.carbon},

@@ -1,11 +1,13 @@
 // The network-level cost of running a job at a site: a weighted sum of named terms.
 //
-//   cost = w_wait * wait_s + w_transfer * transfer_s + w_money * (transfer_cny + price_cny)
-//          + w_carbon * carbon_kg
+//   cost = w_wait * wait_s + w_transfer * transfer_s + w_latency * rtt_ms
+//          + w_money * (transfer_cny + price_cny) + w_carbon * carbon_kg
 //
 //   wait_s       expected wait before the job starts there (0 when it fits now)        [s]
 //   transfer_s   time to move the input: data_gb * 8 / bandwidth_gbps + RTT (0 when the
 //                data is already at the site's place)                                  [s]
+//   rtt_ms       RTT from the job's origin to the site (0 without an origin): nearer is
+//                better for the users even inside the tier                              [ms]
 //   transfer_cny data_gb * cost_cny_per_gb of the network when the data must move       [CNY]
 //   price_cny    compute price (seam: 0 until the market issue fills it)                 [CNY]
 //   carbon_kg    emissions (seam: 0 until the green-compute issue fills it)              [kg CO2]
@@ -55,6 +57,7 @@ class CostModel {
 struct CostWeights {
   double wait = 1.0;      // per second
   double transfer = 1.0;  // per second
+  double latency = 0.01;  // per ms of RTT: 1 ms to the users weighs like 10 ms of waiting
   double money = 0.0;     // per CNY
   double carbon = 0.0;    // per kg CO2
 };
