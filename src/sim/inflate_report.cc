@@ -104,7 +104,13 @@ Result<void> WriteInflateReport(const std::string& dir, const std::vector<Inflat
       }
       plot.series.push_back(std::move(s));
     }
+    LinePlot zoom = plot;  // where the policies differ: from 75 % of demand on, fitted y
+    zoom.title = "GPU allocation ratio near saturation, " + workload;
+    zoom.x_min = std::min(75, target - 1);
+    zoom.x_max = target;
+    zoom.y_min = zoom.y_max = 0;
     panels.push_back(std::move(plot));
+    panels.push_back(std::move(zoom));
   }
   return WriteFile(dir + "/allocation.svg", RenderSvg(panels));
 }

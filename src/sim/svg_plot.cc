@@ -9,9 +9,10 @@ namespace suanwang {
 namespace {
 
 constexpr double kWidth = 760, kPanelHeight = 360;
-constexpr double kLeft = 70, kRight = 170, kTop = 40, kBottom = 50;
-const char* const kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                               "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+constexpr double kLeft = 70, kRight = 220, kTop = 40, kBottom = 50;
+const char* const kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                               "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8",
+                               "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5"};
 
 std::string Escape(const std::string& s) {
   std::string out;
@@ -29,25 +30,48 @@ std::string Escape(const std::string& s) {
 
 std::string Num(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
+  std::snprintf(buf, sizeof buf, "%g", std::round(v * 100) / 100);
   return buf;
 }
 
+// A tick step of 1, 2 or 5 times a power of ten giving about five intervals.
+double NiceStep(double span) {
+  const double raw = span / 5;
+  const double power = std::pow(10, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * power >= raw) return m * power;
+  }
+  return 10 * power;
+}
+
 void RenderPanel(const LinePlot& plot, double y0, std::string& svg) {
-  double x_min = std::numeric_limits<double>::infinity(), x_max = -x_min;
+  const bool fixed_x = plot.x_max > plot.x_min;
+  double x_min = fixed_x ? plot.x_min : std::numeric_limits<double>::infinity();
+  double x_max = fixed_x ? plot.x_max : -std::numeric_limits<double>::infinity();
   double y_min = plot.y_min, y_max = plot.y_max;
   bool fit_y = y_min == y_max;
-  if (fit_y) { y_min = x_min; y_max = x_max; }
+  if (fit_y) {
+    y_min = std::numeric_limits<double>::infinity();
+    y_max = -y_min;
+  }
   for (const auto& s : plot.series) {
     for (size_t i = 0; i < s.x.size(); ++i) {
       if (std::isnan(s.y[i])) continue;
-      x_min = std::min(x_min, s.x[i]);
-      x_max = std::max(x_max, s.x[i]);
+      if (fixed_x && (s.x[i] < x_min || s.x[i] > x_max)) continue;
+      if (!fixed_x) {
+        x_min = std::min(x_min, s.x[i]);
+        x_max = std::max(x_max, s.x[i]);
+      }
       if (fit_y) { y_min = std::min(y_min, s.y[i]); y_max = std::max(y_max, s.y[i]); }
     }
   }
   if (!(x_max > x_min)) { x_min = 0; x_max = 1; }
-  if (!(y_max > y_min)) { y_min = 0; y_max = 1; }
+  if (!(y_max > y_min)) { y_min = 0; y_max = y_min + 1; }
+  if (fit_y) {  // round the fitted range out to whole ticks
+    const double step = NiceStep(y_max - y_min);
+    y_min = std::floor(y_min / step) * step;
+    y_max = std::ceil(y_max / step) * step;
+  }
   const double pw = kWidth - kLeft - kRight, ph = kPanelHeight - kTop - kBottom;
   auto px = [&](double x) { return kLeft + (x - x_min) / (x_max - x_min) * pw; };
   auto py = [&](double y) { return y0 + kTop + ph - (y - y_min) / (y_max - y_min) * ph; };
@@ -56,12 +80,14 @@ void RenderPanel(const LinePlot& plot, double y0, std::string& svg) {
          "\" font-size=\"15\" font-weight=\"bold\">" + Escape(plot.title) + "</text>\n";
   svg += "<rect x=\"" + Num(kLeft) + "\" y=\"" + Num(y0 + kTop) + "\" width=\"" + Num(pw) +
          "\" height=\"" + Num(ph) + "\" fill=\"none\" stroke=\"#444\"/>\n";
-  for (int k = 0; k <= 5; ++k) {
-    double yv = y_min + (y_max - y_min) * k / 5, xv = x_min + (x_max - x_min) * k / 5;
+  const double y_step = NiceStep(y_max - y_min), x_step = NiceStep(x_max - x_min);
+  for (double yv = std::ceil(y_min / y_step) * y_step; yv <= y_max + 1e-9; yv += y_step) {
     svg += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kLeft + pw) + "\" y1=\"" + Num(py(yv)) +
            "\" y2=\"" + Num(py(yv)) + "\" stroke=\"#ddd\"/>\n";
     svg += "<text x=\"" + Num(kLeft - 6) + "\" y=\"" + Num(py(yv) + 4) +
            "\" font-size=\"11\" text-anchor=\"end\">" + Num(yv) + "</text>\n";
+  }
+  for (double xv = std::ceil(x_min / x_step) * x_step; xv <= x_max + 1e-9; xv += x_step) {
     svg += "<text x=\"" + Num(px(xv)) + "\" y=\"" + Num(y0 + kTop + ph + 16) +
            "\" font-size=\"11\" text-anchor=\"middle\">" + Num(xv) + "</text>\n";
   }
@@ -76,7 +102,10 @@ void RenderPanel(const LinePlot& plot, double y0, std::string& svg) {
     std::string path;
     bool pen_down = false;
     for (size_t i = 0; i < s.x.size(); ++i) {
-      if (std::isnan(s.y[i])) { pen_down = false; continue; }
+      if (std::isnan(s.y[i]) || (fixed_x && (s.x[i] < x_min || s.x[i] > x_max))) {
+        pen_down = false;
+        continue;
+      }
       path += (pen_down ? " L" : " M") + Num(px(s.x[i])) + " " + Num(py(s.y[i]));
       pen_down = true;
     }

@@ -18,6 +18,7 @@ struct LinePlot {
   std::string y_label;
   std::vector<PlotSeries> series;
   double y_min = 0, y_max = 100;  // y_min == y_max: fit to data
+  double x_min = 0, x_max = 0;    // x_min == x_max: fit to data; else only this range is drawn
 };
 
 // Panels stacked vertically in one SVG document.
