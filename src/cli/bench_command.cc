@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/cli_util.h"
 #include "cli/data_path.h"
 #include "engine/placement/policy_registry.h"
 #include "sim/inflate.h"
@@ -10,11 +11,6 @@
 
 namespace suanwang {
 namespace {
-
-int Fail(const Error& e) {
-  std::fprintf(stderr, "error: %s\n", e.message.c_str());
-  return ExitCodeFor(e);
-}
 
 // N nodes cycling through a real node list (keeps its mix of models and sizes).
 std::vector<NodeSpec> Replicate(const std::vector<NodeSpec>& base, int64_t n) {

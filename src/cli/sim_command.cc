@@ -11,6 +11,7 @@
 #include "common/progress.h"
 #include "engine/placement/policy_registry.h"
 #include "sim/inflate.h"
+#include "cli/cli_util.h"
 #include "cli/data_path.h"
 #include "sim/files.h"
 #include "sim/inflate_report.h"
@@ -20,11 +21,6 @@
 
 namespace suanwang {
 namespace {
-
-int Fail(const Error& e) {
-  std::fprintf(stderr, "error: %s\n", e.message.c_str());
-  return ExitCodeFor(e);
-}
 
 }  // namespace
 

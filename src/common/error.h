@@ -36,4 +36,18 @@ std::string_view ErrorCodeName(ErrorCode code);
 // Process exit code for an error at the CLI boundary: 2 for bad input, 1 otherwise.
 int ExitCodeFor(const Error& error);
 
+// Early return of an error from a function returning Result<...>:
+//   SW_TRY(value, Compute());   // declares `value` (the unwrapped result) or returns the error
+//   SW_CHECK(Validate());       // for Result<void>
+#define SW_TRY(var, expr)                                \
+  auto var##_result = (expr);                            \
+  if (!var##_result) return std::unexpected(var##_result.error()); \
+  auto var = std::move(*var##_result)
+
+#define SW_CHECK(expr)                                          \
+  do {                                                          \
+    auto sw_check_result = (expr);                              \
+    if (!sw_check_result) return std::unexpected(sw_check_result.error()); \
+  } while (0)
+
 }  // namespace suanwang

@@ -7,17 +7,6 @@
 namespace suanwang {
 namespace {
 
-#define SW_TRY(var, expr)                                         \
-  auto var##_r = (expr);                                          \
-  if (!var##_r) return std::unexpected(var##_r.error());          \
-  auto var = std::move(*var##_r)
-
-#define SW_CHECK(expr)                                            \
-  do {                                                            \
-    auto sw_check_r = (expr);                                     \
-    if (!sw_check_r) return std::unexpected(sw_check_r.error()); \
-  } while (0)
-
 std::string Item(std::string_view list, size_t i) {
   return std::string(list) + "[" + std::to_string(i) + "]";
 }

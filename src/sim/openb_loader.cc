@@ -7,11 +7,6 @@
 namespace suanwang {
 namespace {
 
-#define SW_TRY_ASSIGN(var, expr)                          \
-  auto var##_result = (expr);                             \
-  if (!var##_result) return std::unexpected(var##_result.error()); \
-  auto var = *var##_result
-
 Result<int64_t> NonNegative(const CsvReader& csv, int column) {
   auto v = csv.Int(column);
   if (!v) return v;
@@ -28,12 +23,12 @@ std::string WorkloadName(const std::string& path) {
 }
 
 Result<std::vector<NodeSpec>> LoadOpenbNodes(const std::string& path, GpuModelTable& models) {
-  SW_TRY_ASSIGN(csv, CsvReader::Open(path));
-  SW_TRY_ASSIGN(c_name, csv.Column("sn"));
-  SW_TRY_ASSIGN(c_cpu, csv.Column("cpu_milli"));
-  SW_TRY_ASSIGN(c_mem, csv.Column("memory_mib"));
-  SW_TRY_ASSIGN(c_gpu, csv.Column("gpu"));
-  SW_TRY_ASSIGN(c_model, csv.Column("model"));
+  SW_TRY(csv, CsvReader::Open(path));
+  SW_TRY(c_name, csv.Column("sn"));
+  SW_TRY(c_cpu, csv.Column("cpu_milli"));
+  SW_TRY(c_mem, csv.Column("memory_mib"));
+  SW_TRY(c_gpu, csv.Column("gpu"));
+  SW_TRY(c_model, csv.Column("model"));
   std::vector<NodeSpec> nodes;
   std::unordered_set<std::string> seen;
   while (csv.Next()) {
@@ -44,9 +39,9 @@ Result<std::vector<NodeSpec>> LoadOpenbNodes(const std::string& path, GpuModelTa
     if (!seen.insert(node.name).second) {
       return std::unexpected(csv.FieldError(c_name, "node '" + node.name + "' appears twice"));
     }
-    SW_TRY_ASSIGN(cpu, NonNegative(csv, c_cpu));
-    SW_TRY_ASSIGN(mem, NonNegative(csv, c_mem));
-    SW_TRY_ASSIGN(gpu, NonNegative(csv, c_gpu));
+    SW_TRY(cpu, NonNegative(csv, c_cpu));
+    SW_TRY(mem, NonNegative(csv, c_mem));
+    SW_TRY(gpu, NonNegative(csv, c_gpu));
     if (gpu > 16) return std::unexpected(csv.FieldError(c_gpu, std::to_string(gpu) + " GPUs is more than 16 per node"));
     node.cpu_milli = cpu;
     node.memory_mib = mem;
@@ -67,12 +62,12 @@ Result<std::vector<NodeSpec>> LoadOpenbNodes(const std::string& path, GpuModelTa
 }
 
 Result<TaskTrace> LoadOpenbTasks(const std::string& path, GpuModelTable& models) {
-  SW_TRY_ASSIGN(csv, CsvReader::Open(path));
-  SW_TRY_ASSIGN(c_name, csv.Column("name"));
-  SW_TRY_ASSIGN(c_cpu, csv.Column("cpu_milli"));
-  SW_TRY_ASSIGN(c_mem, csv.Column("memory_mib"));
-  SW_TRY_ASSIGN(c_num, csv.Column("num_gpu"));
-  SW_TRY_ASSIGN(c_milli, csv.Column("gpu_milli"));
+  SW_TRY(csv, CsvReader::Open(path));
+  SW_TRY(c_name, csv.Column("name"));
+  SW_TRY(c_cpu, csv.Column("cpu_milli"));
+  SW_TRY(c_mem, csv.Column("memory_mib"));
+  SW_TRY(c_num, csv.Column("num_gpu"));
+  SW_TRY(c_milli, csv.Column("gpu_milli"));
   const int c_spec = csv.HasColumn("gpu_spec") ? *csv.Column("gpu_spec") : -1;
   const bool timed = csv.HasColumn("creation_time") && csv.HasColumn("deletion_time");
   const int c_created = timed ? *csv.Column("creation_time") : -1;
@@ -83,10 +78,10 @@ Result<TaskTrace> LoadOpenbTasks(const std::string& path, GpuModelTable& models)
   while (csv.Next()) {
     if (auto w = csv.CheckWidth(); !w) return std::unexpected(w.error());
     TaskShape t;
-    SW_TRY_ASSIGN(cpu, NonNegative(csv, c_cpu));
-    SW_TRY_ASSIGN(mem, NonNegative(csv, c_mem));
-    SW_TRY_ASSIGN(num, NonNegative(csv, c_num));
-    SW_TRY_ASSIGN(milli, NonNegative(csv, c_milli));
+    SW_TRY(cpu, NonNegative(csv, c_cpu));
+    SW_TRY(mem, NonNegative(csv, c_mem));
+    SW_TRY(num, NonNegative(csv, c_num));
+    SW_TRY(milli, NonNegative(csv, c_milli));
     if (num > 16) return std::unexpected(csv.FieldError(c_num, std::to_string(num) + " GPUs is more than 16"));
     if (milli > kMilliGpu) {
       return std::unexpected(csv.FieldError(c_milli, std::to_string(milli) + " is above 1000 (one whole GPU)"));
@@ -108,7 +103,7 @@ Result<TaskTrace> LoadOpenbTasks(const std::string& path, GpuModelTable& models)
       t.gpu_models = *mask;
     }
     if (timed) {
-      SW_TRY_ASSIGN(created, NonNegative(csv, c_created));
+      SW_TRY(created, NonNegative(csv, c_created));
       auto deleted = csv.IntOr(c_deleted, created);
       if (!deleted) return std::unexpected(deleted.error());
       if (*deleted < created) {

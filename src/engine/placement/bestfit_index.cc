@@ -4,13 +4,6 @@
 #include <limits>
 
 namespace suanwang {
-namespace {
-
-constexpr double kMaxSpecCpuMilli = 128000;
-constexpr double kMaxSpecGpuMilli = 8000;
-
-}  // namespace
-
 double BestFitIndex::Key(const ClusterState& state, NodeIndex n) {
   return 0.5 * static_cast<double>(state.cpu_left(n)) / kMaxSpecCpuMilli +
          0.5 * static_cast<double>(state.gpu_left_total(n)) / kMaxSpecGpuMilli;

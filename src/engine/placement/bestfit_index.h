@@ -22,6 +22,10 @@
 
 namespace suanwang {
 
+// The normalisers of the FGD paper's simulator: the largest node it models.
+inline constexpr double kMaxSpecCpuMilli = 128000;
+inline constexpr double kMaxSpecGpuMilli = 8000;
+
 class BestFitIndex {
  public:
   // The feasible node with the least K, lowest tie rank among equals: exactly the node a full

@@ -8,9 +8,6 @@
 namespace suanwang {
 namespace {
 
-// Normalisers of the paper's simulator: the largest node it models.
-constexpr double kMaxSpecCpuMilli = 128000;
-constexpr double kMaxSpecGpuMilli = 8000;
 constexpr int64_t kMaxNodeScore = 100;
 
 Decision Placed(NodeIndex n, GpuSlots gpus) {
