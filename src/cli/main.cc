@@ -31,6 +31,13 @@ int main(int argc, char** argv) {
 
   auto* policies_cmd = sim->add_subcommand("policies", "list node policy names, one per line");
 
+  SimExplainOptions explain;
+  auto* explain_cmd = sim->add_subcommand(
+      "explain", "where a job file would go on an empty network, and why (site costs, filters)");
+  explain_cmd->add_option("job", explain.job, "job file (YAML or JSON)")->required();
+  explain_cmd->add_option("--network", explain.network, "network YAML (default: data/networks/china-hubs.yaml)");
+  explain_cmd->add_option("--policy", explain.policy, "node policy")->capture_default_str();
+
   SimReplayOptions replay;
   auto* replay_cmd = sim->add_subcommand(
       "replay", "jobs arrive and leave as a trace says, over a multi-site network");
@@ -69,6 +76,7 @@ int main(int argc, char** argv) {
   if (*inflate_cmd) return RunSimInflate(inflate);
   if (*policies_cmd) return RunSimPolicies();
   if (*replay_cmd) return RunSimReplay(replay);
+  if (*explain_cmd) return RunSimExplain(explain);
   if (*placement_cmd) return RunBenchPlacement(placement);
   return 2;
 }

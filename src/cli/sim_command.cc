@@ -13,6 +13,8 @@
 #include "sim/inflate.h"
 #include "cli/cli_util.h"
 #include "cli/data_path.h"
+#include "api/job_codec.h"
+#include "engine/scheduler.h"
 #include "sim/files.h"
 #include "sim/inflate_report.h"
 #include "sim/replay.h"
@@ -168,6 +170,61 @@ int RunSimReplay(const SimReplayOptions& o) {
               network->name.c_str(), network->sites.size(), o.policy.c_str(), o.speedup);
   std::printf("%s", ReplaySummary(*result).c_str());
   std::printf("wrote %s/jobs.csv, sites.csv, wait_cdf.svg, utilization.svg\n", o.out.c_str());
+  return 0;
+}
+
+}  // namespace suanwang
+
+namespace suanwang {
+
+int RunSimExplain(const SimExplainOptions& o) {
+  const std::string network_path = o.network.empty() ? DataPath("networks/china-hubs.yaml") : o.network;
+  auto network = LoadNetworkFile(network_path);
+  if (!network) return Fail(network.error());
+  auto text = ReadTextFile(o.job);
+  if (!text) return Fail(text.error());
+  GpuModelTable models;
+  auto request = ParseJobFile(*text, o.job, models);
+  if (!request) return Fail(request.error());
+  JobSpec job = request->spec;
+  job.id = 1;
+  job.tenant = "explain";
+  SchedulerConfig config;
+  config.node_policy = o.policy;
+  auto scheduler = Scheduler::Create(*network, models, config, PolicyContext{});
+  if (!scheduler) return Fail(scheduler.error());
+  WeightedCostModel cost(config.cost_weights);
+  SiteSelector selector(*network, cost);
+  std::printf("job %s: %d x %s, tier %s%s%s\n", job.name.c_str(), job.tasks,
+              DescribeTask(job.task, &models).c_str(), std::string(TierName(job.tier)).c_str(),
+              job.origin.empty() ? "" : " from ", job.origin.c_str());
+  std::printf("sites of network %s (empty):\n", network->name.c_str());
+  for (size_t s = 0; s < network->sites.size(); ++s) {
+    SiteView view{s, &(*scheduler)->site_state(s), 0, true};
+    std::string why = selector.WhyNot(job, view);
+    if (why.empty()) {
+      std::printf("  %-9s eligible, cost %s\n", network->sites[s].id.c_str(),
+                  cost.Estimate(job, *network, view, 0).Describe().c_str());
+    } else {
+      std::printf("  %-9s not eligible: %s\n", network->sites[s].id.c_str(), why.c_str());
+    }
+  }
+  auto commands = (*scheduler)->Apply(SubmitJob{job}, 0);
+  if (!commands) return Fail(commands.error());
+  for (const Command& c : *commands) {
+    if (c.kind == CommandKind::kStart) {
+      const ClusterState& state = (*scheduler)->site_state(*c.site);
+      std::printf("decision: start at %s (%s)\n", network->sites[*c.site].id.c_str(), c.reason.c_str());
+      for (size_t t = 0; t < c.placements.size(); ++t) {
+        const Placement& p = c.placements[t];
+        std::string gpus;
+        for (int8_t g : p.gpus.view()) gpus += (gpus.empty() ? " GPU " : ",") + std::to_string(g);
+        std::printf("  task %zu -> %s%s\n", t, state.spec(p.node).name.c_str(), gpus.c_str());
+      }
+    } else {
+      std::printf("decision: %s: %s\n", std::string(CommandKindName(c.kind)).c_str(), c.reason.c_str());
+    }
+  }
   return 0;
 }
 

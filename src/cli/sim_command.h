@@ -30,7 +30,14 @@ struct SimReplayOptions {
   bool progress = true;
 };
 
+struct SimExplainOptions {
+  std::string job;       // job file (YAML or JSON)
+  std::string network;   // empty: the shipped default network
+  std::string policy = "fgd-lookahead";
+};
+
 // Returns the process exit code: 0, 2 for bad input, 1 for other failures.
+int RunSimExplain(const SimExplainOptions& options);
 int RunSimInflate(const SimInflateOptions& options);
 int RunSimReplay(const SimReplayOptions& options);
 int RunSimPolicies();

@@ -108,6 +108,23 @@ TEST(CliTest, ReplayRejectsABadNetworkFile) {
   EXPECT_EQ(r.output, "error: " + bad + ":3: field 'places[0].kind': 'town' is not cluster or city\n");
 }
 
+TEST(CliTest, ExplainShowsEverySiteAndTheDecision) {
+  const std::string jobs = SW_SOURCE_DIR "/examples/jobs/";
+  CliRun t1 = Suanwang("sim explain " + jobs + "t1-shanghai.json");
+  ASSERT_EQ(t1.exit_code, 0) << t1.output;
+  EXPECT_NE(t1.output.find("  yrd-1     not eligible: RTT 1.9 ms from sh is outside tier t1 (1 ms)"), std::string::npos) << t1.output;
+  EXPECT_NE(t1.output.find("decision: start at sh-edge"), std::string::npos) << t1.output;
+  CliRun never = Suanwang("sim explain " + jobs + "never-fits.yaml");
+  ASSERT_EQ(never.exit_code, 0);
+  EXPECT_NE(never.output.find("decision: reject: can never fit: no site can run 1 x 16 GPU, 64 cores, 65536 MiB "
+                              "(no node with an allowed GPU model has 16 GPUs: all 13 sites)"),
+            std::string::npos) << never.output;
+  std::string bad = suanwang::testing::WriteTempFile("job.yaml", "name: x\nresources: {cpu: -1}\ncommand: [a]\n");
+  CliRun invalid = Suanwang("sim explain " + bad);
+  EXPECT_EQ(invalid.exit_code, 2);
+  EXPECT_EQ(invalid.output, "error: " + bad + ":2: field 'resources.cpu': must be in (0, 100000] cores\n");
+}
+
 TEST(CliTest, BenchPlacementPrintsJson) {
   CliRun r = Suanwang("bench placement --nodes 200 --policy fgd --seconds 0.2 --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;

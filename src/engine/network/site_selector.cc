@@ -30,7 +30,7 @@ std::string SiteSelector::WhyNot(const JobSpec& job, const SiteView& view) const
     }
   }
   if (!view.state) return "site has no state";
-  if (!view.state->CouldEverFit(job.task)) return "no node can hold one task (model, GPUs, CPU or memory)";
+  if (!view.state->CouldEverFit(job.task)) return NeverFitReason(job.task, *view.state);
   const int64_t capacity = CapacityWhenEmpty(*view.state, job.task);
   if (capacity < job.tasks) {
     return "holds at most " + std::to_string(capacity) + " of the gang's " + std::to_string(job.tasks) +
@@ -47,14 +47,29 @@ SiteDecision SiteSelector::Choose(const JobSpec& job, std::span<const SiteView> 
     CostBreakdown cost;
   };
   std::vector<Scored> eligible;
-  std::string reasons;
+  // Sites grouped by why they were filtered out, in first-seen order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> why_not;
   for (size_t i = 0; i < views.size(); ++i) {
     std::string why = WhyNot(job, views[i]);
     if (!why.empty()) {
-      if (reasons.size() < 600) reasons += (reasons.empty() ? "" : "; ") + network_.sites[views[i].site].id + ": " + why;
+      auto it = std::find_if(why_not.begin(), why_not.end(), [&](const auto& g) { return g.first == why; });
+      if (it == why_not.end()) it = why_not.insert(why_not.end(), {why, {}});
+      it->second.push_back(network_.sites[views[i].site].id);
       continue;
     }
     eligible.push_back(Scored{i, cost_.Estimate(job, network_, views[i], now)});
+  }
+  std::string reasons;
+  for (const auto& [why, sites] : why_not) {
+    std::string where = sites.size() == views.size() ? "all " + std::to_string(sites.size()) + " sites" : "";
+    for (size_t k = 0; where.empty() && k < sites.size(); ++k) {
+      if (k == 4) {
+        where += " and " + std::to_string(sites.size() - 4) + " more";
+        break;
+      }
+      where += (k ? ", " : "") + sites[k];
+    }
+    reasons += (reasons.empty() ? "" : "; ") + why + ": " + where;
   }
   if (eligible.empty()) {
     out.kind = DecisionKind::kUnsatisfiable;

@@ -52,6 +52,10 @@ Decision Unplaced(const TaskShape& task, const ClusterState& state, const GpuMod
 Decision ExplainUnplaced(const TaskShape& task, const ClusterState& state,
                          const GpuModelTable* gpu_models);
 
+// Why no node could ever hold `task` ("no node has the requested GPU model", ...), or empty
+// when some node could. O(nodes).
+std::string NeverFitReason(const TaskShape& task, const ClusterState& state);
+
 // A one-line description such as "4 x 0.5 GPU (A100|H800), 8 cores, 16384 MiB".
 std::string DescribeTask(const TaskShape& task, const GpuModelTable* gpu_models);
 
