@@ -1,0 +1,47 @@
+#include <sodium.h>
+
+#include <cstdio>
+
+#include "store/store.h"
+
+namespace suanwang {
+
+std::string AuditHash(const AuditEntry& e) {
+  // Fields are length-prefixed so that no two different entries serialise alike.
+  std::string data;
+  auto put = [&](std::string_view s) {
+    data += std::to_string(s.size());
+    data += ':';
+    data += s;
+  };
+  put(e.prev_hash);
+  put(std::to_string(e.seq));
+  put(std::to_string(e.at_ms));
+  put(e.actor);
+  put(e.action);
+  put(e.subject);
+  put(e.detail);
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  char hex[2 * crypto_hash_sha256_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+Result<void> VerifyAuditChain(const std::vector<AuditEntry>& entries, std::string_view first_prev_hash) {
+  std::string prev(first_prev_hash);
+  for (const AuditEntry& e : entries) {
+    if (e.prev_hash != prev) {
+      return MakeError(ErrorCode::kConflict, "audit entry " + std::to_string(e.seq) +
+                                                 ": prev_hash does not match the previous entry's hash");
+    }
+    if (AuditHash(e) != e.hash) {
+      return MakeError(ErrorCode::kConflict, "audit entry " + std::to_string(e.seq) +
+                                                 ": hash does not match its contents (altered)");
+    }
+    prev = e.hash;
+  }
+  return {};
+}
+
+}  // namespace suanwang

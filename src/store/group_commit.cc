@@ -1,0 +1,72 @@
+#include "store/group_commit.h"
+
+#include <vector>
+
+namespace suanwang {
+
+GroupCommitter::GroupCommitter(Store& store, size_t max_batch)
+    : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch), writer_([this] { Loop(); }) {}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  writer_.join();
+}
+
+std::future<Result<void>> GroupCommitter::Submit(Op op) {
+  Pending pending{std::move(op), {}};
+  auto future = pending.done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      pending.done.set_value(MakeError(ErrorCode::kUnavailable, "the store is shutting down"));
+      return future;
+    }
+    queue_.push_back(std::move(pending));
+  }
+  wake_.notify_one();
+  return future;
+}
+
+void GroupCommitter::Loop() {
+  while (true) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    auto tx = store_.Begin();
+    if (!tx) {
+      for (Pending& p : batch) p.done.set_value(std::unexpected(tx.error()));
+      continue;
+    }
+    std::vector<Result<void>> results;
+    results.reserve(batch.size());
+    for (Pending& p : batch) {
+      Result<void> result = (*tx)->Savepoint("op");
+      if (result) result = p.op(**tx);
+      if (result) {
+        result = (*tx)->Release("op");
+      } else {
+        (void)(*tx)->RollbackTo("op");
+        (void)(*tx)->Release("op");
+      }
+      results.push_back(std::move(result));
+    }
+    Result<void> committed = (*tx)->Commit();
+    ++commits_;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].done.set_value(committed ? std::move(results[i]) : committed);
+    }
+  }
+}
+
+}  // namespace suanwang

@@ -1,0 +1,328 @@
+#include "store/sqlite_store.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <cctype>
+#include <mutex>
+
+#include "store/migrations.h"
+
+namespace suanwang {
+namespace {
+
+const std::string kGenesisHash(64, '0');
+
+int sodium_init_once() {
+  static const int rc = sodium_init();
+  return rc;
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Statement& Bind(int i, std::string_view s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& BindNull(int i) {
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  int Step() { return sqlite3_step(stmt_); }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, col);
+    return t ? reinterpret_cast<const char*>(t) : "";
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+Error DbError(sqlite3* db, std::string_view what) {
+  const int code = sqlite3_errcode(db);
+  ErrorCode ec = (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? ErrorCode::kConflict
+                 : code == SQLITE_CONSTRAINT                     ? ErrorCode::kConflict
+                                                                 : ErrorCode::kUnavailable;
+  return Error{ec, "sqlite: " + std::string(what) + ": " + sqlite3_errmsg(db)};
+}
+
+Result<void> Exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    return MakeError(ErrorCode::kUnavailable, "sqlite: " + text);
+  }
+  return {};
+}
+
+const char* kJobColumns =
+    "id, tenant, name, spec, state, site, reason, submitted_ms, updated_ms, version, "
+    "COALESCE(idempotency_key, '')";
+
+StoredJob ReadJob(const Statement& s) {
+  StoredJob j;
+  j.id = static_cast<uint64_t>(s.Int(0));
+  j.tenant = s.Text(1);
+  j.name = s.Text(2);
+  j.spec = s.Text(3);
+  j.state = s.Text(4);
+  j.site = s.Text(5);
+  j.reason = s.Text(6);
+  j.submitted_ms = s.Int(7);
+  j.updated_ms = s.Int(8);
+  j.version = static_cast<uint64_t>(s.Int(9));
+  j.idempotency_key = s.Text(10);
+  return j;
+}
+
+class SqliteStore;
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(sqlite3* db, std::unique_lock<std::mutex> lock) : db_(db), lock_(std::move(lock)) {}
+  ~SqliteTransaction() override { Rollback(); }
+
+  Result<uint64_t> InsertJob(const StoredJob& job) override {
+    if (job.tenant.empty()) return MakeError(ErrorCode::kInvalidArgument, "job without a tenant");
+    if (!job.idempotency_key.empty()) {
+      auto existing = FindByIdempotencyKey(job.tenant, job.idempotency_key);
+      if (!existing) return std::unexpected(existing.error());
+      if (*existing) {
+        return MakeError(ErrorCode::kConflict, "tenant '" + job.tenant + "' already has job " +
+                                                   std::to_string((*existing)->id) + " for idempotency key '" +
+                                                   job.idempotency_key + "'");
+      }
+    }
+    Statement s(db_,
+                "INSERT INTO jobs (tenant, name, spec, state, site, reason, submitted_ms, updated_ms, version, "
+                "idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)");
+    if (!s.ok()) return std::unexpected(DbError(db_, "prepare insert"));
+    s.Bind(1, job.tenant).Bind(2, job.name).Bind(3, job.spec).Bind(4, job.state).Bind(5, job.site);
+    s.Bind(6, job.reason).Bind(7, job.submitted_ms).Bind(8, job.submitted_ms);
+    if (job.idempotency_key.empty()) {
+      s.BindNull(9);
+    } else {
+      s.Bind(9, job.idempotency_key);
+    }
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "insert job"));
+    return static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Result<StoredJob> GetJob(uint64_t id) override {
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return std::unexpected(DbError(db_, "prepare get"));
+    s.Bind(1, static_cast<int64_t>(id));
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
+    if (rc != SQLITE_ROW) return std::unexpected(DbError(db_, "get job"));
+    return ReadJob(s);
+  }
+
+  Result<std::optional<StoredJob>> FindByIdempotencyKey(std::string_view tenant, std::string_view key) override {
+    std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE tenant = ? AND idempotency_key = ?";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return std::unexpected(DbError(db_, "prepare find"));
+    s.Bind(1, tenant).Bind(2, key);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return std::optional<StoredJob>{};
+    if (rc != SQLITE_ROW) return std::unexpected(DbError(db_, "find by idempotency key"));
+    return std::optional<StoredJob>{ReadJob(s)};
+  }
+
+  Result<std::vector<StoredJob>> ListJobs(const JobFilter& f) override {
+    std::string sql = std::string("SELECT ") + kJobColumns +
+                      " FROM jobs WHERE id > ? AND (? = '' OR tenant = ?) AND (? = '' OR state = ?) "
+                      "ORDER BY id LIMIT ?";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return std::unexpected(DbError(db_, "prepare list"));
+    s.Bind(1, static_cast<int64_t>(f.after_id)).Bind(2, f.tenant).Bind(3, f.tenant).Bind(4, f.state);
+    s.Bind(5, f.state).Bind(6, static_cast<int64_t>(f.limit));
+    std::vector<StoredJob> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadJob(s));
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list jobs"));
+    return out;
+  }
+
+  Result<uint64_t> UpdateJob(uint64_t id, uint64_t expected_version, std::string_view state,
+                             std::string_view site, std::string_view reason, Timestamp now) override {
+    Statement s(db_,
+                "UPDATE jobs SET state = ?, site = ?, reason = ?, updated_ms = ?, version = version + 1 "
+                "WHERE id = ? AND version = ?");
+    if (!s.ok()) return std::unexpected(DbError(db_, "prepare update"));
+    s.Bind(1, state).Bind(2, site).Bind(3, reason).Bind(4, now).Bind(5, static_cast<int64_t>(id));
+    s.Bind(6, static_cast<int64_t>(expected_version));
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "update job"));
+    if (sqlite3_changes(db_) == 1) return expected_version + 1;
+    auto current = GetJob(id);
+    if (!current) return std::unexpected(current.error());
+    return MakeError(ErrorCode::kConflict, "job " + std::to_string(id) + " is at version " +
+                                               std::to_string(current->version) + ", not " +
+                                               std::to_string(expected_version));
+  }
+
+  Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
+                                 std::string_view subject, std::string_view detail) override {
+    AuditEntry e{0, at_ms, std::string(actor), std::string(action), std::string(subject), std::string(detail),
+                 kGenesisHash, ""};
+    {
+      Statement last(db_, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+      if (!last.ok()) return std::unexpected(DbError(db_, "prepare audit tail"));
+      const int rc = last.Step();
+      if (rc == SQLITE_ROW) {
+        e.seq = static_cast<uint64_t>(last.Int(0)) + 1;
+        e.prev_hash = last.Text(1);
+      } else if (rc == SQLITE_DONE) {
+        e.seq = 1;
+      } else {
+        return std::unexpected(DbError(db_, "read audit tail"));
+      }
+    }
+    e.hash = AuditHash(e);
+    Statement s(db_, "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, prev_hash, hash) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s.ok()) return std::unexpected(DbError(db_, "prepare audit insert"));
+    s.Bind(1, static_cast<int64_t>(e.seq)).Bind(2, e.at_ms).Bind(3, e.actor).Bind(4, e.action);
+    s.Bind(5, e.subject).Bind(6, e.detail).Bind(7, e.prev_hash).Bind(8, e.hash);
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "append audit"));
+    return e;
+  }
+
+  Result<std::vector<AuditEntry>> ReadAudit(uint64_t after_seq, size_t limit) override {
+    Statement s(db_, "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash FROM audit "
+                     "WHERE seq > ? ORDER BY seq LIMIT ?");
+    if (!s.ok()) return std::unexpected(DbError(db_, "prepare audit read"));
+    s.Bind(1, static_cast<int64_t>(after_seq)).Bind(2, static_cast<int64_t>(limit));
+    std::vector<AuditEntry> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back(AuditEntry{static_cast<uint64_t>(s.Int(0)), s.Int(1), s.Text(2), s.Text(3), s.Text(4),
+                               s.Text(5), s.Text(6), s.Text(7)});
+    }
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "read audit"));
+    return out;
+  }
+
+  Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
+  Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO ", name); }
+  Result<void> Release(std::string_view name) override { return Named("RELEASE ", name); }
+
+  Result<void> Commit() override {
+    if (!open_) return MakeError(ErrorCode::kInternal, "commit of a finished transaction");
+    open_ = false;
+    auto ok = Exec(db_, "COMMIT");
+    if (!ok) (void)Exec(db_, "ROLLBACK");
+    lock_.unlock();
+    return ok;
+  }
+
+  void Rollback() override {
+    if (!open_) return;
+    open_ = false;
+    (void)Exec(db_, "ROLLBACK");
+    lock_.unlock();
+  }
+
+ private:
+  Result<void> Named(const char* verb, std::string_view name) {
+    for (char c : name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+        return MakeError(ErrorCode::kInvalidArgument, "savepoint name '" + std::string(name) + "' is not an identifier");
+      }
+    }
+    return Exec(db_, (verb + std::string(name)).c_str());
+  }
+
+  sqlite3* db_;
+  std::unique_lock<std::mutex> lock_;
+  bool open_ = true;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  Result<void> Migrate() {
+    SW_CHECK(Exec(db_, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+    Statement read(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    if (!read.ok() || read.Step() != SQLITE_ROW) return std::unexpected(DbError(db_, "read schema version"));
+    version_ = static_cast<int>(read.Int(0));
+    const auto& migrations = SchemaMigrations();
+    for (size_t i = static_cast<size_t>(version_); i < migrations.size(); ++i) {
+      SW_CHECK(Exec(db_, "BEGIN IMMEDIATE"));
+      std::string sql(migrations[i]);
+      sql += "INSERT INTO schema_version (version) VALUES (" + std::to_string(i + 1) + ");";
+      if (auto ok = Exec(db_, sql.c_str()); !ok) {
+        (void)Exec(db_, "ROLLBACK");
+        return MakeError(ErrorCode::kInternal, "migration " + std::to_string(i + 1) + " failed: " + ok.error().message);
+      }
+      SW_CHECK(Exec(db_, "COMMIT"));
+      version_ = static_cast<int>(i + 1);
+    }
+    return {};
+  }
+
+  Result<std::unique_ptr<Transaction>> Begin() override {
+    std::unique_lock lock(mutex_);
+    if (auto ok = Exec(db_, "BEGIN IMMEDIATE"); !ok) {
+      return MakeError(ErrorCode::kUnavailable, ok.error().message);
+    }
+    return std::make_unique<SqliteTransaction>(db_, std::move(lock));
+  }
+
+  int schema_version() const override { return version_; }
+
+ private:
+  sqlite3* db_;
+  std::mutex mutex_;
+  int version_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  if (sodium_init_once() < 0) return MakeError(ErrorCode::kInternal, "libsodium failed to initialise");
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return MakeError(ErrorCode::kUnavailable, "sqlite: cannot open '" + path + "': " + message);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  auto store = std::make_unique<SqliteStore>(db);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (auto ok = Exec(db, pragma); !ok) {
+      return MakeError(ErrorCode::kUnavailable, "sqlite: '" + path + "': " + ok.error().message);
+    }
+  }
+  if (auto ok = store->Migrate(); !ok) return std::unexpected(ok.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (url.starts_with(kSqlite)) {
+    std::string path(url.substr(kSqlite.size()));
+    if (path.empty()) return MakeError(ErrorCode::kInvalidArgument, "store URL '" + std::string(url) + "' has no path");
+    return OpenSqliteStore(path);
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "store URL '" + std::string(url) + "': unknown scheme (known: sqlite://PATH)");
+}
+
+}  // namespace suanwang

@@ -1,0 +1,108 @@
+// Durable state of the control plane: jobs and the audit log.
+//
+// A Store hands out transactions; everything a transaction did is visible to others only after
+// Commit() returns success, and then it survives a crash (SQLite: WAL with synchronous=FULL).
+// One contract test suite (tests/contract/store_contract_test.cc) runs against every
+// implementation. Exceptions and database handles never cross this interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "common/time.h"
+
+namespace suanwang {
+
+struct StoredJob {
+  uint64_t id = 0;
+  std::string tenant;
+  std::string name;
+  std::string spec;             // the job as submitted (its file text or canonical JSON)
+  std::string state;            // queued, placed, running, succeeded, failed, cancelled, rejected
+  std::string site;             // empty until placed
+  std::string reason;           // why it is in this state, for people
+  Timestamp submitted_ms = 0;
+  Timestamp updated_ms = 0;
+  uint64_t version = 1;         // bumped on every update; compare-and-swap token
+  std::string idempotency_key;  // empty: none
+};
+
+struct JobFilter {
+  std::string tenant;           // empty: every tenant
+  std::string state;            // empty: every state
+  uint64_t after_id = 0;        // pagination: ids greater than this
+  size_t limit = 100;
+};
+
+// One entry of the append-only audit log. hash = SHA-256(prev_hash | seq | at_ms | actor |
+// action | subject | detail), hex; the first entry's prev_hash is 64 zeros.
+struct AuditEntry {
+  uint64_t seq = 0;
+  Timestamp at_ms = 0;
+  std::string actor;
+  std::string action;
+  std::string subject;
+  std::string detail;
+  std::string prev_hash;
+  std::string hash;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  // Inserts a new job with a fresh id (returned). Errors: kConflict when the tenant already
+  // has a job with the same non-empty idempotency key; kInvalidArgument for an empty tenant.
+  virtual Result<uint64_t> InsertJob(const StoredJob& job) = 0;
+  // Errors: kNotFound.
+  virtual Result<StoredJob> GetJob(uint64_t id) = 0;
+  // The job with this idempotency key, if the tenant has one.
+  virtual Result<std::optional<StoredJob>> FindByIdempotencyKey(std::string_view tenant,
+                                                                std::string_view key) = 0;
+  // Jobs matching `filter`, by increasing id.
+  virtual Result<std::vector<StoredJob>> ListJobs(const JobFilter& filter) = 0;
+  // Sets state, site and reason if the stored version equals `expected_version`; returns the
+  // new version. Errors: kNotFound; kConflict when the version moved on (someone else wrote).
+  virtual Result<uint64_t> UpdateJob(uint64_t id, uint64_t expected_version, std::string_view state,
+                                     std::string_view site, std::string_view reason, Timestamp now) = 0;
+  // Appends to the audit log, chaining the hash; returns the entry as stored.
+  virtual Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
+                                         std::string_view subject, std::string_view detail) = 0;
+  // Audit entries with seq > after_seq, by seq, at most `limit`.
+  virtual Result<std::vector<AuditEntry>> ReadAudit(uint64_t after_seq, size_t limit) = 0;
+  // Nested undo points (SQL SAVEPOINT): RollbackTo undoes what was done since Savepoint and
+  // keeps the point; Release forgets it (keeping the work). Names are plain identifiers.
+  virtual Result<void> Savepoint(std::string_view name) = 0;
+  virtual Result<void> RollbackTo(std::string_view name) = 0;
+  virtual Result<void> Release(std::string_view name) = 0;
+  // Makes everything durable. Errors: kUnavailable (I/O), kConflict (concurrent writer lost).
+  // The transaction is finished afterwards either way.
+  virtual Result<void> Commit() = 0;
+  // Undoes everything (also what happens when a transaction is destroyed uncommitted).
+  virtual void Rollback() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Errors: kUnavailable when the database cannot be reached or locked.
+  virtual Result<std::unique_ptr<Transaction>> Begin() = 0;
+  virtual int schema_version() const = 0;
+};
+
+// "sqlite:///abs/path.db" or "sqlite://relative/path.db". Applies pending migrations.
+// Errors: kInvalidArgument for an unknown scheme; kUnavailable when it cannot be opened;
+// kInternal when a migration fails (the database is left as it was).
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+// The audit hash of an entry given its fields and prev_hash (hex SHA-256).
+std::string AuditHash(const AuditEntry& entry);
+// Checks a log read in order: every prev_hash links and every hash matches. Errors:
+// kConflict naming the first bad seq and what is wrong.
+Result<void> VerifyAuditChain(const std::vector<AuditEntry>& entries, std::string_view first_prev_hash);
+
+}  // namespace suanwang

@@ -1,0 +1,273 @@
+// The Store contract: every implementation must pass these tests (typed over factories).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "store/migrations.h"
+#include "store/store.h"
+#include "testlib/test_cluster.h"
+
+namespace suanwang {
+namespace {
+
+struct SqliteFactory {
+  static std::string Url() {
+    std::string dir = std::filesystem::path(testing::WriteTempFile("marker", "")).parent_path().string();
+    std::filesystem::remove(dir + "/store.db");
+    std::filesystem::remove(dir + "/store.db-wal");
+    std::filesystem::remove(dir + "/store.db-shm");
+    return "sqlite://" + dir + "/store.db";
+  }
+};
+
+template <class Factory>
+class StoreContractTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = Factory::Url();
+    auto store = OpenStore(url_);
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+  }
+  void Reopen() {
+    store_.reset();
+    auto store = OpenStore(url_);
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+  }
+  std::unique_ptr<Transaction> Begin() {
+    auto tx = store_->Begin();
+    EXPECT_TRUE(tx) << tx.error().message;
+    return std::move(*tx);
+  }
+  static StoredJob Job(std::string tenant, std::string name, std::string key = "") {
+    StoredJob j;
+    j.tenant = std::move(tenant);
+    j.name = std::move(name);
+    j.spec = "name: " + j.name;
+    j.state = "queued";
+    j.submitted_ms = 1000;
+    j.idempotency_key = std::move(key);
+    return j;
+  }
+
+  std::string url_;
+  std::unique_ptr<Store> store_;
+};
+
+using Factories = ::testing::Types<SqliteFactory>;
+TYPED_TEST_SUITE(StoreContractTest, Factories);
+
+TYPED_TEST(StoreContractTest, MigratesToTheLatestSchema) {
+  EXPECT_EQ(this->store_->schema_version(), static_cast<int>(SchemaMigrations().size()));
+  this->Reopen();
+  EXPECT_EQ(this->store_->schema_version(), static_cast<int>(SchemaMigrations().size()));
+}
+
+TYPED_TEST(StoreContractTest, CommittedJobsSurviveAReopen) {
+  auto tx = this->Begin();
+  auto a = tx->InsertJob(this->Job("acme", "a"));
+  auto b = tx->InsertJob(this->Job("acme", "b"));
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(*a, *b);
+  ASSERT_TRUE(tx->Commit());
+  this->Reopen();
+  auto read = this->Begin();
+  auto job = read->GetJob(*b);
+  ASSERT_TRUE(job) << job.error().message;
+  EXPECT_EQ(job->name, "b");
+  EXPECT_EQ(job->tenant, "acme");
+  EXPECT_EQ(job->state, "queued");
+  EXPECT_EQ(job->version, 1u);
+  EXPECT_EQ(job->submitted_ms, 1000);
+}
+
+TYPED_TEST(StoreContractTest, RollbackAndAbandonedTransactionsLeaveNoTrace) {
+  {
+    auto tx = this->Begin();
+    ASSERT_TRUE(tx->InsertJob(this->Job("acme", "gone")));
+    tx->Rollback();
+  }
+  {
+    auto tx = this->Begin();
+    ASSERT_TRUE(tx->InsertJob(this->Job("acme", "also-gone")));
+  }  // destroyed without commit
+  auto read = this->Begin();
+  auto all = read->ListJobs(JobFilter{});
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->empty());
+  EXPECT_EQ(read->GetJob(1).error().code, ErrorCode::kNotFound);
+}
+
+TYPED_TEST(StoreContractTest, ListsByTenantAndStateWithPagination) {
+  auto tx = this->Begin();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tx->InsertJob(this->Job(i % 2 ? "beta" : "acme", "j" + std::to_string(i))));
+  ASSERT_TRUE(tx->Commit());
+  auto read = this->Begin();
+  auto acme = read->ListJobs(JobFilter{"acme", "", 0, 100});
+  ASSERT_TRUE(acme);
+  ASSERT_EQ(acme->size(), 3u);
+  EXPECT_EQ((*acme)[0].name, "j0");
+  auto page = read->ListJobs(JobFilter{"", "", (*acme)[0].id, 2});
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].name, "j1");
+  auto none = read->ListJobs(JobFilter{"", "running", 0, 100});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TYPED_TEST(StoreContractTest, IdempotencyKeysArePerTenant) {
+  auto tx = this->Begin();
+  auto first = tx->InsertJob(this->Job("acme", "a", "key-1"));
+  ASSERT_TRUE(first);
+  auto again = tx->InsertJob(this->Job("acme", "b", "key-1"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(again.error().message, "tenant 'acme' already has job " + std::to_string(*first) +
+                                       " for idempotency key 'key-1'");
+  EXPECT_TRUE(tx->InsertJob(this->Job("beta", "c", "key-1")));
+  EXPECT_TRUE(tx->InsertJob(this->Job("acme", "d")));  // no key: never a conflict
+  EXPECT_TRUE(tx->InsertJob(this->Job("acme", "e")));
+  auto found = tx->FindByIdempotencyKey("acme", "key-1");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->id, *first);
+  auto missing = tx->FindByIdempotencyKey("acme", "key-2");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(*missing);
+  EXPECT_EQ(tx->InsertJob(this->Job("", "x")).error().code, ErrorCode::kInvalidArgument);
+}
+
+TYPED_TEST(StoreContractTest, UpdatesAreCompareAndSwap) {
+  auto tx = this->Begin();
+  auto id = tx->InsertJob(this->Job("acme", "a"));
+  ASSERT_TRUE(id);
+  auto v2 = tx->UpdateJob(*id, 1, "placed", "zw-1", "cost 3", 2000);
+  ASSERT_TRUE(v2) << v2.error().message;
+  EXPECT_EQ(*v2, 2u);
+  auto stale = tx->UpdateJob(*id, 1, "running", "zw-1", "", 3000);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(stale.error().message, "job " + std::to_string(*id) + " is at version 2, not 1");
+  EXPECT_EQ(tx->UpdateJob(9999, 1, "running", "", "", 0).error().code, ErrorCode::kNotFound);
+  auto job = tx->GetJob(*id);
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->state, "placed");
+  EXPECT_EQ(job->site, "zw-1");
+  EXPECT_EQ(job->updated_ms, 2000);
+}
+
+TYPED_TEST(StoreContractTest, AuditLogIsAHashChain) {
+  {
+    auto tx = this->Begin();
+    ASSERT_TRUE(tx->AppendAudit(1, "admin", "tenant.create", "acme", "{}"));
+    ASSERT_TRUE(tx->AppendAudit(2, "alice", "job.submit", "job/1", "{\"tasks\":4}"));
+    ASSERT_TRUE(tx->Commit());
+  }
+  this->Reopen();
+  auto tx = this->Begin();
+  ASSERT_TRUE(tx->AppendAudit(3, "scheduler", "job.start", "job/1", "zw-1"));
+  auto log = tx->ReadAudit(0, 100);
+  ASSERT_TRUE(log);
+  ASSERT_EQ(log->size(), 3u);
+  EXPECT_EQ((*log)[0].seq, 1u);
+  EXPECT_EQ((*log)[0].prev_hash, std::string(64, '0'));
+  EXPECT_EQ((*log)[1].prev_hash, (*log)[0].hash);
+  EXPECT_TRUE(VerifyAuditChain(*log, std::string(64, '0')));
+  auto tampered = *log;
+  tampered[1].detail = "{\"tasks\":400}";
+  auto bad = VerifyAuditChain(tampered, std::string(64, '0'));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "audit entry 2: hash does not match its contents (altered)");
+  auto dropped = *log;
+  dropped.erase(dropped.begin() + 1);
+  EXPECT_EQ(VerifyAuditChain(dropped, std::string(64, '0')).error().message,
+            "audit entry 3: prev_hash does not match the previous entry's hash");
+}
+
+TYPED_TEST(StoreContractTest, ConcurrentWritersGetDistinctIds) {
+  std::vector<std::vector<uint64_t>> ids(2);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        auto tx = this->store_->Begin();
+        ASSERT_TRUE(tx);
+        auto id = (*tx)->InsertJob(this->Job("acme", "t" + std::to_string(t)));
+        ASSERT_TRUE(id);
+        ASSERT_TRUE((*tx)->Commit());
+        ids[static_cast<size_t>(t)].push_back(*id);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<uint64_t> all(ids[0].begin(), ids[0].end());
+  all.insert(ids[1].begin(), ids[1].end());
+  EXPECT_EQ(all.size(), 400u);
+}
+
+TEST(StoreTest, BadUrls) {
+  auto scheme = OpenStore("mysql://db");
+  ASSERT_FALSE(scheme);
+  EXPECT_EQ(scheme.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(scheme.error().message, "store URL 'mysql://db': unknown scheme (known: sqlite://PATH)");
+  auto unwritable = OpenStore("sqlite:///nonexistent-dir/x/store.db");
+  ASSERT_FALSE(unwritable);
+  EXPECT_EQ(unwritable.error().code, ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace suanwang
+
+#include "store/group_commit.h"
+
+namespace suanwang {
+namespace {
+
+TYPED_TEST(StoreContractTest, SavepointsUndoPartOfATransaction) {
+  auto tx = this->Begin();
+  ASSERT_TRUE(tx->InsertJob(this->Job("acme", "kept")));
+  ASSERT_TRUE(tx->Savepoint("sp1"));
+  ASSERT_TRUE(tx->InsertJob(this->Job("acme", "undone")));
+  ASSERT_TRUE(tx->RollbackTo("sp1"));
+  ASSERT_TRUE(tx->Release("sp1"));
+  EXPECT_EQ(tx->Savepoint("bad name").error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(tx->Commit());
+  auto read = this->Begin();
+  auto all = read->ListJobs(JobFilter{});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].name, "kept");
+}
+
+TYPED_TEST(StoreContractTest, GroupCommitSharesCommitsAndIsolatesFailures) {
+  std::vector<std::future<Result<void>>> futures;
+  std::atomic<int> inserted{0};
+  {
+    GroupCommitter committer(*this->store_, 64);
+    for (int i = 0; i < 300; ++i) {
+      futures.push_back(committer.Submit([&, i](Transaction& tx) -> Result<void> {
+        // Every 10th operation fails after writing: its write must vanish, others stay.
+        auto id = tx.InsertJob(this->Job("acme", "g" + std::to_string(i)));
+        if (!id) return std::unexpected(id.error());
+        if (i % 10 == 0) return MakeError(ErrorCode::kInvalidArgument, "op " + std::to_string(i) + " refused");
+        ++inserted;
+        return {};
+      }));
+    }
+    int failed = 0;
+    for (auto& f : futures) failed += !f.get();
+    EXPECT_EQ(failed, 30);
+    EXPECT_LT(committer.commits(), 300u);  // shared commits, not one each
+  }
+  auto read = this->Begin();
+  auto all = read->ListJobs(JobFilter{"acme", "", 0, 1000});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(static_cast<int>(all->size()), inserted.load());
+  for (const StoredJob& j : *all) EXPECT_NE(std::stoi(j.name.substr(1)) % 10, 0) << j.name;
+}
+
+}  // namespace
+}  // namespace suanwang
