@@ -2,16 +2,21 @@
 // version i-1 to i. Append only; never edit a released one.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace suanwang {
 
-inline const std::vector<std::string_view>& SchemaMigrations() {
+enum class SqlDialect { kSqlite, kPostgres };
+
+// The migrations written with {ID} for an auto-increasing 64-bit key column, which the dialects
+// spell differently.
+inline const std::vector<std::string_view>& SchemaMigrationTemplates() {
   static const std::vector<std::string_view> migrations = {
       // 1: jobs and the audit log
       "CREATE TABLE jobs ("
-      "  id INTEGER PRIMARY KEY,"
+      "  id {ID},"
       "  tenant TEXT NOT NULL,"
       "  name TEXT NOT NULL,"
       "  spec TEXT NOT NULL,"
@@ -35,6 +40,17 @@ inline const std::vector<std::string_view>& SchemaMigrations() {
       "  hash TEXT NOT NULL);",
   };
   return migrations;
+}
+
+inline std::vector<std::string> SchemaMigrations(SqlDialect dialect) {
+  const std::string id = dialect == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY";
+  std::vector<std::string> out;
+  for (std::string_view t : SchemaMigrationTemplates()) {
+    std::string sql(t);
+    for (size_t at = sql.find("{ID}"); at != std::string::npos; at = sql.find("{ID}")) sql.replace(at, 4, id);
+    out.push_back(std::move(sql));
+  }
+  return out;
 }
 
 }  // namespace suanwang

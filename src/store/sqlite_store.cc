@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "store/migrations.h"
+#include "store/postgres_store.h"
 
 namespace suanwang {
 namespace {
@@ -261,10 +262,10 @@ class SqliteStore final : public Store {
     Statement read(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
     if (!read.ok() || read.Step() != SQLITE_ROW) return std::unexpected(DbError(db_, "read schema version"));
     version_ = static_cast<int>(read.Int(0));
-    const auto& migrations = SchemaMigrations();
+    const auto migrations = SchemaMigrations(SqlDialect::kSqlite);
     for (size_t i = static_cast<size_t>(version_); i < migrations.size(); ++i) {
       SW_CHECK(Exec(db_, "BEGIN IMMEDIATE"));
-      std::string sql(migrations[i]);
+      std::string sql = migrations[i];
       sql += "INSERT INTO schema_version (version) VALUES (" + std::to_string(i + 1) + ");";
       if (auto ok = Exec(db_, sql.c_str()); !ok) {
         (void)Exec(db_, "ROLLBACK");
@@ -321,8 +322,9 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
     if (path.empty()) return MakeError(ErrorCode::kInvalidArgument, "store URL '" + std::string(url) + "' has no path");
     return OpenSqliteStore(path);
   }
-  return MakeError(ErrorCode::kInvalidArgument,
-                   "store URL '" + std::string(url) + "': unknown scheme (known: sqlite://PATH)");
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) return OpenPostgresStore(std::string(url));
+  return MakeError(ErrorCode::kInvalidArgument, "store URL '" + std::string(url) +
+                                                    "': unknown scheme (known: sqlite://PATH, postgres://...)");
 }
 
 }  // namespace suanwang

@@ -94,7 +94,8 @@ class Store {
   virtual int schema_version() const = 0;
 };
 
-// "sqlite:///abs/path.db" or "sqlite://relative/path.db". Applies pending migrations.
+// "sqlite:///abs/path.db", "sqlite://relative/path.db" or a libpq URI "postgres://...".
+// Applies pending migrations.
 // Errors: kInvalidArgument for an unknown scheme; kUnavailable when it cannot be opened;
 // kInternal when a migration fails (the database is left as it was).
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);

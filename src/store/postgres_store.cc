@@ -1,0 +1,287 @@
+#include "store/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <cctype>
+#include <mutex>
+#include <vector>
+
+#include "store/migrations.h"
+
+namespace suanwang {
+namespace {
+
+const std::string kGenesisHash(64, '0');
+constexpr long long kMigrationLock = 0x5375616e57616e67;  // "SuanWang"
+constexpr long long kAuditLock = 0x5375616e41756469;      // serialises the audit chain
+
+// Owns a PGresult.
+class Rows {
+ public:
+  explicit Rows(PGresult* r) : r_(r) {}
+  ~Rows() { PQclear(r_); }
+  Rows(const Rows&) = delete;
+  Rows& operator=(const Rows&) = delete;
+  ExecStatusType status() const { return PQresultStatus(r_); }
+  bool ok() const { return status() == PGRES_COMMAND_OK || status() == PGRES_TUPLES_OK; }
+  int count() const { return PQntuples(r_); }
+  std::string Text(int row, int col) const { return PQgetvalue(r_, row, col); }
+  int64_t Int(int row, int col) const { return std::stoll(PQgetvalue(r_, row, col)); }
+  std::string sqlstate() const {
+    const char* s = PQresultErrorField(r_, PG_DIAG_SQLSTATE);
+    return s ? s : "";
+  }
+  std::string message() const { return PQresultErrorMessage(r_); }
+  std::string affected() const { return PQcmdTuples(r_); }
+
+ private:
+  PGresult* r_;
+};
+
+Error PgError(const Rows& rows, std::string_view what) {
+  std::string msg = rows.message();
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  const std::string state = rows.sqlstate();
+  const ErrorCode code = state == "23505" || state == "40001" || state == "40P01" ? ErrorCode::kConflict
+                                                                                  : ErrorCode::kUnavailable;
+  return Error{code, "postgres: " + std::string(what) + ": " + msg};
+}
+
+// Runs a statement with text parameters.
+Rows Query(PGconn* db, const char* sql, const std::vector<std::string>& params = {}) {
+  std::vector<const char*> values;
+  for (const std::string& p : params) values.push_back(p.c_str());
+  return Rows(PQexecParams(db, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+}
+
+Result<void> Exec(PGconn* db, const std::string& sql, std::string_view what) {
+  Rows r(PQexec(db, sql.c_str()));
+  if (!r.ok()) return std::unexpected(PgError(r, what));
+  return {};
+}
+
+const char* kJobColumns =
+    "id, tenant, name, spec, state, site, reason, submitted_ms, updated_ms, version, "
+    "COALESCE(idempotency_key, '')";
+
+StoredJob ReadJob(const Rows& r, int row) {
+  StoredJob j;
+  j.id = static_cast<uint64_t>(r.Int(row, 0));
+  j.tenant = r.Text(row, 1);
+  j.name = r.Text(row, 2);
+  j.spec = r.Text(row, 3);
+  j.state = r.Text(row, 4);
+  j.site = r.Text(row, 5);
+  j.reason = r.Text(row, 6);
+  j.submitted_ms = r.Int(row, 7);
+  j.updated_ms = r.Int(row, 8);
+  j.version = static_cast<uint64_t>(r.Int(row, 9));
+  j.idempotency_key = r.Text(row, 10);
+  return j;
+}
+
+class PostgresTransaction final : public Transaction {
+ public:
+  PostgresTransaction(PGconn* db, std::unique_lock<std::mutex> lock) : db_(db), lock_(std::move(lock)) {}
+  ~PostgresTransaction() override { Rollback(); }
+
+  Result<uint64_t> InsertJob(const StoredJob& job) override {
+    if (job.tenant.empty()) return MakeError(ErrorCode::kInvalidArgument, "job without a tenant");
+    if (!job.idempotency_key.empty()) {
+      auto existing = FindByIdempotencyKey(job.tenant, job.idempotency_key);
+      if (!existing) return std::unexpected(existing.error());
+      if (*existing) {
+        return MakeError(ErrorCode::kConflict, "tenant '" + job.tenant + "' already has job " +
+                                                   std::to_string((*existing)->id) + " for idempotency key '" +
+                                                   job.idempotency_key + "'");
+      }
+    }
+    Rows r = Query(db_,
+                   "INSERT INTO jobs (tenant, name, spec, state, site, reason, submitted_ms, updated_ms, version, "
+                   "idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, NULLIF($8, '')) RETURNING id",
+                   {job.tenant, job.name, job.spec, job.state, job.site, job.reason,
+                    std::to_string(job.submitted_ms), job.idempotency_key});
+    if (!r.ok()) return std::unexpected(PgError(r, "insert job"));
+    return static_cast<uint64_t>(r.Int(0, 0));
+  }
+
+  Result<StoredJob> GetJob(uint64_t id) override {
+    Rows r = Query(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = $1").c_str(),
+                   {std::to_string(id)});
+    if (!r.ok()) return std::unexpected(PgError(r, "get job"));
+    if (r.count() == 0) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
+    return ReadJob(r, 0);
+  }
+
+  Result<std::optional<StoredJob>> FindByIdempotencyKey(std::string_view tenant, std::string_view key) override {
+    Rows r = Query(db_,
+                   (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE tenant = $1 AND idempotency_key = $2").c_str(),
+                   {std::string(tenant), std::string(key)});
+    if (!r.ok()) return std::unexpected(PgError(r, "find by idempotency key"));
+    if (r.count() == 0) return std::optional<StoredJob>{};
+    return std::optional<StoredJob>{ReadJob(r, 0)};
+  }
+
+  Result<std::vector<StoredJob>> ListJobs(const JobFilter& f) override {
+    Rows r = Query(db_,
+                   (std::string("SELECT ") + kJobColumns +
+                    " FROM jobs WHERE id > $1 AND ($2 = '' OR tenant = $2) AND ($3 = '' OR state = $3) "
+                    "ORDER BY id LIMIT $4")
+                       .c_str(),
+                   {std::to_string(f.after_id), f.tenant, f.state, std::to_string(f.limit)});
+    if (!r.ok()) return std::unexpected(PgError(r, "list jobs"));
+    std::vector<StoredJob> out;
+    for (int i = 0; i < r.count(); ++i) out.push_back(ReadJob(r, i));
+    return out;
+  }
+
+  Result<uint64_t> UpdateJob(uint64_t id, uint64_t expected_version, std::string_view state,
+                             std::string_view site, std::string_view reason, Timestamp now) override {
+    Rows r = Query(db_,
+                   "UPDATE jobs SET state = $1, site = $2, reason = $3, updated_ms = $4, version = version + 1 "
+                   "WHERE id = $5 AND version = $6",
+                   {std::string(state), std::string(site), std::string(reason), std::to_string(now),
+                    std::to_string(id), std::to_string(expected_version)});
+    if (!r.ok()) return std::unexpected(PgError(r, "update job"));
+    if (r.affected() == "1") return expected_version + 1;
+    auto current = GetJob(id);
+    if (!current) return std::unexpected(current.error());
+    return MakeError(ErrorCode::kConflict, "job " + std::to_string(id) + " is at version " +
+                                               std::to_string(current->version) + ", not " +
+                                               std::to_string(expected_version));
+  }
+
+  Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
+                                 std::string_view subject, std::string_view detail) override {
+    // Other connections may append too: take the chain's lock for the rest of the transaction.
+    SW_CHECK(Exec(db_, "SELECT pg_advisory_xact_lock(" + std::to_string(kAuditLock) + ")", "lock audit"));
+    AuditEntry e{0, at_ms, std::string(actor), std::string(action), std::string(subject), std::string(detail),
+                 kGenesisHash, ""};
+    Rows last(PQexec(db_, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
+    if (!last.ok()) return std::unexpected(PgError(last, "read audit tail"));
+    if (last.count() == 1) {
+      e.seq = static_cast<uint64_t>(last.Int(0, 0)) + 1;
+      e.prev_hash = last.Text(0, 1);
+    } else {
+      e.seq = 1;
+    }
+    e.hash = AuditHash(e);
+    Rows r = Query(db_,
+                   "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, prev_hash, hash) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                   {std::to_string(e.seq), std::to_string(e.at_ms), e.actor, e.action, e.subject, e.detail,
+                    e.prev_hash, e.hash});
+    if (!r.ok()) return std::unexpected(PgError(r, "append audit"));
+    return e;
+  }
+
+  Result<std::vector<AuditEntry>> ReadAudit(uint64_t after_seq, size_t limit) override {
+    Rows r = Query(db_,
+                   "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash FROM audit "
+                   "WHERE seq > $1 ORDER BY seq LIMIT $2",
+                   {std::to_string(after_seq), std::to_string(limit)});
+    if (!r.ok()) return std::unexpected(PgError(r, "read audit"));
+    std::vector<AuditEntry> out;
+    for (int i = 0; i < r.count(); ++i) {
+      out.push_back(AuditEntry{static_cast<uint64_t>(r.Int(i, 0)), r.Int(i, 1), r.Text(i, 2), r.Text(i, 3),
+                               r.Text(i, 4), r.Text(i, 5), r.Text(i, 6), r.Text(i, 7)});
+    }
+    return out;
+  }
+
+  Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
+  Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO SAVEPOINT ", name); }
+  Result<void> Release(std::string_view name) override { return Named("RELEASE SAVEPOINT ", name); }
+
+  Result<void> Commit() override {
+    if (!open_) return MakeError(ErrorCode::kInternal, "commit of a finished transaction");
+    open_ = false;
+    auto ok = Exec(db_, "COMMIT", "commit");
+    if (!ok) (void)Exec(db_, "ROLLBACK", "rollback");
+    lock_.unlock();
+    return ok;
+  }
+
+  void Rollback() override {
+    if (!open_) return;
+    open_ = false;
+    (void)Exec(db_, "ROLLBACK", "rollback");
+    lock_.unlock();
+  }
+
+ private:
+  Result<void> Named(const char* verb, std::string_view name) {
+    for (char c : name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+        return MakeError(ErrorCode::kInvalidArgument, "savepoint name '" + std::string(name) + "' is not an identifier");
+      }
+    }
+    return Exec(db_, verb + std::string(name), "savepoint");
+  }
+
+  PGconn* db_;
+  std::unique_lock<std::mutex> lock_;
+  bool open_ = true;
+};
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(PGconn* db) : db_(db) {}
+  ~PostgresStore() override { PQfinish(db_); }
+
+  Result<void> Migrate() {
+    SW_CHECK(Exec(db_, "BEGIN", "begin migration"));
+    SW_CHECK(Exec(db_, "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")", "lock migrations"));
+    SW_CHECK(Exec(db_, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", "schema table"));
+    Rows read(PQexec(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+    if (!read.ok()) {
+      (void)Exec(db_, "ROLLBACK", "rollback");
+      return std::unexpected(PgError(read, "read schema version"));
+    }
+    version_ = static_cast<int>(read.Int(0, 0));
+    const auto migrations = SchemaMigrations(SqlDialect::kPostgres);
+    for (size_t i = static_cast<size_t>(version_); i < migrations.size(); ++i) {
+      std::string sql = migrations[i] + "INSERT INTO schema_version (version) VALUES (" + std::to_string(i + 1) + ");";
+      if (auto ok = Exec(db_, sql, "migration"); !ok) {
+        (void)Exec(db_, "ROLLBACK", "rollback");
+        version_ = static_cast<int>(i);
+        return MakeError(ErrorCode::kInternal, "migration " + std::to_string(i + 1) + " failed: " + ok.error().message);
+      }
+    }
+    SW_CHECK(Exec(db_, "COMMIT", "commit migrations"));
+    version_ = static_cast<int>(migrations.size());
+    return {};
+  }
+
+  Result<std::unique_ptr<Transaction>> Begin() override {
+    std::unique_lock lock(mutex_);
+    if (PQstatus(db_) != CONNECTION_OK) PQreset(db_);  // reconnect after a server restart
+    if (auto ok = Exec(db_, "BEGIN", "begin"); !ok) return MakeError(ErrorCode::kUnavailable, ok.error().message);
+    return std::make_unique<PostgresTransaction>(db_, std::move(lock));
+  }
+
+  int schema_version() const override { return version_; }
+
+ private:
+  PGconn* db_;
+  std::mutex mutex_;
+  int version_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url) {
+  PGconn* db = PQconnectdb(url.c_str());
+  if (PQstatus(db) != CONNECTION_OK) {
+    std::string message = PQerrorMessage(db);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    PQfinish(db);
+    return MakeError(ErrorCode::kUnavailable, "postgres: cannot connect: " + message);
+  }
+  (void)Exec(db, "SET client_min_messages TO warning", "settings");
+  auto store = std::make_unique<PostgresStore>(db);
+  if (auto ok = store->Migrate(); !ok) return std::unexpected(ok.error());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace suanwang
