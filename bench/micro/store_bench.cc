@@ -1,8 +1,10 @@
 // Durable job inserts per second into the SQLite store: one commit per insert (the baseline)
 // against group commit with many concurrent submitters.
 //   build/bench/store_bench
+//   SUANWANG_BENCH_POSTGRES_URL=$(scripts/pg-start) build/bench/store_bench; scripts/pg-stop
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -13,7 +15,14 @@
 namespace suanwang {
 namespace {
 
+// SQLite in a temp dir, or PostgreSQL when SUANWANG_BENCH_POSTGRES_URL is set (a fresh schema).
 std::unique_ptr<Store> FreshStore() {
+  if (const char* pg = std::getenv("SUANWANG_BENCH_POSTGRES_URL"); pg && *pg) {
+    std::string admin = std::string("psql -q -d '") + pg +
+                        "' -c 'DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench' >/dev/null 2>&1";
+    if (std::system(admin.c_str()) != 0) return nullptr;
+    return std::move(*OpenStore(std::string(pg) + "?options=-csearch_path%3Dbench"));
+  }
   const auto dir = std::filesystem::temp_directory_path() / "suanwang-store-bench";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
