@@ -36,7 +36,7 @@ void BM_Place(benchmark::State& bench, const std::string& policy_name) {
   const auto n = static_cast<size_t>(bench.range(0));
   std::vector<NodeSpec> nodes;
   for (size_t i = 0; i < n; ++i) nodes.push_back(data.base[i % data.base.size()]);
-  PolicyContext context{data.typical, DemandWeightedShapes(data.trace.tasks), data.trace.tasks, &data.models};
+  PolicyContext context{data.typical, data.trace.tasks, &data.models};
   auto policy = std::move(*MakePolicy(policy_name, context));
   auto fresh = [&] { return std::move(*ClusterState::Create(nodes)); };
   ClusterState state = fresh();

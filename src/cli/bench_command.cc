@@ -39,7 +39,7 @@ int RunBenchPlacement(const BenchPlacementOptions& o) {
   auto trace = LoadOpenbTasks(o.pods.empty() ? DataPath("traces/openb/openb_pod_list_default.csv") : o.pods, models);
   if (!trace) return Fail(trace.error());
   std::vector<TypicalShape> typical = TypicalShapes(trace->tasks, 0.95);
-  auto policy = MakePolicy(o.policy, PolicyContext{typical, DemandWeightedShapes(trace->tasks), trace->tasks, &models});
+  auto policy = MakePolicy(o.policy, PolicyContext{typical, trace->tasks, &models});
   if (!policy) return Fail(policy.error());
   auto created = ClusterState::Create(nodes);
   if (!created) return Fail(created.error());

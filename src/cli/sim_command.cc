@@ -76,11 +76,8 @@ int RunSimInflate(const SimInflateOptions& o) {
   for (const std::string& p : o.policies) {
     if (auto made = MakePolicy(p, PolicyContext{}); !made) return Fail(made.error());
   }
-  std::vector<std::vector<TypicalShape>> typical, demand;
-  for (const TaskTrace& t : traces) {
-    typical.push_back(TypicalShapes(t.tasks, 0.95));
-    demand.push_back(DemandWeightedShapes(t.tasks));
-  }
+  std::vector<std::vector<TypicalShape>> typical;
+  for (const TaskTrace& t : traces) typical.push_back(TypicalShapes(t.tasks, 0.95));
 
   std::vector<InflateRun> runs;
   for (size_t w = 0; w < traces.size(); ++w) {
@@ -104,7 +101,7 @@ int RunSimInflate(const SimInflateOptions& o) {
       size_t w = static_cast<size_t>(std::find_if(traces.begin(), traces.end(),
                                                   [&](const TaskTrace& t) { return t.workload == run.workload; }) -
                                      traces.begin());
-      PolicyContext context{typical[w], demand[w], traces[w].tasks, &models};
+      PolicyContext context{typical[w], traces[w].tasks, &models};
       auto policy = MakePolicy(run.policy, context);
       auto curves = RunInflate(*nodes, traces[w], typical[w], **policy,
                                InflateConfig{o.target, run.seed},

@@ -45,7 +45,6 @@ Result<ReplayResult> RunReplay(const Network& network, GpuModelTable& models, co
   if (!(config.speedup > 0)) return MakeError(ErrorCode::kInvalidArgument, "speedup must be positive");
   PolicyContext context;
   context.typical_shapes = TypicalShapes(trace.tasks, 0.95);
-  context.demand_shapes = DemandWeightedShapes(trace.tasks);
   context.workload = trace.tasks;
   auto scheduler = site_nodes.empty()
                        ? Scheduler::Create(network, models, config.scheduler, context)

@@ -66,34 +66,6 @@ std::vector<TypicalShape> TypicalShapes(std::span<const TaskShape> workload, dou
   return out;
 }
 
-std::vector<TypicalShape> DemandWeightedShapes(std::span<const TaskShape> workload) {
-  std::vector<TypicalShape> all = TypicalShapes(workload, 1.0);
-  double total = 0;
-  for (TypicalShape& s : all) {
-    s.popularity *= static_cast<double>(s.gpu_count) * s.gpu_milli;
-    total += s.popularity;
-  }
-  std::vector<TypicalShape> out;
-  for (TypicalShape& s : all) {
-    if (s.popularity <= 0) continue;
-    s.popularity /= total;
-    out.push_back(s);
-  }
-  return out;
-}
-
-std::vector<TypicalShape> WeightedShapes(std::span<const TaskShape> workload, double coverage,
-                                         double gpu_weight) {
-  std::vector<TypicalShape> out = TypicalShapes(workload, coverage);
-  double total = 0;
-  for (TypicalShape& s : out) {
-    s.popularity *= 1.0 + gpu_weight * s.gpu_count * s.gpu_milli / 1000.0;
-    total += s.popularity;
-  }
-  for (TypicalShape& s : out) s.popularity /= total;
-  return out;
-}
-
 double NodeFragmentation(GpuModelId model, int64_t cpu_left, int64_t memory_left,
                          std::span<const int32_t> gpu_left, std::span<const TypicalShape> shapes) {
   int64_t idle = 0;

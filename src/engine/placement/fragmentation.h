@@ -48,15 +48,6 @@ double NodeFragmentationLookahead(GpuModelId model, int64_t cpu_left, int64_t me
                                   std::span<const int32_t> gpu_left,
                                   std::span<const TypicalShape> shapes);
 
-// Every shape of the workload (memory ignored) weighted by the GPU demand it brings:
-// popularity_m = count_m * gpus_m / sum_k count_k * gpus_k, with gpus_m = GPU count x per-GPU
-// share. CPU-only shapes get weight 0: idle GPUs are not lost to a task that wants none.
-std::vector<TypicalShape> DemandWeightedShapes(std::span<const TaskShape> workload);
-
-// Shapes weighted by count * (1 + gpu_weight * GPUs asked), renormalised; coverage as above.
-std::vector<TypicalShape> WeightedShapes(std::span<const TaskShape> workload, double coverage,
-                                         double gpu_weight);
-
 // F_n(M) for a node described by its GPU model, CPU left and per-GPU free milli.
 // A set of shapes prepared for fast repeated F_n(M): shapes sharing a per-GPU ask share the
 // scan of the node's GPUs, so one evaluation costs O(distinct asks x GPUs + shapes) instead of

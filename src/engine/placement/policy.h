@@ -29,7 +29,6 @@ struct Decision {
 // policies) and model names (for messages).
 struct PolicyContext {
   std::vector<TypicalShape> typical_shapes;   // TypicalShapes(workload, 0.95), as in the paper
-  std::vector<TypicalShape> demand_shapes;    // DemandWeightedShapes(workload)
   std::vector<TaskShape> workload;             // the target workload itself
   const GpuModelTable* gpu_models = nullptr;
 };

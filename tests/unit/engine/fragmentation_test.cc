@@ -58,16 +58,6 @@ TEST(FragmentationTest, TypicalShapesCoverTheMostPopularAndSumToOne) {
   EXPECT_NEAR(sum, 1.0, 1e-12);
 }
 
-TEST(FragmentationTest, DemandWeightingDropsCpuShapesAndWeighsGpus) {
-  std::vector<TaskShape> workload = {Task(1, 1, 8), Task(1, 1, 1, 500), Task(1, 1)};
-  auto shapes = DemandWeightedShapes(workload);
-  ASSERT_EQ(shapes.size(), 2u);
-  EXPECT_NEAR(shapes[0].popularity + shapes[1].popularity, 1.0, 1e-12);
-  for (const auto& s : shapes) {
-    EXPECT_NEAR(s.popularity, s.gpu_count == 8 ? 8000.0 / 8500 : 500.0 / 8500, 1e-12);
-  }
-}
-
 TEST(FragmentationTest, LookaheadIsTheExpectationOverOneMoreArrival) {
   std::vector<TypicalShape> shapes = {
       {1000, 0, 1000, 1, kAnyGpuModel, 0.5},

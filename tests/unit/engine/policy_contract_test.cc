@@ -47,7 +47,6 @@ TEST_P(PolicyContractTest, DecisionsAreValidCompleteAndDeterministic) {
     for (int i = 0; i < 120; ++i) tasks.push_back(RandomTask(world));
     PolicyContext context;
     context.typical_shapes = TypicalShapes(tasks, 0.95);
-    context.demand_shapes = DemandWeightedShapes(tasks);
     context.workload = tasks;
     std::vector<std::pair<int, Placement>> first_run;
     for (int run = 0; run < 2; ++run) {

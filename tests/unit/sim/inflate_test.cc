@@ -57,7 +57,7 @@ TEST(InflateTest, CurvesAreSampledEveryPercentAndDeterministic) {
   TaskTrace trace = SmallTrace();
   std::vector<NodeSpec> nodes = SmallNodes();
   auto typical = TypicalShapes(trace.tasks, 0.95);
-  PolicyContext context{typical, DemandWeightedShapes(trace.tasks), trace.tasks, nullptr};
+  PolicyContext context{typical, trace.tasks, nullptr};
   auto run = [&](const std::string& name, uint64_t seed) {
     auto policy = MakePolicy(name, context);
     auto curves = RunInflate(nodes, trace, typical, **policy, InflateConfig{130, seed});
