@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/bench_command.h"
+#include "cli/server_command.h"
 #include "cli/sim_command.h"
 
 int main(int argc, char** argv) {
@@ -52,6 +53,14 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--out", replay.out, "output directory")->required();
   replay_cmd->add_flag("!--no-progress", replay.progress, "no progress bar on stderr");
 
+  ServerOptions server;
+  auto* server_cmd = app.add_subcommand("server", "the control plane: HTTP JSON API over a durable store");
+  server_cmd->add_option("--listen", server.listen, "HOST:PORT (port 0: any free port)")->capture_default_str();
+  server_cmd->add_option("--home", server.home, "state directory (default: $SUANWANG_HOME or ./.suanwang)");
+  server_cmd->add_option("--store", server.store, "sqlite://PATH or postgres://... (default: sqlite in --home)");
+  server_cmd->add_option("--network", server.network, "network YAML (default: data/networks/china-hubs.yaml)");
+  server_cmd->add_option("--policy", server.policy, "node policy")->capture_default_str();
+
   auto* bench = app.add_subcommand("bench", "measure the engine's speed");
   bench->require_subcommand(1);
   BenchPlacementOptions placement;
@@ -78,5 +87,6 @@ int main(int argc, char** argv) {
   if (*replay_cmd) return RunSimReplay(replay);
   if (*explain_cmd) return RunSimExplain(explain);
   if (*placement_cmd) return RunBenchPlacement(placement);
+  if (*server_cmd) return RunServer(server);
   return 2;
 }

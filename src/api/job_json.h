@@ -1,0 +1,25 @@
+// JSON on the wire: jobs as the API returns them, and RFC 9457 problem documents.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/http_types.h"
+#include "common/error.h"
+#include "store/store.h"
+
+namespace suanwang {
+
+// {"id":..,"name":..,"tenant":..,"state":..,"site":..,"reason":..,"submitted_ms":..,
+//  "updated_ms":..,"spec":<the job file as submitted>}
+std::string JobJson(const StoredJob& job);
+std::string JobListJson(const std::vector<StoredJob>& jobs, uint64_t next_after);
+
+// An application/problem+json response. For kInvalidArgument errors whose message reads
+// "SOURCE:LINE: field 'NAME': REASON", "invalid-params" names the field and the reason.
+HttpResponse Problem(int status, const std::string& title, const std::string& detail);
+HttpResponse ProblemFor(const Error& error);
+
+HttpResponse Json(int status, std::string body);
+
+}  // namespace suanwang

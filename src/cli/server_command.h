@@ -1,0 +1,19 @@
+// `suanwang server`: the control plane over HTTP.
+#pragma once
+
+#include <string>
+
+namespace suanwang {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  std::string home;                       // default: $SUANWANG_HOME or ./.suanwang
+  std::string store;                      // default: sqlite://HOME/suanwang.db
+  std::string network;                    // default: the shipped china-hubs network
+  std::string policy = "fgd-lookahead";
+};
+
+// Serves until SIGINT or SIGTERM; writes HOME/url once ready. Exit code as the CLI's.
+int RunServer(const ServerOptions& options);
+
+}  // namespace suanwang

@@ -1,0 +1,344 @@
+#include "server/control_plane.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "api/job_codec.h"
+#include "api/job_json.h"
+#include "engine/scheduler.h"
+#include "sim/files.h"
+#include "store/group_commit.h"
+
+namespace suanwang {
+namespace {
+
+bool IsFinal(const std::string& state) {
+  return state == "succeeded" || state == "failed" || state == "cancelled" || state == "rejected";
+}
+
+// "/v1/jobs/12/cancel" -> {"v1", "jobs", "12", "cancel"}; query split off.
+std::vector<std::string> PathParts(const std::string& target, std::map<std::string, std::string>& query) {
+  const auto q = target.find('?');
+  const std::string path = target.substr(0, q);
+  if (q != std::string::npos) {
+    std::string rest = target.substr(q + 1);
+    size_t start = 0;
+    while (start <= rest.size()) {
+      size_t amp = rest.find('&', start);
+      if (amp == std::string::npos) amp = rest.size();
+      std::string pair = rest.substr(start, amp - start);
+      const auto eq = pair.find('=');
+      if (!pair.empty()) query[pair.substr(0, eq)] = eq == std::string::npos ? "" : pair.substr(eq + 1);
+      start = amp + 1;
+    }
+  }
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > start) parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+Result<uint64_t> ParseId(const std::string& text, const std::string& what) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, what + " '" + text + "' is not a positive integer");
+  }
+  return std::stoull(text);
+}
+
+class ControlPlaneImpl final : public ControlPlane {
+ public:
+  ControlPlaneImpl(const Clock& clock) : clock_(clock) {}
+
+  ~ControlPlaneImpl() override {
+    {
+      std::lock_guard lock(loop_mutex_);
+      stopping_ = true;
+    }
+    loop_wake_.notify_all();
+    if (loop_.joinable()) loop_.join();
+    committer_.reset();
+  }
+
+  Result<void> Init(const ControlPlaneOptions& o) {
+    auto network = LoadNetworkFile(o.network_path);
+    if (!network) return std::unexpected(network.error());
+    network_ = std::move(*network);
+    auto store = OpenStore(o.store_url);
+    if (!store) return std::unexpected(store.error());
+    store_ = std::move(*store);
+    SchedulerConfig config;
+    config.node_policy = o.node_policy;
+    auto scheduler = Scheduler::Create(network_, models_, config, PolicyContext{});
+    if (!scheduler) return std::unexpected(scheduler.error());
+    scheduler_ = std::move(*scheduler);
+    committer_ = std::make_unique<GroupCommitter>(*store_);
+    SW_CHECK(Recover());
+    loop_ = std::thread([this] { Loop(); });
+    return {};
+  }
+
+  HttpResponse Handle(const HttpRequest& req) override {
+    ++http_requests_;
+    std::map<std::string, std::string> query;
+    const std::vector<std::string> p = PathParts(req.target, query);
+    if (p.size() == 1 && p[0] == "healthz") return Only("GET", req, [&] { return Json(200, "{\"status\":\"ok\"}"); });
+    if (p.size() == 1 && p[0] == "metrics") return Only("GET", req, [&] { return Metrics(); });
+    if (p.size() >= 2 && p[0] == "v1" && p[1] == "jobs") {
+      if (p.size() == 2) {
+        if (req.method == "POST") return Submit(req);
+        return Only("GET", req, [&] { return List(query); });
+      }
+      auto id = ParseId(p[2], "job id");
+      if (!id) return ProblemFor(id.error());
+      if (p.size() == 3) return Only("GET", req, [&] { return Get(*id); });
+      if (p.size() == 4 && p[3] == "cancel") return Only("POST", req, [&] { return Cancel(*id); });
+    }
+    return Problem(404, "Not Found", "no route for " + req.method + " " + req.target);
+  }
+
+ private:
+  template <class F>
+  HttpResponse Only(const char* method, const HttpRequest& req, F&& f) {
+    if (req.method != method) {
+      HttpResponse r = Problem(405, "Method Not Allowed", req.method + " is not allowed here; use " + method);
+      r.headers["Allow"] = method;
+      return r;
+    }
+    return f();
+  }
+
+  // Checks what the network must know about; errors name the field.
+  Result<void> CheckAgainstNetwork(const JobSpec& job) const {
+    auto bad = [](const std::string& field, const std::string& why) {
+      return MakeError(ErrorCode::kInvalidArgument, "request body:1: field '" + field + "': " + why);
+    };
+    if (!job.origin.empty() && !network_.PlaceIndex(job.origin)) {
+      return bad("origin", "'" + job.origin + "' is not a place of network '" + network_.name + "'");
+    }
+    if (!job.data_place.empty() && !network_.PlaceIndex(job.data_place)) {
+      return bad("data.place", "'" + job.data_place + "' is not a place of the network");
+    }
+    for (const std::string& hub : job.allowed_hubs) {
+      if (!network_.HubIndex(hub)) return bad("allowed_hubs", "'" + hub + "' is not a hub of the network");
+    }
+    return {};
+  }
+
+  HttpResponse Submit(const HttpRequest& req) {
+    Result<JobRequest> parsed = [&] {
+      std::lock_guard lock(models_mutex_);
+      return ParseJobFile(req.body, "request body", models_);
+    }();
+    if (!parsed) return ProblemFor(parsed.error());
+    if (auto ok = CheckAgainstNetwork(parsed->spec); !ok) return ProblemFor(ok.error());
+    const std::string tenant = "default";
+    const std::string key = req.Header("idempotency-key");
+    const Timestamp now = clock_.Now();
+    StoredJob row{0, tenant, parsed->spec.name, req.body, "queued", "", "submitted", now, now, 1, key};
+    std::optional<StoredJob> existing;
+    auto committed = committer_->Run([&](Transaction& tx) -> Result<void> {
+      if (!key.empty()) {
+        SW_TRY(found, tx.FindByIdempotencyKey(tenant, key));
+        if (found) {
+          existing = std::move(found);
+          return {};
+        }
+      }
+      SW_TRY(id, tx.InsertJob(row));
+      row.id = id;
+      SW_CHECK(tx.AppendAudit(now, tenant, "job.submit", "job/" + std::to_string(id), row.name));
+      return {};
+    });
+    if (!committed) return ProblemFor(committed.error());
+    if (existing) return Json(200, JobJson(*existing));
+    ++jobs_submitted_;
+    JobSpec spec = parsed->spec;
+    spec.id = row.id;
+    spec.tenant = tenant;
+    spec.submit_ms = now;
+    Enqueue(SubmitJob{spec});
+    return Json(201, JobJson(row));
+  }
+
+  HttpResponse Get(uint64_t id) {
+    auto tx = store_->Begin();
+    if (!tx) return ProblemFor(tx.error());
+    auto job = (*tx)->GetJob(id);
+    if (!job) return ProblemFor(job.error());
+    return Json(200, JobJson(*job));
+  }
+
+  HttpResponse List(const std::map<std::string, std::string>& query) {
+    JobFilter filter;
+    if (auto it = query.find("state"); it != query.end()) filter.state = it->second;
+    if (auto it = query.find("limit"); it != query.end()) {
+      auto limit = ParseId(it->second, "limit");
+      if (!limit || *limit < 1 || *limit > 1000) {
+        return Problem(400, "Bad Request", "limit '" + it->second + "' must be an integer in 1..1000");
+      }
+      filter.limit = *limit;
+    }
+    if (auto it = query.find("after"); it != query.end()) {
+      auto after = ParseId(it->second, "after");
+      if (!after) return ProblemFor(after.error());
+      filter.after_id = *after;
+    }
+    auto tx = store_->Begin();
+    if (!tx) return ProblemFor(tx.error());
+    auto jobs = (*tx)->ListJobs(filter);
+    if (!jobs) return ProblemFor(jobs.error());
+    const uint64_t next = jobs->size() == filter.limit ? jobs->back().id : 0;
+    return Json(200, JobListJson(*jobs, next));
+  }
+
+  HttpResponse Cancel(uint64_t id) {
+    const Timestamp now = clock_.Now();
+    StoredJob after;
+    auto committed = committer_->Run([&](Transaction& tx) -> Result<void> {
+      SW_TRY(job, tx.GetJob(id));
+      if (IsFinal(job.state)) {
+        return MakeError(ErrorCode::kConflict, "job " + std::to_string(id) + " is already " + job.state);
+      }
+      SW_TRY(version, tx.UpdateJob(id, job.version, "cancelled", job.site, "cancelled by the user", now));
+      SW_CHECK(tx.AppendAudit(now, job.tenant, "job.cancel", "job/" + std::to_string(id), ""));
+      after = job;
+      after.state = "cancelled";
+      after.reason = "cancelled by the user";
+      after.version = version;
+      after.updated_ms = now;
+      return {};
+    });
+    if (!committed) return ProblemFor(committed.error());
+    Enqueue(CancelJob{id});
+    return Json(200, JobJson(after));
+  }
+
+  HttpResponse Metrics() {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    auto metric = [&](const char* name, const char* type, const char* help, uint64_t value) {
+      r.body += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+                std::to_string(value) + "\n";
+    };
+    metric("suanwang_http_requests_total", "counter", "HTTP requests handled.", http_requests_.load());
+    metric("suanwang_jobs_submitted_total", "counter", "Jobs accepted (committed).", jobs_submitted_.load());
+    metric("suanwang_store_commits_total", "counter", "Durable commits of the group committer.", committer_->commits());
+    metric("suanwang_scheduler_queued_jobs", "gauge", "Jobs waiting in the engine's queue.", queued_.load());
+    metric("suanwang_scheduler_running_jobs", "gauge", "Jobs the engine has placed.", running_.load());
+    return r;
+  }
+
+  // Jobs that were accepted but not finished go back to the engine after a restart.
+  Result<void> Recover() {
+    auto tx = store_->Begin();
+    if (!tx) return std::unexpected(tx.error());
+    uint64_t after = 0;
+    while (true) {
+      SW_TRY(page, (*tx)->ListJobs(JobFilter{"", "", after, 1000}));
+      if (page.empty()) break;
+      for (const StoredJob& j : page) {
+        after = j.id;
+        if (IsFinal(j.state)) continue;
+        auto parsed = ParseJobFile(j.spec, "job " + std::to_string(j.id), models_);
+        if (!parsed) continue;  // validated at submit; a later schema change would land here
+        JobSpec spec = parsed->spec;
+        spec.id = j.id;
+        spec.tenant = j.tenant;
+        spec.submit_ms = j.submitted_ms;
+        events_.push_back(SubmitJob{spec});
+      }
+    }
+    (*tx)->Rollback();
+    return {};
+  }
+
+  void Enqueue(Event e) {
+    {
+      std::lock_guard lock(loop_mutex_);
+      events_.push_back(std::move(e));
+    }
+    loop_wake_.notify_one();
+  }
+
+  void Loop() {
+    while (true) {
+      Event event;
+      {
+        std::unique_lock lock(loop_mutex_);
+        loop_wake_.wait(lock, [&] { return stopping_ || !events_.empty(); });
+        if (stopping_) return;
+        event = std::move(events_.front());
+        events_.pop_front();
+      }
+      const Timestamp now = clock_.Now();
+      Result<std::vector<Command>> commands = [&] {
+        std::lock_guard lock(models_mutex_);
+        if (const auto* s = std::get_if<SubmitJob>(&event)) specs_[s->job.id] = s->job;
+        return scheduler_->Apply(event, now);
+      }();
+      queued_ = scheduler_->queued();
+      running_ = scheduler_->running();
+      if (!commands) {
+        if (const auto* s = std::get_if<SubmitJob>(&event)) Record(s->job.id, "rejected", "", commands.error().message, now);
+        continue;
+      }
+      for (const Command& c : *commands) {
+        const std::string site = c.site ? network_.sites[*c.site].id : "";
+        switch (c.kind) {
+          case CommandKind::kStart: Record(c.job, "placed", site, c.reason, now); break;
+          case CommandKind::kQueue: Record(c.job, "queued", "", c.reason, now); break;
+          case CommandKind::kReject: Record(c.job, "rejected", "", c.reason, now); break;
+          case CommandKind::kPreempt:
+            Record(c.job, "queued", "", c.reason, now);
+            if (specs_.contains(c.job)) Enqueue(SubmitJob{specs_[c.job]});
+            break;
+        }
+      }
+    }
+  }
+
+  // Writes a decision, unless the job reached a final state meanwhile (e.g. cancelled).
+  void Record(uint64_t id, const std::string& state, const std::string& site, const std::string& reason, Timestamp now) {
+    (void)committer_->Run([&](Transaction& tx) -> Result<void> {
+      SW_TRY(job, tx.GetJob(id));
+      if (IsFinal(job.state)) return {};
+      SW_CHECK(tx.UpdateJob(id, job.version, state, site, reason, now));
+      SW_CHECK(tx.AppendAudit(now, "scheduler", "job." + state, "job/" + std::to_string(id), site));
+      return {};
+    });
+  }
+
+  const Clock& clock_;
+  Network network_;
+  std::mutex models_mutex_;  // guards models_ and the scheduler's use of it
+  GpuModelTable models_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::map<JobId, JobSpec> specs_;
+  std::mutex loop_mutex_;
+  std::condition_variable loop_wake_;
+  std::deque<Event> events_;
+  bool stopping_ = false;
+  std::thread loop_;
+  std::atomic<uint64_t> http_requests_{0}, jobs_submitted_{0}, queued_{0}, running_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ControlPlane>> ControlPlane::Open(const ControlPlaneOptions& options, const Clock& clock) {
+  auto plane = std::make_unique<ControlPlaneImpl>(clock);
+  if (auto ok = plane->Init(options); !ok) return std::unexpected(ok.error());
+  return std::unique_ptr<ControlPlane>(std::move(plane));
+}
+
+}  // namespace suanwang

@@ -1,0 +1,192 @@
+// Starts the real `suanwang server` on 127.0.0.1 with port 0 and a temp home, and talks HTTP.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "testlib/test_cluster.h"
+
+namespace {
+
+using json = nlohmann::json;
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::string home) : home_(std::move(home)) { Start(); }
+  ~ServerProcess() { Kill(SIGTERM); }
+
+  void Start() {
+    std::filesystem::remove(home_ + "/url");
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string log = home_ + "/server.log";
+      freopen(log.c_str(), "a", stdout);
+      freopen(log.c_str(), "a", stderr);
+      execl(SW_BINARY, SW_BINARY, "server", "--listen", "127.0.0.1:0", "--home", home_.c_str(), nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 200 && !std::filesystem::exists(home_ + "/url"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    std::ifstream(home_ + "/url") >> url_;
+    ASSERT_FALSE(url_.empty()) << "server did not start; see " << home_ << "/server.log";
+  }
+  void Kill(int sig) {
+    if (pid_ <= 0) return;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  httplib::Client Client() const {
+    httplib::Client c(url_);
+    c.set_tcp_nodelay(true);
+    return c;
+  }
+
+ private:
+  std::string home_;
+  std::string url_;
+  pid_t pid_ = -1;
+};
+
+std::string Home() {
+  std::string home = std::filesystem::path(suanwang::testing::WriteTempFile("marker", "")).parent_path() / "home";
+  std::filesystem::remove_all(home);
+  std::filesystem::create_directories(home);
+  return home;
+}
+
+const char* kGang =
+    "name: gang\ntasks: 4\nresources: {cpu: 8, memory_mib: 32768, gpus: 1, gpu_models: [A100]}\n"
+    "command: [python3, train.py]\ntier: t3\norigin: bj\n";
+
+json WaitForState(httplib::Client& c, uint64_t id, const std::string& not_state) {
+  for (int i = 0; i < 200; ++i) {
+    auto r = c.Get("/v1/jobs/" + std::to_string(id));
+    if (r && r->status == 200) {
+      json j = json::parse(r->body);
+      if (j["state"] != not_state) return j;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return json{};
+}
+
+TEST(ServerTest, SubmitPlaceListCancel) {
+  ServerProcess server(Home());
+  auto c = server.Client();
+  auto health = c.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+
+  auto submitted = c.Post("/v1/jobs", httplib::Headers{{"Idempotency-Key", "k-1"}}, kGang, "application/yaml");
+  ASSERT_TRUE(submitted);
+  ASSERT_EQ(submitted->status, 201) << submitted->body;
+  const json job = json::parse(submitted->body);
+  EXPECT_EQ(job["name"], "gang");
+  EXPECT_EQ(job["state"], "queued");
+  const uint64_t id = job["id"];
+
+  auto again = c.Post("/v1/jobs", httplib::Headers{{"Idempotency-Key", "k-1"}}, kGang, "application/yaml");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);  // the same job, not a second one
+  EXPECT_EQ(json::parse(again->body)["id"], id);
+
+  const json placed = WaitForState(c, id, "queued");
+  EXPECT_EQ(placed["state"], "placed");
+  EXPECT_EQ(placed["site"], "wuhu-1");  // the A100 site nearest to Beijing (15.5 ms; zw-1 is 16.1)
+
+  auto list = c.Get("/v1/jobs?limit=10");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(json::parse(list->body)["jobs"].size(), 1u);
+
+  auto cancel = c.Post("/v1/jobs/" + std::to_string(id) + "/cancel", "", "text/plain");
+  ASSERT_TRUE(cancel);
+  EXPECT_EQ(cancel->status, 200);
+  EXPECT_EQ(json::parse(cancel->body)["state"], "cancelled");
+  auto twice = c.Post("/v1/jobs/" + std::to_string(id) + "/cancel", "", "text/plain");
+  ASSERT_TRUE(twice);
+  EXPECT_EQ(twice->status, 409);
+  EXPECT_EQ(json::parse(twice->body)["detail"], "job " + std::to_string(id) + " is already cancelled");
+
+  auto metrics = c.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("suanwang_jobs_submitted_total 1\n"), std::string::npos) << metrics->body;
+}
+
+TEST(ServerTest, MalformedRequestsGetProblemsAndChangeNothing) {
+  ServerProcess server(Home());
+  auto c = server.Client();
+  struct Case {
+    std::string body;
+    int status;
+    std::string field;
+  };
+  for (const Case& k : std::vector<Case>{
+           {"{not json", 400, ""},
+           {"{\"name\": \"x\", \"resources\": {\"cpu\": \"lots\"}, \"command\": [\"a\"]}", 400, "resources.cpu"},
+           {"{\"name\": \"x\", \"resources\": {\"cpu\": 1}, \"command\": [\"a\"], \"colour\": 1}", 400, "job.colour"},
+           {"{\"name\": \"x\", \"resources\": {\"cpu\": 1}, \"command\": [\"a\"], \"tier\": \"t1\", \"origin\": \"mars\"}", 400, "origin"},
+           {"{\"name\": \"x\", \"tasks\": 1.5, \"resources\": {\"cpu\": 1}, \"command\": [\"a\"]}", 400, "job.tasks"},
+       }) {
+    auto r = c.Post("/v1/jobs", k.body, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, k.status) << k.body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
+    const json problem = json::parse(r->body);
+    EXPECT_EQ(problem["status"], k.status);
+    if (!k.field.empty()) {
+      EXPECT_EQ(problem["invalid-params"][0]["name"], k.field) << r->body;
+    }
+  }
+  auto big = c.Post("/v1/jobs", std::string(2 << 20, 'x'), "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  auto c2 = server.Client();
+  EXPECT_EQ(c2.Get("/v1/jobs/abc")->status, 400);
+  EXPECT_EQ(c2.Get("/v1/jobs/12345")->status, 404);
+  EXPECT_EQ(c2.Get("/v1/nothing")->status, 404);
+  EXPECT_EQ(c2.Delete("/v1/jobs")->status, 405);
+  EXPECT_EQ(c2.Get("/v1/jobs?limit=0")->status, 400);
+  auto list = c2.Get("/v1/jobs");
+  ASSERT_TRUE(list);
+  EXPECT_TRUE(json::parse(list->body)["jobs"].empty());  // nothing was stored
+}
+
+TEST(ServerTest, AcknowledgedJobsSurviveKillNine) {
+  const std::string home = Home();
+  std::vector<uint64_t> acknowledged;
+  {
+    ServerProcess server(home);
+    auto c = server.Client();
+    for (int i = 0; i < 20; ++i) {
+      auto r = c.Post("/v1/jobs", kGang, "application/yaml");
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 201);
+      acknowledged.push_back(json::parse(r->body)["id"]);
+    }
+    server.Kill(SIGKILL);
+  }
+  ServerProcess again(home);
+  auto c = again.Client();
+  auto list = c.Get("/v1/jobs?limit=1000");
+  ASSERT_TRUE(list);
+  const json jobs = json::parse(list->body)["jobs"];
+  ASSERT_EQ(jobs.size(), acknowledged.size());
+  for (size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(jobs[i]["id"], acknowledged[i]);
+  // The engine gets the unfinished jobs back: every job ends placed or queued, none lost.
+  for (uint64_t id : acknowledged) {
+    json j = WaitForState(c, id, "");
+    EXPECT_TRUE(j["state"] == "placed" || j["state"] == "queued") << j.dump();
+  }
+}
+
+}  // namespace
