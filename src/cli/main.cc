@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/bench_command.h"
+#include "cli/bench_submit_command.h"
 #include "cli/server_command.h"
 #include "cli/sim_command.h"
 
@@ -76,6 +77,15 @@ int main(int argc, char** argv) {
   placement_cmd->add_option("--seed", placement.seed, "seed")->capture_default_str();
   placement_cmd->add_flag("--json", placement.json, "print one JSON object");
 
+  BenchSubmitOptions submit_bench;
+  auto* submit_bench_cmd = bench->add_subcommand("submit", "durable submissions per second through the HTTP API");
+  submit_bench_cmd->add_option("--clients", submit_bench.clients, "concurrent keep-alive clients")->capture_default_str();
+  submit_bench_cmd->add_option("--jobs", submit_bench.jobs, "submissions in all")->capture_default_str();
+  submit_bench_cmd->add_option("--url", submit_bench.url, "server URL (default: $SUANWANG_URL)");
+  submit_bench_cmd->add_option("--token", submit_bench.token, "API token (default: $SUANWANG_TOKEN)");
+  submit_bench_cmd->add_option("--ids-out", submit_bench.ids_out, "write each acknowledged job id, one per line");
+  submit_bench_cmd->add_flag("--json", submit_bench.json, "print one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -88,5 +98,6 @@ int main(int argc, char** argv) {
   if (*explain_cmd) return RunSimExplain(explain);
   if (*placement_cmd) return RunBenchPlacement(placement);
   if (*server_cmd) return RunServer(server);
+  if (*submit_bench_cmd) return RunBenchSubmit(submit_bench);
   return 2;
 }

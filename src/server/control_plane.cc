@@ -306,9 +306,11 @@ class ControlPlaneImpl final : public ControlPlane {
     }
   }
 
-  // Writes a decision, unless the job reached a final state meanwhile (e.g. cancelled).
-  void Record(uint64_t id, const std::string& state, const std::string& site, const std::string& reason, Timestamp now) {
-    (void)committer_->Run([&](Transaction& tx) -> Result<void> {
+  // Writes a decision, unless the job reached a final state meanwhile (e.g. cancelled). Does
+  // not wait for the commit: decisions queue behind each other in the group committer (one
+  // writer, first in first out), so they land in order and share commits.
+  void Record(uint64_t id, std::string state, std::string site, std::string reason, Timestamp now) {
+    (void)committer_->Submit([=](Transaction& tx) -> Result<void> {
       SW_TRY(job, tx.GetJob(id));
       if (IsFinal(job.state)) return {};
       SW_CHECK(tx.UpdateJob(id, job.version, state, site, reason, now));

@@ -1,6 +1,8 @@
 #include "engine/placement/cluster_state.h"
 
+#include <algorithm>
 #include <atomic>
+#include <limits>
 #include <string>
 
 namespace suanwang {
@@ -111,6 +113,27 @@ bool ClusterState::CouldEverFit(const TaskShape& task) const {
     for (NodeIndex n = 0; n < size() && !it->second; ++n) it->second = FitsEmpty(n, task);
   }
   return it->second;
+}
+
+int64_t ClusterState::CapacityWhenEmpty(const TaskShape& task) const {
+  auto [it, added] = empty_capacity_.try_emplace(task, 0);
+  if (!added) return it->second;
+  int64_t total = 0;
+  for (NodeIndex n = 0; n < size(); ++n) {
+    if (!FitsEmpty(n, task)) continue;
+    const NodeSpec& spec = specs_[n];
+    int64_t fit = std::numeric_limits<int64_t>::max();
+    if (task.cpu_milli > 0) fit = std::min(fit, spec.cpu_milli / task.cpu_milli);
+    if (task.memory_mib > 0) fit = std::min(fit, spec.memory_mib / task.memory_mib);
+    if (task.UsesGpu()) {
+      const int64_t per_gpu = task.IsGpuShare() ? kMilliGpu / task.gpu_milli : 1;
+      fit = std::min(fit, spec.gpu_count * per_gpu / (task.IsGpuShare() ? 1 : task.gpu_count));
+    }
+    if (fit == std::numeric_limits<int64_t>::max()) fit = 1000000;  // a task that asks nothing
+    total += fit;
+  }
+  it->second = total;
+  return total;
 }
 
 Result<void> ClusterState::Allocate(const Placement& p, const TaskShape& task) {

@@ -82,6 +82,9 @@ class ClusterState {
   // Could it run on some node if that node were empty? Memoised per shape (capacities never
   // change), so refusing a busy task costs O(1) after the first time.
   bool CouldEverFit(const TaskShape& task) const;
+  // How many copies of `task` the nodes could hold if they were all empty (each node packed
+  // by CPU, memory and GPUs). Memoised per shape.
+  int64_t CapacityWhenEmpty(const TaskShape& task) const;
 
   // Applies a placement. Errors: kConflict when it no longer fits (nothing changes then);
   // kInvalidArgument for GPU slots that do not match the task.
@@ -111,6 +114,7 @@ class ClusterState {
   std::vector<uint32_t> tie_rank_;
   std::vector<NodeIndex> change_log_;
   mutable std::unordered_map<TaskShape, bool, TaskShapeHash> ever_fits_;
+  mutable std::unordered_map<TaskShape, int64_t, TaskShapeHash> empty_capacity_;
   UniqueId id_;
   int64_t total_gpu_milli_ = 0;
   int64_t idle_gpu_milli_ = 0;

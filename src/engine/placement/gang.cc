@@ -1,26 +1,10 @@
 #include "engine/placement/gang.h"
 
-#include <algorithm>
-#include <limits>
 
 namespace suanwang {
 
 int64_t CapacityWhenEmpty(const ClusterState& state, const TaskShape& task) {
-  int64_t total = 0;
-  for (NodeIndex n = 0; n < state.size(); ++n) {
-    if (!state.FitsEmpty(n, task)) continue;
-    const NodeSpec& spec = state.spec(n);
-    int64_t fit = std::numeric_limits<int64_t>::max();
-    if (task.cpu_milli > 0) fit = std::min(fit, spec.cpu_milli / task.cpu_milli);
-    if (task.memory_mib > 0) fit = std::min(fit, spec.memory_mib / task.memory_mib);
-    if (task.UsesGpu()) {
-      const int64_t per_gpu = task.IsGpuShare() ? kMilliGpu / task.gpu_milli : 1;
-      fit = std::min(fit, spec.gpu_count * per_gpu / (task.IsGpuShare() ? 1 : task.gpu_count));
-    }
-    if (fit == std::numeric_limits<int64_t>::max()) fit = 1000000;  // a task that asks nothing
-    total += fit;
-  }
-  return total;
+  return state.CapacityWhenEmpty(task);
 }
 
 GangDecision PlaceGang(PlacementPolicy& policy, const TaskShape& task, int32_t count,
