@@ -5,6 +5,7 @@
 
 #include "cli/bench_command.h"
 #include "cli/bench_submit_command.h"
+#include "cli/client_commands.h"
 #include "cli/server_command.h"
 #include "cli/sim_command.h"
 
@@ -86,6 +87,29 @@ int main(int argc, char** argv) {
   submit_bench_cmd->add_option("--ids-out", submit_bench.ids_out, "write each acknowledged job id, one per line");
   submit_bench_cmd->add_flag("--json", submit_bench.json, "print one JSON object");
 
+  ClientOptions client;
+  auto add_client_flags = [&](CLI::App* cmd) {
+    cmd->add_option("--url", client.url, "server URL (default: $SUANWANG_URL)");
+    cmd->add_option("--token", client.token, "API token (default: $SUANWANG_TOKEN)");
+    cmd->add_option("-o,--output", client.output, "table, json or yaml")->capture_default_str();
+  };
+  std::string submit_file, idempotency_key, job_id, state_filter;
+  bool all_pages = false;
+  auto* submit_cmd = app.add_subcommand("submit", "submit a job file (YAML or JSON) to the server");
+  submit_cmd->add_option("file", submit_file, "job file")->required();
+  submit_cmd->add_option("--idempotency-key", idempotency_key, "resubmitting with the same key returns the same job");
+  add_client_flags(submit_cmd);
+  auto* jobs_cmd = app.add_subcommand("jobs", "list jobs");
+  jobs_cmd->add_option("--state", state_filter, "only jobs in this state");
+  jobs_cmd->add_flag("--all", all_pages, "every page, not only the first 1000");
+  add_client_flags(jobs_cmd);
+  auto* job_cmd = app.add_subcommand("job", "show one job");
+  job_cmd->add_option("id", job_id, "job id")->required();
+  add_client_flags(job_cmd);
+  auto* cancel_cmd = app.add_subcommand("cancel", "cancel a job");
+  cancel_cmd->add_option("id", job_id, "job id")->required();
+  add_client_flags(cancel_cmd);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -99,5 +123,9 @@ int main(int argc, char** argv) {
   if (*placement_cmd) return RunBenchPlacement(placement);
   if (*server_cmd) return RunServer(server);
   if (*submit_bench_cmd) return RunBenchSubmit(submit_bench);
+  if (*submit_cmd) return RunSubmit(client, submit_file, idempotency_key);
+  if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);
+  if (*job_cmd) return RunJob(client, job_id);
+  if (*cancel_cmd) return RunCancel(client, job_id);
   return 2;
 }

@@ -45,6 +45,7 @@ class ServerProcess {
     waitpid(pid_, &status, 0);
     pid_ = -1;
   }
+  const std::string& url() const { return url_; }
   httplib::Client Client() const {
     httplib::Client c(url_);
     c.set_tcp_nodelay(true);
@@ -187,6 +188,54 @@ TEST(ServerTest, AcknowledgedJobsSurviveKillNine) {
     json j = WaitForState(c, id, "");
     EXPECT_TRUE(j["state"] == "placed" || j["state"] == "queued") << j.dump();
   }
+}
+
+struct CliRun {
+  int exit_code;
+  std::string output;
+};
+
+CliRun Cli(const std::string& url, const std::string& args) {
+  std::string command = "SUANWANG_URL=" + url + " " + SW_BINARY + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST(ServerTest, CliSubmitJobJobsCancel) {
+  ServerProcess server(Home());
+  const std::string jobs = SW_SOURCE_DIR "/examples/jobs/";
+  CliRun submitted = Cli(server.url(), "submit " + jobs + "t1-shanghai.json -o json");
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+  const uint64_t id = json::parse(submitted.output)[0]["id"];
+  json job;
+  for (int i = 0; i < 200; ++i) {
+    CliRun shown = Cli(server.url(), "job " + std::to_string(id) + " -o json");
+    ASSERT_EQ(shown.exit_code, 0) << shown.output;
+    job = json::parse(shown.output);
+    if (job["state"] != "queued") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(job["state"], "placed");
+  EXPECT_EQ(job["site"], "sh-edge");  // t1 from Shanghai: only the city's edge site
+  CliRun never = Cli(server.url(), "submit " + jobs + "never-fits.yaml -o json");
+  ASSERT_EQ(never.exit_code, 0);
+  CliRun listed = Cli(server.url(), "jobs --all -o json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_EQ(json::parse(listed.output).size(), 2u);
+  CliRun table = Cli(server.url(), "jobs");
+  EXPECT_NE(table.output.find("shop-inference"), std::string::npos) << table.output;
+  CliRun missing = Cli(server.url(), "cancel 999");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.output, "error: 404: job 999 not found\n");
+  std::string bad = suanwang::testing::WriteTempFile("bad.yaml", "name: x\nresources: {cpu: 1}\n");
+  CliRun invalid = Cli(server.url(), "submit " + bad);
+  EXPECT_EQ(invalid.exit_code, 2);
+  EXPECT_EQ(invalid.output, "error: 400: request body:1: field 'command': missing\n  field command: missing\n");
+  EXPECT_EQ(Cli("http://127.0.0.1:1", "jobs").exit_code, 3);
 }
 
 }  // namespace
