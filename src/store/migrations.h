@@ -38,6 +38,16 @@ inline const std::vector<std::string_view>& SchemaMigrationTemplates() {
       "  detail TEXT NOT NULL,"
       "  prev_hash TEXT NOT NULL,"
       "  hash TEXT NOT NULL);",
+      // 2: tenants and API tokens (only hashes of the secrets are stored)
+      "CREATE TABLE tenants (id TEXT PRIMARY KEY, created_ms BIGINT NOT NULL);"
+      "CREATE TABLE tokens ("
+      "  id {ID},"
+      "  tenant TEXT NOT NULL REFERENCES tenants(id),"
+      "  role TEXT NOT NULL,"
+      "  name TEXT NOT NULL,"
+      "  hash TEXT NOT NULL UNIQUE,"
+      "  created_ms BIGINT NOT NULL,"
+      "  revoked INTEGER NOT NULL DEFAULT 0);",
   };
   return migrations;
 }

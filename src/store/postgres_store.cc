@@ -189,6 +189,68 @@ class PostgresTransaction final : public Transaction {
     return out;
   }
 
+
+  Result<void> CreateTenant(std::string_view id, Timestamp now) override {
+    if (id.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty tenant id");
+    SW_TRY(exists, TenantExists(id));
+    if (exists) return MakeError(ErrorCode::kConflict, "tenant '" + std::string(id) + "' already exists");
+    Rows r = Query(db_, "INSERT INTO tenants (id, created_ms) VALUES ($1, $2)", {std::string(id), std::to_string(now)});
+    if (!r.ok()) return std::unexpected(PgError(r, "create tenant"));
+    return {};
+  }
+
+  Result<std::vector<std::string>> ListTenants() override {
+    Rows r(PQexec(db_, "SELECT id FROM tenants ORDER BY id"));
+    if (!r.ok()) return std::unexpected(PgError(r, "list tenants"));
+    std::vector<std::string> out;
+    for (int i = 0; i < r.count(); ++i) out.push_back(r.Text(i, 0));
+    return out;
+  }
+
+  Result<bool> TenantExists(std::string_view id) override {
+    Rows r = Query(db_, "SELECT 1 FROM tenants WHERE id = $1", {std::string(id)});
+    if (!r.ok()) return std::unexpected(PgError(r, "find tenant"));
+    return r.count() == 1;
+  }
+
+  Result<uint64_t> CreateToken(const StoredToken& t) override {
+    SW_TRY(exists, TenantExists(t.tenant));
+    if (!exists) return MakeError(ErrorCode::kNotFound, "tenant '" + t.tenant + "' not found");
+    Rows r = Query(db_,
+                   "INSERT INTO tokens (tenant, role, name, hash, created_ms, revoked) VALUES ($1, $2, $3, $4, $5, 0) "
+                   "RETURNING id",
+                   {t.tenant, t.role, t.name, t.hash, std::to_string(t.created_ms)});
+    if (!r.ok()) return std::unexpected(PgError(r, "create token"));
+    return static_cast<uint64_t>(r.Int(0, 0));
+  }
+
+  Result<std::optional<StoredToken>> FindTokenByHash(std::string_view hash) override {
+    Rows r = Query(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens WHERE hash = $1",
+                   {std::string(hash)});
+    if (!r.ok()) return std::unexpected(PgError(r, "find token"));
+    if (r.count() == 0) return std::optional<StoredToken>{};
+    return std::optional<StoredToken>{StoredToken{static_cast<uint64_t>(r.Int(0, 0)), r.Text(0, 1), r.Text(0, 2),
+                                                  r.Text(0, 3), r.Text(0, 4), r.Int(0, 5), r.Int(0, 6) != 0}};
+  }
+
+  Result<std::vector<StoredToken>> ListTokens() override {
+    Rows r(PQexec(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens ORDER BY id"));
+    if (!r.ok()) return std::unexpected(PgError(r, "list tokens"));
+    std::vector<StoredToken> out;
+    for (int i = 0; i < r.count(); ++i) {
+      out.push_back(StoredToken{static_cast<uint64_t>(r.Int(i, 0)), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3),
+                                r.Text(i, 4), r.Int(i, 5), r.Int(i, 6) != 0});
+    }
+    return out;
+  }
+
+  Result<void> RevokeToken(uint64_t id) override {
+    Rows r = Query(db_, "UPDATE tokens SET revoked = 1 WHERE id = $1", {std::to_string(id)});
+    if (!r.ok()) return std::unexpected(PgError(r, "revoke token"));
+    if (r.affected() != "1") return MakeError(ErrorCode::kNotFound, "token " + std::to_string(id) + " not found");
+    return {};
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO SAVEPOINT ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE SAVEPOINT ", name); }

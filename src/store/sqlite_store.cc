@@ -217,6 +217,73 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
+
+  Result<void> CreateTenant(std::string_view id, Timestamp now) override {
+    if (id.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty tenant id");
+    SW_TRY(exists, TenantExists(id));
+    if (exists) return MakeError(ErrorCode::kConflict, "tenant '" + std::string(id) + "' already exists");
+    Statement s(db_, "INSERT INTO tenants (id, created_ms) VALUES (?, ?)");
+    s.Bind(1, id).Bind(2, now);
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "create tenant"));
+    return {};
+  }
+
+  Result<std::vector<std::string>> ListTenants() override {
+    Statement s(db_, "SELECT id FROM tenants ORDER BY id");
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.Text(0));
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list tenants"));
+    return out;
+  }
+
+  Result<bool> TenantExists(std::string_view id) override {
+    Statement s(db_, "SELECT 1 FROM tenants WHERE id = ?");
+    s.Bind(1, id);
+    const int rc = s.Step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return std::unexpected(DbError(db_, "find tenant"));
+    return rc == SQLITE_ROW;
+  }
+
+  Result<uint64_t> CreateToken(const StoredToken& t) override {
+    SW_TRY(exists, TenantExists(t.tenant));
+    if (!exists) return MakeError(ErrorCode::kNotFound, "tenant '" + t.tenant + "' not found");
+    Statement s(db_, "INSERT INTO tokens (tenant, role, name, hash, created_ms, revoked) VALUES (?, ?, ?, ?, ?, 0)");
+    s.Bind(1, t.tenant).Bind(2, t.role).Bind(3, t.name).Bind(4, t.hash).Bind(5, t.created_ms);
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "create token"));
+    return static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Result<std::optional<StoredToken>> FindTokenByHash(std::string_view hash) override {
+    Statement s(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens WHERE hash = ?");
+    s.Bind(1, hash);
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return std::optional<StoredToken>{};
+    if (rc != SQLITE_ROW) return std::unexpected(DbError(db_, "find token"));
+    return std::optional<StoredToken>{StoredToken{static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2), s.Text(3),
+                                                  s.Text(4), s.Int(5), s.Int(6) != 0}};
+  }
+
+  Result<std::vector<StoredToken>> ListTokens() override {
+    Statement s(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens ORDER BY id");
+    std::vector<StoredToken> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back(StoredToken{static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+                                s.Int(5), s.Int(6) != 0});
+    }
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list tokens"));
+    return out;
+  }
+
+  Result<void> RevokeToken(uint64_t id) override {
+    Statement s(db_, "UPDATE tokens SET revoked = 1 WHERE id = ?");
+    s.Bind(1, static_cast<int64_t>(id));
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "revoke token"));
+    if (sqlite3_changes(db_) != 1) return MakeError(ErrorCode::kNotFound, "token " + std::to_string(id) + " not found");
+    return {};
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE ", name); }

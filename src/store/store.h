@@ -52,6 +52,16 @@ struct AuditEntry {
   std::string hash;
 };
 
+struct StoredToken {
+  uint64_t id = 0;
+  std::string tenant;
+  std::string role;        // admin, operator, user
+  std::string name;        // a label for people
+  std::string hash;        // SHA-256 hex of the secret; the secret itself is never stored
+  Timestamp created_ms = 0;
+  bool revoked = false;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -74,6 +84,18 @@ class Transaction {
                                          std::string_view subject, std::string_view detail) = 0;
   // Audit entries with seq > after_seq, by seq, at most `limit`.
   virtual Result<std::vector<AuditEntry>> ReadAudit(uint64_t after_seq, size_t limit) = 0;
+  // Tenants. CreateTenant errors: kConflict when it exists; kInvalidArgument for an empty id.
+  virtual Result<void> CreateTenant(std::string_view id, Timestamp now) = 0;
+  virtual Result<std::vector<std::string>> ListTenants() = 0;
+  virtual Result<bool> TenantExists(std::string_view id) = 0;
+  // Tokens. CreateToken returns the new id; errors: kNotFound for an unknown tenant.
+  virtual Result<uint64_t> CreateToken(const StoredToken& token) = 0;
+  // The token with this hash, if any (revoked ones included: the caller decides).
+  virtual Result<std::optional<StoredToken>> FindTokenByHash(std::string_view hash) = 0;
+  virtual Result<std::vector<StoredToken>> ListTokens() = 0;
+  // Errors: kNotFound.
+  virtual Result<void> RevokeToken(uint64_t id) = 0;
+
   // Nested undo points (SQL SAVEPOINT): RollbackTo undoes what was done since Savepoint and
   // keeps the point; Release forgets it (keeping the work). Names are plain identifiers.
   virtual Result<void> Savepoint(std::string_view name) = 0;

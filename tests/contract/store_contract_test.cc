@@ -241,6 +241,33 @@ TEST(StoreTest, BadUrls) {
   EXPECT_EQ(unwritable.error().code, ErrorCode::kUnavailable);
 }
 
+TYPED_TEST(StoreContractTest, TenantsAndTokens) {
+  auto tx = this->Begin();
+  ASSERT_TRUE(tx->CreateTenant("acme", 1));
+  EXPECT_EQ(tx->CreateTenant("acme", 2).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(tx->CreateTenant("", 2).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(*tx->TenantExists("acme"));
+  EXPECT_FALSE(*tx->TenantExists("beta"));
+  auto id = tx->CreateToken(StoredToken{0, "acme", "user", "ci", std::string(64, 'a'), 5, false});
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(tx->CreateToken(StoredToken{0, "beta", "user", "x", std::string(64, 'b'), 5, false}).error().code,
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(tx->Commit());
+  this->Reopen();
+  auto read = this->Begin();
+  auto found = read->FindTokenByHash(std::string(64, 'a'));
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->tenant, "acme");
+  EXPECT_EQ((*found)->role, "user");
+  EXPECT_FALSE((*found)->revoked);
+  EXPECT_FALSE(*read->FindTokenByHash(std::string(64, 'c')));
+  ASSERT_TRUE(read->RevokeToken(*id));
+  EXPECT_TRUE((*read->FindTokenByHash(std::string(64, 'a')))->revoked);
+  EXPECT_EQ(read->RevokeToken(999).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(read->ListTokens()->size(), 1u);
+  EXPECT_EQ(*read->ListTenants(), std::vector<std::string>{"acme"});
+}
+
 }  // namespace
 }  // namespace suanwang
 
