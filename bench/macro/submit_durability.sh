@@ -11,13 +11,14 @@ start_server() {
   server_pid=$!
   for _ in $(seq 100); do [ -f "$home/url" ] && break; sleep 0.05; done
   export SUANWANG_URL="$(cat "$home/url")"
+  export SUANWANG_TOKEN="$(cat "$home/admin.token")"
 }
 
 start_server
 echo "== clean run, 64 clients"
 build/suanwang bench submit --clients 64 --jobs 10000 --json
 kill -TERM "$server_pid"; wait "$server_pid" || true
-rm -f "$home"/suanwang.db*
+rm -f "$home"/suanwang.db* "$home"/admin.token
 
 start_server
 echo "== kill -9 during 10,000 submissions from 64 clients"
@@ -29,12 +30,14 @@ wait "$bench_pid" || true
 acked=$(wc -l <"$home/acked.txt")
 start_server
 python3 - "$SUANWANG_URL" "$home/acked.txt" <<'PY'
-import json, sys, urllib.request
+import json, os, sys, urllib.request
 url, acked_file = sys.argv[1], sys.argv[2]
 acked = {int(l) for l in open(acked_file) if l.strip()}
 stored, after = set(), 0
 while True:
-    page = json.load(urllib.request.urlopen(f"{url}/v1/jobs?limit=1000&after={after}"))
+    req = urllib.request.Request(f"{url}/v1/jobs?limit=1000&after={after}",
+                                 headers={"Authorization": "Bearer " + os.environ["SUANWANG_TOKEN"]})
+    page = json.load(urllib.request.urlopen(req))
     stored |= {j["id"] for j in page["jobs"]}
     if page["next_after"] is None: break
     after = page["next_after"]

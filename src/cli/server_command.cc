@@ -35,6 +35,7 @@ int RunServer(const ServerOptions& o) {
   plane_options.store_url = o.store.empty() ? "sqlite://" + home + "/suanwang.db" : o.store;
   plane_options.network_path = o.network.empty() ? DataPath("networks/china-hubs.yaml") : o.network;
   plane_options.node_policy = o.policy;
+  plane_options.admin_token_file = home + "/admin.token";
 
   // Signals go to one thread that asks the server to stop.
   sigset_t signals;

@@ -4,7 +4,13 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <unordered_map>
 #include <mutex>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <shared_mutex>
 #include <thread>
 
 #include "api/job_codec.h"
@@ -54,6 +60,20 @@ Result<uint64_t> ParseId(const std::string& text, const std::string& what) {
   return std::stoull(text);
 }
 
+struct Caller {
+  std::string tenant;
+  std::string role;
+  bool Sees(const std::string& tenant_of_thing) const { return role != "user" || tenant_of_thing == tenant; }
+  bool Is(std::initializer_list<const char*> roles) const {
+    for (const char* r : roles) {
+      if (role == r) return true;
+    }
+    return false;
+  }
+};
+
+bool ValidRole(const std::string& r) { return r == "admin" || r == "operator" || r == "user"; }
+
 class ControlPlaneImpl final : public ControlPlane {
  public:
   ControlPlaneImpl(const Clock& clock) : clock_(clock) {}
@@ -81,6 +101,7 @@ class ControlPlaneImpl final : public ControlPlane {
     if (!scheduler) return std::unexpected(scheduler.error());
     scheduler_ = std::move(*scheduler);
     committer_ = std::make_unique<GroupCommitter>(*store_);
+    SW_CHECK(LoadTokens(o.admin_token_file));
     SW_CHECK(Recover());
     loop_ = std::thread([this] { Loop(); });
     return {};
@@ -91,16 +112,44 @@ class ControlPlaneImpl final : public ControlPlane {
     std::map<std::string, std::string> query;
     const std::vector<std::string> p = PathParts(req.target, query);
     if (p.size() == 1 && p[0] == "healthz") return Only("GET", req, [&] { return Json(200, "{\"status\":\"ok\"}"); });
-    if (p.size() == 1 && p[0] == "metrics") return Only("GET", req, [&] { return Metrics(); });
+    std::optional<Caller> caller = Authenticate(req);
+    if (!caller) {
+      HttpResponse r = Problem(401, "Unauthorized", "missing, unknown or revoked token: send 'Authorization: Bearer <token>'");
+      r.headers["WWW-Authenticate"] = "Bearer";
+      return r;
+    }
+    const Caller& who = *caller;
+    auto forbid = [&](const std::string& what) {
+      return Problem(403, "Forbidden", "role '" + who.role + "' may not " + what);
+    };
+    if (p.size() == 1 && p[0] == "metrics") {
+      if (!who.Is({"admin", "operator"})) return forbid("read metrics");
+      return Only("GET", req, [&] { return Metrics(); });
+    }
     if (p.size() >= 2 && p[0] == "v1" && p[1] == "jobs") {
       if (p.size() == 2) {
-        if (req.method == "POST") return Submit(req);
-        return Only("GET", req, [&] { return List(query); });
+        if (req.method == "POST") return Submit(req, who);
+        return Only("GET", req, [&] { return List(query, who); });
       }
       auto id = ParseId(p[2], "job id");
       if (!id) return ProblemFor(id.error());
-      if (p.size() == 3) return Only("GET", req, [&] { return Get(*id); });
-      if (p.size() == 4 && p[3] == "cancel") return Only("POST", req, [&] { return Cancel(*id); });
+      if (p.size() == 3) return Only("GET", req, [&] { return Get(*id, who); });
+      if (p.size() == 4 && p[3] == "cancel") return Only("POST", req, [&] { return Cancel(*id, who); });
+    }
+    if (p.size() == 2 && p[0] == "v1" && p[1] == "tenants") {
+      if (req.method == "POST") return who.Is({"admin"}) ? CreateTenant(req) : forbid("create tenants");
+      if (!who.Is({"admin", "operator"})) return forbid("list tenants");
+      return Only("GET", req, [&] { return ListTenants(); });
+    }
+    if (p.size() >= 2 && p[0] == "v1" && p[1] == "tokens") {
+      if (!who.Is({"admin"})) return forbid("manage tokens");
+      if (p.size() == 2) {
+        if (req.method == "POST") return CreateToken(req);
+        return Only("GET", req, [&] { return ListTokens(); });
+      }
+      auto id = ParseId(p[2], "token id");
+      if (!id) return ProblemFor(id.error());
+      if (p.size() == 4 && p[3] == "revoke") return Only("POST", req, [&] { return RevokeToken(*id); });
     }
     return Problem(404, "Not Found", "no route for " + req.method + " " + req.target);
   }
@@ -133,14 +182,14 @@ class ControlPlaneImpl final : public ControlPlane {
     return {};
   }
 
-  HttpResponse Submit(const HttpRequest& req) {
+  HttpResponse Submit(const HttpRequest& req, const Caller& who) {
     Result<JobRequest> parsed = [&] {
       std::lock_guard lock(models_mutex_);
       return ParseJobFile(req.body, "request body", models_);
     }();
     if (!parsed) return ProblemFor(parsed.error());
     if (auto ok = CheckAgainstNetwork(parsed->spec); !ok) return ProblemFor(ok.error());
-    const std::string tenant = "default";
+    const std::string tenant = who.tenant;
     const std::string key = req.Header("idempotency-key");
     const Timestamp now = clock_.Now();
     StoredJob row{0, tenant, parsed->spec.name, req.body, "queued", "", "submitted", now, now, 1, key};
@@ -169,16 +218,23 @@ class ControlPlaneImpl final : public ControlPlane {
     return Json(201, JobJson(row));
   }
 
-  HttpResponse Get(uint64_t id) {
+  HttpResponse Get(uint64_t id, const Caller& who) {
     auto tx = store_->Begin();
     if (!tx) return ProblemFor(tx.error());
     auto job = (*tx)->GetJob(id);
     if (!job) return ProblemFor(job.error());
+    // Another tenant's job is indistinguishable from no job.
+    if (!who.Sees(job->tenant)) return Problem(404, "Not Found", "job " + std::to_string(id) + " not found");
     return Json(200, JobJson(*job));
   }
 
-  HttpResponse List(const std::map<std::string, std::string>& query) {
+  HttpResponse List(const std::map<std::string, std::string>& query, const Caller& who) {
     JobFilter filter;
+    if (who.role == "user") {
+      filter.tenant = who.tenant;
+    } else if (auto it = query.find("tenant"); it != query.end()) {
+      filter.tenant = it->second;
+    }
     if (auto it = query.find("state"); it != query.end()) filter.state = it->second;
     if (auto it = query.find("limit"); it != query.end()) {
       auto limit = ParseId(it->second, "limit");
@@ -200,16 +256,17 @@ class ControlPlaneImpl final : public ControlPlane {
     return Json(200, JobListJson(*jobs, next));
   }
 
-  HttpResponse Cancel(uint64_t id) {
+  HttpResponse Cancel(uint64_t id, const Caller& who) {
     const Timestamp now = clock_.Now();
     StoredJob after;
     auto committed = committer_->Run([&](Transaction& tx) -> Result<void> {
       SW_TRY(job, tx.GetJob(id));
+      if (!who.Sees(job.tenant)) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
       if (IsFinal(job.state)) {
         return MakeError(ErrorCode::kConflict, "job " + std::to_string(id) + " is already " + job.state);
       }
       SW_TRY(version, tx.UpdateJob(id, job.version, "cancelled", job.site, "cancelled by the user", now));
-      SW_CHECK(tx.AppendAudit(now, job.tenant, "job.cancel", "job/" + std::to_string(id), ""));
+      SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "job.cancel", "job/" + std::to_string(id), ""));
       after = job;
       after.state = "cancelled";
       after.reason = "cancelled by the user";
@@ -220,6 +277,135 @@ class ControlPlaneImpl final : public ControlPlane {
     if (!committed) return ProblemFor(committed.error());
     Enqueue(CancelJob{id});
     return Json(200, JobJson(after));
+  }
+
+  std::optional<Caller> Authenticate(const HttpRequest& req) {
+    const std::string header = req.Header("authorization");
+    if (!header.starts_with("Bearer ")) return std::nullopt;
+    const std::string hash = Sha256Hex(header.substr(7));
+    std::shared_lock lock(tokens_mutex_);
+    auto it = tokens_.find(hash);
+    if (it == tokens_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // Loads every valid token; creates the first admin token when there is none at all.
+  Result<void> LoadTokens(const std::string& admin_token_file) {
+    std::string secret;
+    auto loaded = committer_->Run([&](Transaction& tx) -> Result<void> {
+      SW_TRY(all, tx.ListTokens());
+      if (all.empty()) {
+        SW_TRY(exists, tx.TenantExists("system"));
+        if (!exists) SW_CHECK(tx.CreateTenant("system", clock_.Now()));
+        secret = NewTokenSecret();
+        StoredToken admin{0, "system", "admin", "bootstrap admin", Sha256Hex(secret), clock_.Now(), false};
+        SW_TRY(id, tx.CreateToken(admin));
+        admin.id = id;
+        all.push_back(admin);
+        SW_CHECK(tx.AppendAudit(clock_.Now(), "server", "token.create", "token/" + std::to_string(id), "bootstrap admin"));
+      }
+      for (const StoredToken& t : all) {
+        if (!t.revoked) tokens_[t.hash] = Caller{t.tenant, t.role};
+      }
+      return {};
+    });
+    if (!loaded) return loaded;
+    if (!secret.empty() && !admin_token_file.empty()) {
+      {
+        std::ofstream out(admin_token_file, std::ios::trunc);
+        out << secret << "\n";
+        if (!out) return MakeError(ErrorCode::kUnavailable, admin_token_file + ": cannot write the admin token");
+      }
+      chmod(admin_token_file.c_str(), 0600);
+    }
+    return {};
+  }
+
+  HttpResponse CreateTenant(const HttpRequest& req) {
+    std::string id;
+    try {
+      id = nlohmann::json::parse(req.body).at("id").get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+      return Problem(400, "Bad Request", "expected {\"id\": \"tenant-name\"}");
+    }
+    if (id.empty() || id.size() > 64 || id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+      return Problem(400, "Bad Request", "tenant id '" + id + "' must be 1-64 of a-z 0-9 - _");
+    }
+    auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+      SW_CHECK(tx.CreateTenant(id, clock_.Now()));
+      SW_CHECK(tx.AppendAudit(clock_.Now(), "admin", "tenant.create", "tenant/" + id, ""));
+      return {};
+    });
+    if (!done) return ProblemFor(done.error());
+    return Json(201, nlohmann::json{{"id", id}}.dump());
+  }
+
+  HttpResponse ListTenants() {
+    auto tx = store_->Begin();
+    if (!tx) return ProblemFor(tx.error());
+    auto tenants = (*tx)->ListTenants();
+    if (!tenants) return ProblemFor(tenants.error());
+    return Json(200, nlohmann::json{{"tenants", *tenants}}.dump());
+  }
+
+  HttpResponse CreateToken(const HttpRequest& req) {
+    std::string tenant, role, name;
+    try {
+      auto body = nlohmann::json::parse(req.body);
+      tenant = body.at("tenant").get<std::string>();
+      role = body.at("role").get<std::string>();
+      name = body.value("name", "");
+    } catch (const nlohmann::json::exception&) {
+      return Problem(400, "Bad Request", "expected {\"tenant\": ..., \"role\": \"admin|operator|user\", \"name\": ...}");
+    }
+    if (!ValidRole(role)) return Problem(400, "Bad Request", "role '" + role + "' is not admin, operator or user");
+    const std::string secret = NewTokenSecret();
+    StoredToken token{0, tenant, role, name, Sha256Hex(secret), clock_.Now(), false};
+    auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+      SW_TRY(id, tx.CreateToken(token));
+      token.id = id;
+      SW_CHECK(tx.AppendAudit(clock_.Now(), "admin", "token.create", "token/" + std::to_string(id), tenant + "/" + role));
+      return {};
+    });
+    if (!done) return ProblemFor(done.error());
+    {
+      std::unique_lock lock(tokens_mutex_);
+      tokens_[token.hash] = Caller{tenant, role};
+    }
+    return Json(201, nlohmann::json{{"id", token.id}, {"tenant", tenant}, {"role", role}, {"name", name},
+                                    {"token", secret}}.dump());
+  }
+
+  HttpResponse ListTokens() {
+    auto tx = store_->Begin();
+    if (!tx) return ProblemFor(tx.error());
+    auto tokens = (*tx)->ListTokens();
+    if (!tokens) return ProblemFor(tokens.error());
+    nlohmann::json list = nlohmann::json::array();
+    for (const StoredToken& t : *tokens) {
+      list.push_back({{"id", t.id}, {"tenant", t.tenant}, {"role", t.role}, {"name", t.name},
+                      {"created_ms", t.created_ms}, {"revoked", t.revoked}});
+    }
+    return Json(200, nlohmann::json{{"tokens", list}}.dump());
+  }
+
+  HttpResponse RevokeToken(uint64_t id) {
+    std::string hash;
+    auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+      SW_TRY(all, tx.ListTokens());
+      for (const StoredToken& t : all) {
+        if (t.id == id) hash = t.hash;
+      }
+      SW_CHECK(tx.RevokeToken(id));
+      SW_CHECK(tx.AppendAudit(clock_.Now(), "admin", "token.revoke", "token/" + std::to_string(id), ""));
+      return {};
+    });
+    if (!done) return ProblemFor(done.error());
+    {
+      std::unique_lock lock(tokens_mutex_);
+      tokens_.erase(hash);
+    }
+    return Json(200, nlohmann::json{{"id", id}, {"revoked", true}}.dump());
   }
 
   HttpResponse Metrics() {
@@ -333,6 +519,8 @@ class ControlPlaneImpl final : public ControlPlane {
   bool stopping_ = false;
   std::thread loop_;
   std::atomic<uint64_t> http_requests_{0}, jobs_submitted_{0}, queued_{0}, running_{0};
+  std::shared_mutex tokens_mutex_;
+  std::unordered_map<std::string, Caller> tokens_;  // SHA-256 of the secret -> who
 };
 
 }  // namespace

@@ -5,10 +5,20 @@
 // each decision (placed at a site / queued / rejected, with the reason) back in the store.
 // After a restart, jobs not in a final state are handed to the engine again.
 //
-// Routes: GET /healthz, GET /metrics, POST /v1/jobs, GET /v1/jobs, GET /v1/jobs/{id},
-// POST /v1/jobs/{id}/cancel. Errors are RFC 9457 problem documents.
-// Not yet here (the control-plane issue's remaining parts): tenants, tokens and roles (every
-// request acts as tenant "default"), agents and dispatch, logs.
+// Every request but GET /healthz carries "Authorization: Bearer <token>". Roles:
+//   user      submits into its own tenant; sees and cancels only its tenant's jobs (others'
+//             look absent: 404);
+//   operator  sees and cancels every tenant's jobs, reads /metrics and tenants;
+//   admin     all of that, and creates tenants and tokens, revokes tokens.
+// Token secrets are random, shown once when created, and stored as SHA-256 hashes. On first
+// start (no token at all) the server creates tenant "system" with an admin token and writes it
+// to `admin_token_file`.
+//
+// Routes: GET /healthz, GET /metrics, POST|GET /v1/jobs, GET /v1/jobs/{id},
+// POST /v1/jobs/{id}/cancel, POST|GET /v1/tenants, POST|GET /v1/tokens,
+// POST /v1/tokens/{id}/revoke. Errors are RFC 9457 problem documents.
+// Not yet here (the control-plane issue's remaining parts): agents and dispatch, logs, rate
+// limits.
 #pragma once
 
 #include <memory>
@@ -24,6 +34,7 @@ struct ControlPlaneOptions {
   std::string store_url;
   std::string network_path;
   std::string node_policy = "fgd-lookahead";
+  std::string admin_token_file;  // where the first admin token is written (mode 0600)
 };
 
 class ControlPlane {

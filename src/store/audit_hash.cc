@@ -6,6 +6,24 @@
 
 namespace suanwang {
 
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  char hex[2 * crypto_hash_sha256_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+std::string NewTokenSecret() {
+  static const int ready = sodium_init();
+  (void)ready;
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  char hex[2 * sizeof bytes + 1];
+  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+  return std::string("sw_") + hex;
+}
+
 std::string AuditHash(const AuditEntry& e) {
   // Fields are length-prefixed so that no two different entries serialise alike.
   std::string data;
@@ -21,11 +39,7 @@ std::string AuditHash(const AuditEntry& e) {
   put(e.action);
   put(e.subject);
   put(e.detail);
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  char hex[2 * crypto_hash_sha256_BYTES + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  return Sha256Hex(data);
 }
 
 Result<void> VerifyAuditChain(const std::vector<AuditEntry>& entries, std::string_view first_prev_hash) {

@@ -122,6 +122,11 @@ class Store {
 // kInternal when a migration fails (the database is left as it was).
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
 
+// Hex SHA-256 of `data`.
+std::string Sha256Hex(std::string_view data);
+// A new API token secret: "sw_" + 32 random bytes in hex (libsodium's CSPRNG).
+std::string NewTokenSecret();
+
 // The audit hash of an entry given its fields and prev_hash (hex SHA-256).
 std::string AuditHash(const AuditEntry& entry);
 // Checks a log read in order: every prev_hash links and every hash matches. Errors:

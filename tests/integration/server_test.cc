@@ -9,7 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <thread>
+#include <tuple>
 
 #include "testlib/test_cluster.h"
 
@@ -37,6 +39,8 @@ class ServerProcess {
     }
     std::ifstream(home_ + "/url") >> url_;
     ASSERT_FALSE(url_.empty()) << "server did not start; see " << home_ << "/server.log";
+    std::ifstream(home_ + "/admin.token") >> admin_token_;
+    ASSERT_TRUE(admin_token_.starts_with("sw_")) << "no admin token in " << home_;
   }
   void Kill(int sig) {
     if (pid_ <= 0) return;
@@ -46,15 +50,19 @@ class ServerProcess {
     pid_ = -1;
   }
   const std::string& url() const { return url_; }
-  httplib::Client Client() const {
+  const std::string& admin_token() const { return admin_token_; }
+  // A client acting with `token` (default: the bootstrap admin token).
+  httplib::Client Client(const std::string& token = "") const {
     httplib::Client c(url_);
     c.set_tcp_nodelay(true);
+    c.set_bearer_token_auth(token.empty() ? admin_token_ : token);
     return c;
   }
 
  private:
   std::string home_;
   std::string url_;
+  std::string admin_token_;
   pid_t pid_ = -1;
 };
 
@@ -195,8 +203,8 @@ struct CliRun {
   std::string output;
 };
 
-CliRun Cli(const std::string& url, const std::string& args) {
-  std::string command = "SUANWANG_URL=" + url + " " + SW_BINARY + " " + args + " 2>&1";
+CliRun Cli(const std::string& url, const std::string& args, const std::string& token = "") {
+  std::string command = "SUANWANG_URL=" + url + " SUANWANG_TOKEN=" + token + " " + SW_BINARY + " " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -208,12 +216,14 @@ CliRun Cli(const std::string& url, const std::string& args) {
 TEST(ServerTest, CliSubmitJobJobsCancel) {
   ServerProcess server(Home());
   const std::string jobs = SW_SOURCE_DIR "/examples/jobs/";
-  CliRun submitted = Cli(server.url(), "submit " + jobs + "t1-shanghai.json -o json");
+  const std::string token = server.admin_token();
+  auto cli = [&](const std::string& args) { return Cli(server.url(), args, token); };
+  CliRun submitted = cli("submit " + jobs + "t1-shanghai.json -o json");
   ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
   const uint64_t id = json::parse(submitted.output)[0]["id"];
   json job;
   for (int i = 0; i < 200; ++i) {
-    CliRun shown = Cli(server.url(), "job " + std::to_string(id) + " -o json");
+    CliRun shown = cli("job " + std::to_string(id) + " -o json");
     ASSERT_EQ(shown.exit_code, 0) << shown.output;
     job = json::parse(shown.output);
     if (job["state"] != "queued") break;
@@ -221,21 +231,97 @@ TEST(ServerTest, CliSubmitJobJobsCancel) {
   }
   EXPECT_EQ(job["state"], "placed");
   EXPECT_EQ(job["site"], "sh-edge");  // t1 from Shanghai: only the city's edge site
-  CliRun never = Cli(server.url(), "submit " + jobs + "never-fits.yaml -o json");
+  CliRun never = cli("submit " + jobs + "never-fits.yaml -o json");
   ASSERT_EQ(never.exit_code, 0);
-  CliRun listed = Cli(server.url(), "jobs --all -o json");
+  CliRun listed = cli("jobs --all -o json");
   ASSERT_EQ(listed.exit_code, 0) << listed.output;
   EXPECT_EQ(json::parse(listed.output).size(), 2u);
-  CliRun table = Cli(server.url(), "jobs");
+  CliRun table = cli("jobs");
   EXPECT_NE(table.output.find("shop-inference"), std::string::npos) << table.output;
-  CliRun missing = Cli(server.url(), "cancel 999");
+  CliRun missing = cli("cancel 999");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.output, "error: 404: job 999 not found\n");
   std::string bad = suanwang::testing::WriteTempFile("bad.yaml", "name: x\nresources: {cpu: 1}\n");
-  CliRun invalid = Cli(server.url(), "submit " + bad);
+  CliRun invalid = cli("submit " + bad);
   EXPECT_EQ(invalid.exit_code, 2);
   EXPECT_EQ(invalid.output, "error: 400: request body:1: field 'command': missing\n  field command: missing\n");
   EXPECT_EQ(Cli("http://127.0.0.1:1", "jobs").exit_code, 3);
+  CliRun anonymous = Cli(server.url(), "jobs");
+  EXPECT_EQ(anonymous.exit_code, 2);
+  EXPECT_TRUE(anonymous.output.starts_with("error: 401: missing, unknown or revoked token")) << anonymous.output;
+}
+
+// Every endpoint x role x tenant: a user never reaches another tenant's jobs; only admins
+// manage tenants and tokens; revoked tokens stop working.
+TEST(ServerTest, AuthorisationMatrix) {
+  ServerProcess server(Home());
+  auto admin = server.Client();
+  for (const char* t : {"alpha", "beta"}) {
+    auto r = admin.Post("/v1/tenants", json{{"id", t}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  EXPECT_EQ(admin.Post("/v1/tenants", json{{"id", "alpha"}}.dump(), "application/json")->status, 409);
+  std::map<std::string, std::string> token;
+  std::map<std::string, uint64_t> token_id;
+  for (auto [name, tenant, role] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"user-alpha", "alpha", "user"}, {"user-beta", "beta", "user"}, {"operator", "system", "operator"}}) {
+    auto r = admin.Post("/v1/tokens", json{{"tenant", tenant}, {"role", role}, {"name", name}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+    token[name] = json::parse(r->body)["token"];
+    token_id[name] = json::parse(r->body)["id"];
+  }
+  token["admin"] = server.admin_token();
+  // Each submits one job; it lands in the submitter's tenant.
+  std::map<std::string, uint64_t> job;
+  for (const std::string who : {"user-alpha", "user-beta"}) {
+    auto r = server.Client(token[who]).Post("/v1/jobs", kGang, "application/yaml");
+    ASSERT_EQ(r->status, 201);
+    json j = json::parse(r->body);
+    EXPECT_EQ(j["tenant"], who == "user-alpha" ? "alpha" : "beta");
+    job[who] = j["id"];
+  }
+  const std::string a = std::to_string(job["user-alpha"]), b = std::to_string(job["user-beta"]);
+  struct Expect {
+    std::string who, method, path;
+    int status;
+  };
+  for (const Expect& e : std::vector<Expect>{
+           {"user-alpha", "GET", "/v1/jobs/" + a, 200},
+           {"user-alpha", "GET", "/v1/jobs/" + b, 404},
+           {"user-beta", "GET", "/v1/jobs/" + a, 404},
+           {"operator", "GET", "/v1/jobs/" + b, 200},
+           {"admin", "GET", "/v1/jobs/" + a, 200},
+           {"user-alpha", "POST", "/v1/jobs/" + b + "/cancel", 404},
+           {"user-alpha", "GET", "/metrics", 403},
+           {"operator", "GET", "/metrics", 200},
+           {"user-alpha", "GET", "/v1/tenants", 403},
+           {"operator", "GET", "/v1/tenants", 200},
+           {"operator", "POST", "/v1/tenants", 403},
+           {"user-beta", "POST", "/v1/tokens", 403},
+           {"operator", "GET", "/v1/tokens", 403},
+           {"admin", "GET", "/v1/tokens", 200},
+           {"nobody", "GET", "/v1/jobs", 401},
+       }) {
+    auto c = server.Client(e.who == "nobody" ? "sw_not-a-token" : token[e.who]);
+    auto r = e.method == "GET" ? c.Get(e.path) : c.Post(e.path, "{}", "application/json");
+    ASSERT_TRUE(r) << e.who << " " << e.method << " " << e.path;
+    EXPECT_EQ(r->status, e.status) << e.who << " " << e.method << " " << e.path << ": " << r->body;
+  }
+  // Listings: users see their own tenant only, whatever they ask for.
+  auto alpha_list = json::parse(server.Client(token["user-alpha"]).Get("/v1/jobs?tenant=beta")->body)["jobs"];
+  ASSERT_EQ(alpha_list.size(), 1u);
+  EXPECT_EQ(alpha_list[0]["tenant"], "alpha");
+  EXPECT_EQ(json::parse(server.Client(token["operator"]).Get("/v1/jobs")->body)["jobs"].size(), 2u);
+  // The job of beta is untouched by alpha's attempt to cancel it.
+  EXPECT_NE(json::parse(server.Client(token["user-beta"]).Get("/v1/jobs/" + b)->body)["state"], "cancelled");
+  // Secrets are never listed; revocation takes effect at once.
+  auto listed = admin.Get("/v1/tokens");
+  EXPECT_EQ(listed->body.find("sw_"), std::string::npos);
+  EXPECT_EQ(admin.Post("/v1/tokens/" + std::to_string(token_id["user-alpha"]) + "/revoke", "", "text/plain")->status, 200);
+  EXPECT_EQ(server.Client(token["user-alpha"]).Get("/v1/jobs")->status, 401);
+  EXPECT_EQ(server.Client(token["user-beta"]).Get("/v1/jobs")->status, 200);
 }
 
 }  // namespace
