@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/audit_command.h"
 #include "cli/bench_command.h"
 #include "cli/bench_submit_command.h"
 #include "cli/client_commands.h"
@@ -110,6 +111,13 @@ int main(int argc, char** argv) {
   cancel_cmd->add_option("id", job_id, "job id")->required();
   add_client_flags(cancel_cmd);
 
+  std::string audit_store, audit_home;
+  auto* audit_cmd = app.add_subcommand("audit", "the audit log");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify_cmd = audit_cmd->add_subcommand("verify", "check the audit log's hash chain (exit 1 if altered)");
+  audit_verify_cmd->add_option("--store", audit_store, "store URL (default: the SQLite store in --home)");
+  audit_verify_cmd->add_option("--home", audit_home, "server home (default: $SUANWANG_HOME or ./.suanwang)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -127,5 +135,6 @@ int main(int argc, char** argv) {
   if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);
   if (*job_cmd) return RunJob(client, job_id);
   if (*cancel_cmd) return RunCancel(client, job_id);
+  if (*audit_verify_cmd) return RunAuditVerify(audit_store, audit_home);
   return 2;
 }

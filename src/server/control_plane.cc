@@ -525,6 +525,23 @@ class ControlPlaneImpl final : public ControlPlane {
 
 }  // namespace
 
+const std::vector<std::pair<std::string, std::string>>& ApiRoutes() {
+  static const std::vector<std::pair<std::string, std::string>> routes = {
+      {"GET", "/healthz"},
+      {"GET", "/metrics"},
+      {"POST", "/v1/jobs"},
+      {"GET", "/v1/jobs"},
+      {"GET", "/v1/jobs/{id}"},
+      {"POST", "/v1/jobs/{id}/cancel"},
+      {"POST", "/v1/tenants"},
+      {"GET", "/v1/tenants"},
+      {"POST", "/v1/tokens"},
+      {"GET", "/v1/tokens"},
+      {"POST", "/v1/tokens/{id}/revoke"},
+  };
+  return routes;
+}
+
 Result<std::unique_ptr<ControlPlane>> ControlPlane::Open(const ControlPlaneOptions& options, const Clock& clock) {
   auto plane = std::make_unique<ControlPlaneImpl>(clock);
   if (auto ok = plane->Init(options); !ok) return std::unexpected(ok.error());

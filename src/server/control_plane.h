@@ -23,6 +23,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/http_types.h"
 #include "common/clock.h"
@@ -36,6 +38,10 @@ struct ControlPlaneOptions {
   std::string node_policy = "fgd-lookahead";
   std::string admin_token_file;  // where the first admin token is written (mode 0600)
 };
+
+// Every route the API serves as (method, path template); docs/openapi.yaml must list exactly
+// these (tests/integration/server_test.cc checks both the list and the live server).
+const std::vector<std::pair<std::string, std::string>>& ApiRoutes();
 
 class ControlPlane {
  public:
