@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/migrations.h"
+#include "store/sql_common.h"
 
 namespace suanwang {
 namespace {
@@ -90,11 +91,7 @@ class PostgresTransaction final : public Transaction {
     if (!job.idempotency_key.empty()) {
       auto existing = FindByIdempotencyKey(job.tenant, job.idempotency_key);
       if (!existing) return std::unexpected(existing.error());
-      if (*existing) {
-        return MakeError(ErrorCode::kConflict, "tenant '" + job.tenant + "' already has job " +
-                                                   std::to_string((*existing)->id) + " for idempotency key '" +
-                                                   job.idempotency_key + "'");
-      }
+      if (*existing) return std::unexpected(IdempotencyConflict(job.tenant, job.idempotency_key, (*existing)->id));
     }
     Rows r = Query(db_,
                    "INSERT INTO jobs (tenant, name, spec, state, site, reason, submitted_ms, updated_ms, version, "
@@ -146,9 +143,7 @@ class PostgresTransaction final : public Transaction {
     if (r.affected() == "1") return expected_version + 1;
     auto current = GetJob(id);
     if (!current) return std::unexpected(current.error());
-    return MakeError(ErrorCode::kConflict, "job " + std::to_string(id) + " is at version " +
-                                               std::to_string(current->version) + ", not " +
-                                               std::to_string(expected_version));
+    return std::unexpected(VersionConflict(id, current->version, expected_version));
   }
 
   Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
@@ -273,11 +268,7 @@ class PostgresTransaction final : public Transaction {
 
  private:
   Result<void> Named(const char* verb, std::string_view name) {
-    for (char c : name) {
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
-        return MakeError(ErrorCode::kInvalidArgument, "savepoint name '" + std::string(name) + "' is not an identifier");
-      }
-    }
+    SW_CHECK(CheckIdentifier(name));
     return Exec(db_, verb + std::string(name), "savepoint");
   }
 

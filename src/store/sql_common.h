@@ -1,0 +1,32 @@
+// Pieces both SQL stores share: checks and messages that must read the same everywhere.
+#pragma once
+
+#include <cctype>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace suanwang {
+
+// Savepoint names go into SQL text: plain identifiers only.
+inline Result<void> CheckIdentifier(std::string_view name) {
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) {
+      return MakeError(ErrorCode::kInvalidArgument, "savepoint name '" + std::string(name) + "' is not an identifier");
+    }
+  }
+  return {};
+}
+
+inline Error IdempotencyConflict(std::string_view tenant, std::string_view key, uint64_t existing_id) {
+  return Error{ErrorCode::kConflict, "tenant '" + std::string(tenant) + "' already has job " +
+                                         std::to_string(existing_id) + " for idempotency key '" + std::string(key) + "'"};
+}
+
+inline Error VersionConflict(uint64_t id, uint64_t current, uint64_t expected) {
+  return Error{ErrorCode::kConflict, "job " + std::to_string(id) + " is at version " + std::to_string(current) +
+                                         ", not " + std::to_string(expected)};
+}
+
+}  // namespace suanwang
