@@ -1,0 +1,69 @@
+// The seam between a site agent and whatever runs its tasks: local processes today, Slurm later.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+#include "common/time.h"
+
+namespace suanwang {
+
+// One task to run: what to execute and the limits it was placed with.
+struct TaskSpec {
+  std::string task_id;  // unique among the executor's tasks; also names the working directory
+  std::vector<std::string> argv;                           // argv[0] resolved through PATH
+  std::vector<std::pair<std::string, std::string>> env;   // added to PATH and SUANWANG_TASK_ID
+  int64_t cpu_milli = 0;   // 0: no CPU limit
+  int64_t memory_mib = 0;  // 0: no memory limit
+};
+
+// Resources a finished task used.
+struct TaskUsage {
+  double cpu_seconds = 0;     // user + system time of the task and its waited-for children
+  int64_t peak_memory_kib = 0;
+  Timestamp wall_ms = 0;
+};
+
+// How a task ended.
+struct TaskExit {
+  std::string task_id;
+  int exit_code = 0;     // valid when signal == 0
+  int signal = 0;        // the signal that ended it, or 0
+  bool killed_by_request = false;  // Kill() was called for it
+  bool out_of_memory = false;      // the memory limit ended it (known only with cgroup v2)
+  TaskUsage usage;
+};
+
+// What the executor reports when a task starts.
+struct TaskStarted {
+  std::string task_id;
+  int pid = 0;
+  std::string workdir;          // holds `stdout` and `stderr` of the task
+  bool limits_enforced = false; // false where the machine offers no usable cgroup v2
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+
+  // Starts a task. Errors: kInvalidArgument (empty argv or task id, a task id with '/' or
+  // starting with '.'), kConflict (a task with this id is running), kNotFound (argv[0] is not an
+  // executable file), kUnavailable (working directory, fork or exec failed; the message says
+  // which and why). Nothing is left running after an error.
+  virtual Result<TaskStarted> Start(const TaskSpec& spec) = 0;
+
+  // Asks a running task to stop: SIGTERM to its process group, SIGKILL once `grace_ms` has
+  // passed (enforced by Poll). Errors: kNotFound (no such running task).
+  virtual Result<void> Kill(const std::string& task_id, Timestamp grace_ms) = 0;
+
+  // Collects the tasks that ended since the last call, without blocking.
+  virtual std::vector<TaskExit> Poll() = 0;
+
+  // Ids of the tasks started and not yet returned by Poll.
+  virtual std::vector<std::string> Running() const = 0;
+};
+
+}  // namespace suanwang

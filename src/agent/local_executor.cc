@@ -1,0 +1,239 @@
+#include "agent/local_executor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+namespace suanwang {
+namespace {
+
+Result<void> CheckTaskId(const std::string& id) {
+  if (id.empty() || id.starts_with('.') || id.find('/') != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "task id '" + id + "': must be non-empty, without '/', not starting with '.'");
+  }
+  return {};
+}
+
+bool IsExecutableFile(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// argv[0] as execve needs it: a path as given, or the first match on PATH.
+Result<std::string> ResolveProgram(const std::string& program, const std::string& path_env) {
+  if (program.find('/') != std::string::npos) {
+    if (IsExecutableFile(program)) return program;
+  } else {
+    size_t begin = 0;
+    while (begin <= path_env.size()) {
+      size_t end = path_env.find(':', begin);
+      if (end == std::string::npos) end = path_env.size();
+      std::string dir = path_env.substr(begin, end - begin);
+      if (dir.empty()) dir = ".";
+      const std::string candidate = dir + "/" + program;
+      if (IsExecutableFile(candidate)) return candidate;
+      begin = end + 1;
+    }
+  }
+  return MakeError(ErrorCode::kNotFound,
+                   "command '" + program + "': no executable file by that name (PATH=" +
+                       path_env + ")");
+}
+
+// Owns the file descriptors a child inherits until the parent has forked.
+struct ChildFds {
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, error_read = -1, error_write = -1;
+  ~ChildFds() {
+    for (int fd : {stdin_fd, stdout_fd, stderr_fd, error_read, error_write}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+};
+
+Result<void> OpenChildFds(const std::string& workdir, ChildFds& fds) {
+  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  fds.stdin_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  fds.stdout_fd = ::open((workdir + "/stdout").c_str(), flags, 0644);
+  fds.stderr_fd = ::open((workdir + "/stderr").c_str(), flags, 0644);
+  int pipe_fds[2];
+  if (fds.stdin_fd < 0 || fds.stdout_fd < 0 || fds.stderr_fd < 0 ||
+      ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "task files in '" + workdir + "': " + std::strerror(errno));
+  }
+  fds.error_read = pipe_fds[0];
+  fds.error_write = pipe_fds[1];
+  return {};
+}
+
+// Runs in the forked child: only async-signal-safe calls until execve.
+[[noreturn]] void ExecChild(const ChildFds& fds, int cgroup_procs_fd, const char* workdir,
+                            const char* program, char* const argv[], char* const envp[]) {
+  ::setpgid(0, 0);
+  int err = 0;
+  if (cgroup_procs_fd >= 0 && ::write(cgroup_procs_fd, "0", 1) != 1) err = errno;
+  if (err == 0 && ::chdir(workdir) != 0) err = errno;
+  if (err == 0 && (::dup2(fds.stdin_fd, 0) < 0 || ::dup2(fds.stdout_fd, 1) < 0 ||
+                   ::dup2(fds.stderr_fd, 2) < 0)) {
+    err = errno;
+  }
+  if (err == 0) {
+    ::execve(program, argv, envp);
+    err = errno;
+  }
+  [[maybe_unused]] auto written = ::write(fds.error_write, &err, sizeof err);
+  ::_exit(127);
+}
+
+std::vector<std::string> TaskEnvironment(const TaskSpec& spec, const std::string& path_env,
+                                         const std::string& workdir) {
+  std::vector<std::string> env = {"PATH=" + path_env, "HOME=" + workdir,
+                                  "SUANWANG_TASK_ID=" + spec.task_id};
+  for (const auto& [key, value] : spec.env) env.push_back(key + "=" + value);
+  return env;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+LocalExecutor::LocalExecutor(LocalExecutorOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock) {}
+
+LocalExecutor::~LocalExecutor() {
+  for (auto& [id, task] : tasks_) {
+    ::kill(-task.pid, SIGKILL);
+    int status = 0;
+    ::waitpid(task.pid, &status, 0);
+  }
+}
+
+Result<TaskStarted> LocalExecutor::Start(const TaskSpec& spec) {
+  SW_CHECK(CheckTaskId(spec.task_id));
+  if (spec.argv.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "task '" + spec.task_id + "': empty command");
+  }
+  if (tasks_.contains(spec.task_id)) {
+    return MakeError(ErrorCode::kConflict, "task '" + spec.task_id + "' is already running");
+  }
+  const char* path_value = std::getenv("PATH");
+  const std::string path_env = path_value != nullptr ? path_value : "/usr/bin:/bin";
+  SW_TRY(program, ResolveProgram(spec.argv[0], path_env));
+
+  const std::string workdir = options_.work_root + "/" + spec.task_id;
+  std::error_code ec;
+  std::filesystem::create_directories(workdir, ec);
+  if (ec) return MakeError(ErrorCode::kUnavailable, "working directory '" + workdir + "': " + ec.message());
+  ChildFds fds;
+  SW_CHECK(OpenChildFds(workdir, fds));
+
+  std::optional<TaskCgroup> cgroup;
+  if (options_.cgroup_parent) {
+    SW_TRY(group, TaskCgroup::Create(*options_.cgroup_parent, "task-" + spec.task_id,
+                                     spec.cpu_milli, spec.memory_mib));
+    cgroup.emplace(std::move(group));
+  }
+
+  std::vector<std::string> argv_strings = spec.argv;
+  std::vector<std::string> env_strings = TaskEnvironment(spec, path_env, workdir);
+  std::vector<char*> argv = CStrings(argv_strings);
+  std::vector<char*> envp = CStrings(env_strings);
+
+  const Timestamp started = clock_.Now();
+  const pid_t pid = ::fork();
+  if (pid < 0) return MakeError(ErrorCode::kUnavailable, std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ExecChild(fds, cgroup ? cgroup->procs_fd() : -1, workdir.c_str(), program.c_str(),
+              argv.data(), envp.data());
+  }
+  ::setpgid(pid, pid);  // also done by the child; whichever runs first wins the race
+  ::close(std::exchange(fds.error_write, -1));
+  int child_errno = 0;
+  ssize_t got;
+  do {
+    got = ::read(fds.error_read, &child_errno, sizeof child_errno);
+  } while (got < 0 && errno == EINTR);
+  if (got > 0) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return MakeError(ErrorCode::kUnavailable,
+                     "task '" + spec.task_id + "': starting '" + program + "' failed: " +
+                         std::strerror(child_errno));
+  }
+  const bool limits = cgroup.has_value();
+  tasks_.emplace(spec.task_id, Task{pid, started, std::nullopt, std::move(cgroup)});
+  return TaskStarted{spec.task_id, pid, workdir, limits};
+}
+
+Result<void> LocalExecutor::Kill(const std::string& task_id, Timestamp grace_ms) {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) {
+    return MakeError(ErrorCode::kNotFound, "task '" + task_id + "' is not running");
+  }
+  Task& task = it->second;
+  const Timestamp deadline = clock_.Now() + std::max<Timestamp>(0, grace_ms);
+  if (!task.kill_deadline_ms || deadline < *task.kill_deadline_ms) task.kill_deadline_ms = deadline;
+  ::kill(-task.pid, grace_ms > 0 ? SIGTERM : SIGKILL);
+  return {};
+}
+
+std::vector<TaskExit> LocalExecutor::Poll() {
+  std::vector<TaskExit> exits;
+  const Timestamp now = clock_.Now();
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    Task& task = it->second;
+    int status = 0;
+    ::rusage usage{};
+    const pid_t done = ::wait4(task.pid, &status, WNOHANG, &usage);
+    if (done == task.pid) {
+      exits.push_back(Finish(it->first, task, status, usage));
+      it = tasks_.erase(it);
+      continue;
+    }
+    if (task.kill_deadline_ms && now >= *task.kill_deadline_ms) ::kill(-task.pid, SIGKILL);
+    ++it;
+  }
+  return exits;
+}
+
+TaskExit LocalExecutor::Finish(const std::string& task_id, Task& task, int status,
+                               const ::rusage& usage) {
+  ::kill(-task.pid, SIGKILL);  // whatever the task left behind in its group
+  TaskExit exit;
+  exit.task_id = task_id;
+  if (WIFEXITED(status)) exit.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+  exit.killed_by_request = task.kill_deadline_ms.has_value();
+  exit.usage.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  exit.usage.peak_memory_kib = usage.ru_maxrss;
+  exit.usage.wall_ms = clock_.Now() - task.started_ms;
+  if (task.cgroup) {
+    exit.usage.peak_memory_kib = std::max(exit.usage.peak_memory_kib, task.cgroup->PeakMemoryKib());
+    exit.out_of_memory = task.cgroup->OomKilled();
+    task.cgroup->Remove();
+  }
+  return exit;
+}
+
+std::vector<std::string> LocalExecutor::Running() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, task] : tasks_) ids.push_back(id);
+  return ids;
+}
+
+}  // namespace suanwang

@@ -1,0 +1,49 @@
+// Runs tasks as child processes of the agent: one working directory and process group each,
+// stdout/stderr to files, cgroup v2 limits where a parent group is delegated to the agent.
+#pragma once
+
+#include <sys/resource.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/cgroup.h"
+#include "agent/executor.h"
+#include "common/clock.h"
+
+namespace suanwang {
+
+struct LocalExecutorOptions {
+  std::string work_root;                    // task working directories are work_root/TASK_ID
+  std::optional<std::string> cgroup_parent;  // cgroup v2 directory; none: limits not enforced
+};
+
+class LocalExecutor final : public Executor {
+ public:
+  // `clock` must outlive the executor. Tasks still running when it is destroyed are killed
+  // (SIGKILL to their process groups) and reaped.
+  LocalExecutor(LocalExecutorOptions options, const Clock& clock);
+  ~LocalExecutor() override;
+
+  Result<TaskStarted> Start(const TaskSpec& spec) override;
+  Result<void> Kill(const std::string& task_id, Timestamp grace_ms) override;
+  std::vector<TaskExit> Poll() override;
+  std::vector<std::string> Running() const override;
+
+ private:
+  struct Task {
+    int pid = 0;
+    Timestamp started_ms = 0;
+    std::optional<Timestamp> kill_deadline_ms;  // SIGKILL after this; set by Kill()
+    std::optional<TaskCgroup> cgroup;
+  };
+  TaskExit Finish(const std::string& task_id, Task& task, int status, const ::rusage& usage);
+
+  LocalExecutorOptions options_;
+  const Clock& clock_;
+  std::map<std::string, Task> tasks_;
+};
+
+}  // namespace suanwang
