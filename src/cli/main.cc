@@ -63,6 +63,12 @@ int main(int argc, char** argv) {
   server_cmd->add_option("--store", server.store, "sqlite://PATH or postgres://... (default: sqlite in --home)");
   server_cmd->add_option("--network", server.network, "network YAML (default: data/networks/china-hubs.yaml)");
   server_cmd->add_option("--policy", server.policy, "node policy")->capture_default_str();
+  server_cmd->add_option("--rate-limit", server.rate_limit, "requests per second per API token (0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  server_cmd->add_option("--rate-limit-burst", server.rate_limit_burst,
+                         "requests a token may make at once (default: 2 x --rate-limit)")
+      ->check(CLI::NonNegativeNumber);
 
   auto* bench = app.add_subcommand("bench", "measure the engine's speed");
   bench->require_subcommand(1);

@@ -36,6 +36,8 @@ int RunServer(const ServerOptions& o) {
   plane_options.network_path = o.network.empty() ? DataPath("networks/china-hubs.yaml") : o.network;
   plane_options.node_policy = o.policy;
   plane_options.admin_token_file = home + "/admin.token";
+  plane_options.rate_limit_per_s = o.rate_limit;
+  plane_options.rate_limit_burst = o.rate_limit_burst > 0 ? o.rate_limit_burst : 2 * o.rate_limit;
 
   // Signals go to one thread that asks the server to stop.
   sigset_t signals;

@@ -11,6 +11,8 @@ struct ServerOptions {
   std::string store;                      // default: sqlite://HOME/suanwang.db
   std::string network;                    // default: the shipped china-hubs network
   std::string policy = "fgd-lookahead";
+  double rate_limit = 10000;     // requests/s per API token; 0: no limit
+  double rate_limit_burst = 0;   // default: 2 x rate_limit
 };
 
 // Serves until SIGINT or SIGTERM; writes HOME/url once ready. Exit code as the CLI's.

@@ -16,6 +16,7 @@
 #include "api/job_codec.h"
 #include "api/job_json.h"
 #include "engine/scheduler.h"
+#include "server/rate_limiter.h"
 #include "sim/files.h"
 #include "store/group_commit.h"
 
@@ -63,6 +64,7 @@ Result<uint64_t> ParseId(const std::string& text, const std::string& what) {
 struct Caller {
   std::string tenant;
   std::string role;
+  uint64_t token_id = 0;
   bool Sees(const std::string& tenant_of_thing) const { return role != "user" || tenant_of_thing == tenant; }
   bool Is(std::initializer_list<const char*> roles) const {
     for (const char* r : roles) {
@@ -101,6 +103,7 @@ class ControlPlaneImpl final : public ControlPlane {
     if (!scheduler) return std::unexpected(scheduler.error());
     scheduler_ = std::move(*scheduler);
     committer_ = std::make_unique<GroupCommitter>(*store_);
+    limiter_ = std::make_unique<RateLimiter>(o.rate_limit_per_s, o.rate_limit_burst);
     SW_CHECK(LoadTokens(o.admin_token_file));
     SW_CHECK(Recover());
     loop_ = std::thread([this] { Loop(); });
@@ -119,6 +122,9 @@ class ControlPlaneImpl final : public ControlPlane {
       return r;
     }
     const Caller& who = *caller;
+    if (auto verdict = limiter_->Take(std::to_string(who.token_id), clock_.Now()); !verdict.allowed) {
+      return TooManyRequests(verdict.retry_after_ms);
+    }
     auto forbid = [&](const std::string& what) {
       return Problem(403, "Forbidden", "role '" + who.role + "' may not " + what);
     };
@@ -155,6 +161,16 @@ class ControlPlaneImpl final : public ControlPlane {
   }
 
  private:
+  HttpResponse TooManyRequests(Timestamp retry_after_ms) {
+    ++rate_limited_;
+    const Timestamp seconds = (retry_after_ms + 999) / 1000;
+    HttpResponse r = Problem(429, "Too Many Requests",
+                             "this token's request rate limit is exhausted; retry after " +
+                                 std::to_string(retry_after_ms) + " ms");
+    r.headers["Retry-After"] = std::to_string(std::max<Timestamp>(1, seconds));
+    return r;
+  }
+
   template <class F>
   HttpResponse Only(const char* method, const HttpRequest& req, F&& f) {
     if (req.method != method) {
@@ -305,7 +321,7 @@ class ControlPlaneImpl final : public ControlPlane {
         SW_CHECK(tx.AppendAudit(clock_.Now(), "server", "token.create", "token/" + std::to_string(id), "bootstrap admin"));
       }
       for (const StoredToken& t : all) {
-        if (!t.revoked) tokens_[t.hash] = Caller{t.tenant, t.role};
+        if (!t.revoked) tokens_[t.hash] = Caller{t.tenant, t.role, t.id};
       }
       return {};
     });
@@ -370,7 +386,7 @@ class ControlPlaneImpl final : public ControlPlane {
     if (!done) return ProblemFor(done.error());
     {
       std::unique_lock lock(tokens_mutex_);
-      tokens_[token.hash] = Caller{tenant, role};
+      tokens_[token.hash] = Caller{tenant, role, token.id};
     }
     return Json(201, nlohmann::json{{"id", token.id}, {"tenant", tenant}, {"role", role}, {"name", name},
                                     {"token", secret}}.dump());
@@ -416,6 +432,8 @@ class ControlPlaneImpl final : public ControlPlane {
                 std::to_string(value) + "\n";
     };
     metric("suanwang_http_requests_total", "counter", "HTTP requests handled.", http_requests_.load());
+    metric("suanwang_http_rate_limited_total", "counter", "Requests refused by a token's rate limit (429).",
+           rate_limited_.load());
     metric("suanwang_jobs_submitted_total", "counter", "Jobs accepted (committed).", jobs_submitted_.load());
     metric("suanwang_store_commits_total", "counter", "Durable commits of the group committer.", committer_->commits());
     metric("suanwang_scheduler_queued_jobs", "gauge", "Jobs waiting in the engine's queue.", queued_.load());
@@ -518,7 +536,8 @@ class ControlPlaneImpl final : public ControlPlane {
   std::deque<Event> events_;
   bool stopping_ = false;
   std::thread loop_;
-  std::atomic<uint64_t> http_requests_{0}, jobs_submitted_{0}, queued_{0}, running_{0};
+  std::atomic<uint64_t> http_requests_{0}, rate_limited_{0}, jobs_submitted_{0}, queued_{0}, running_{0};
+  std::unique_ptr<RateLimiter> limiter_;
   std::shared_mutex tokens_mutex_;
   std::unordered_map<std::string, Caller> tokens_;  // SHA-256 of the secret -> who
 };

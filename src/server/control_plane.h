@@ -17,8 +17,8 @@
 // Routes: GET /healthz, GET /metrics, POST|GET /v1/jobs, GET /v1/jobs/{id},
 // POST /v1/jobs/{id}/cancel, POST|GET /v1/tenants, POST|GET /v1/tokens,
 // POST /v1/tokens/{id}/revoke. Errors are RFC 9457 problem documents.
-// Not yet here (the control-plane issue's remaining parts): agents and dispatch, logs, rate
-// limits.
+// Each token has a request rate limit (RateLimiter); over it: 429 with Retry-After.
+// Not yet here (the control-plane issue's remaining parts): agents and dispatch, logs.
 #pragma once
 
 #include <memory>
@@ -37,6 +37,10 @@ struct ControlPlaneOptions {
   std::string network_path;
   std::string node_policy = "fgd-lookahead";
   std::string admin_token_file;  // where the first admin token is written (mode 0600)
+  // Requests per second each API token may make on average, and at once; 0: no limit. Over the
+  // limit a request gets 429 with Retry-After and changes nothing.
+  double rate_limit_per_s = 0;
+  double rate_limit_burst = 0;
 };
 
 // Every route the API serves as (method, path template); docs/openapi.yaml must list exactly

@@ -26,7 +26,10 @@ using json = nlohmann::json;
 
 class ServerProcess {
  public:
-  explicit ServerProcess(std::string home) : home_(std::move(home)) { Start(); }
+  explicit ServerProcess(std::string home, std::vector<std::string> extra_args = {})
+      : home_(std::move(home)), extra_args_(std::move(extra_args)) {
+    Start();
+  }
   ~ServerProcess() { Kill(SIGTERM); }
 
   void Start() {
@@ -36,7 +39,12 @@ class ServerProcess {
       const std::string log = home_ + "/server.log";
       freopen(log.c_str(), "a", stdout);
       freopen(log.c_str(), "a", stderr);
-      execl(SW_BINARY, SW_BINARY, "server", "--listen", "127.0.0.1:0", "--home", home_.c_str(), nullptr);
+      std::vector<std::string> args = {SW_BINARY, "server", "--listen", "127.0.0.1:0", "--home", home_};
+      args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(SW_BINARY, argv.data());
       _exit(127);
     }
     for (int i = 0; i < 200 && !std::filesystem::exists(home_ + "/url"); ++i) {
@@ -66,6 +74,7 @@ class ServerProcess {
 
  private:
   std::string home_;
+  std::vector<std::string> extra_args_;
   std::string url_;
   std::string admin_token_;
   pid_t pid_ = -1;
@@ -201,6 +210,36 @@ TEST(ServerTest, AcknowledgedJobsSurviveKillNine) {
     json j = WaitForState(c, id, "");
     EXPECT_TRUE(j["state"] == "placed" || j["state"] == "queued") << j.dump();
   }
+}
+
+TEST(ServerTest, RateLimitPerTokenAnswers429AndChangesNothing) {
+  // 0.5 requests/s with a burst of 3: the fourth quick request of a token is refused.
+  ServerProcess server(Home(), {"--rate-limit", "0.5", "--rate-limit-burst", "3"});
+  auto admin = server.Client();
+  ASSERT_EQ(admin.Post("/v1/tenants", json{{"id", "alpha"}}.dump(), "application/json")->status, 201);
+  auto made = admin.Post("/v1/tokens", json{{"tenant", "alpha"}, {"role", "user"}, {"name", "u"}}.dump(),
+                         "application/json");
+  ASSERT_EQ(made->status, 201);
+  const std::string user_token = json::parse(made->body)["token"];
+  EXPECT_EQ(admin.Get("/v1/jobs")->status, 200);
+  auto refused = admin.Post("/v1/jobs", kGang, "application/yaml");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429) << refused->body;
+  EXPECT_EQ(refused->get_header_value("Content-Type"), "application/problem+json");
+  EXPECT_GE(std::stoi(refused->get_header_value("Retry-After")), 1);
+  EXPECT_EQ(json::parse(refused->body)["status"], 429);
+  EXPECT_EQ(server.Client().Get("/v1/tenants")->status, 429);
+
+  // Another token has its own bucket.
+  auto user = server.Client(user_token);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(user.Get("/v1/jobs")->status, 200);
+  EXPECT_EQ(user.Get("/v1/jobs")->status, 429);
+
+  // After the refill the admin may act again, and the refused submit left nothing behind.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto list = admin.Get("/v1/jobs");
+  ASSERT_EQ(list->status, 200) << list->body;
+  EXPECT_TRUE(json::parse(list->body)["jobs"].empty());
 }
 
 struct CliRun {
