@@ -48,6 +48,15 @@ inline const std::vector<std::string_view>& SchemaMigrationTemplates() {
       "  hash TEXT NOT NULL UNIQUE,"
       "  created_ms BIGINT NOT NULL,"
       "  revoked INTEGER NOT NULL DEFAULT 0);",
+      // 3: signed dispatches, per site in sequence order
+      "CREATE TABLE dispatches ("
+      "  site TEXT NOT NULL,"
+      "  seq BIGINT NOT NULL,"
+      "  job_id BIGINT NOT NULL,"
+      "  payload TEXT NOT NULL,"
+      "  signature TEXT NOT NULL,"
+      "  created_ms BIGINT NOT NULL,"
+      "  PRIMARY KEY (site, seq));",
   };
   return migrations;
 }

@@ -246,6 +246,45 @@ class PostgresTransaction final : public Transaction {
     return {};
   }
 
+  Result<uint64_t> LastDispatchSeq(std::string_view site) override {
+    Rows r = Query(db_, "SELECT COALESCE(MAX(seq), 0) FROM dispatches WHERE site = $1", {std::string(site)});
+    if (!r.ok()) return std::unexpected(PgError(r, "last dispatch seq"));
+    return static_cast<uint64_t>(r.Int(0, 0));
+  }
+
+  Result<void> InsertDispatch(const StoredDispatch& d) override {
+    SW_CHECK(CheckDispatch(d));
+    // A savepoint keeps the transaction usable after a duplicate key, as SQLite's is.
+    SW_CHECK(Exec(db_, "SAVEPOINT sw_dispatch", "savepoint"));
+    Rows r = Query(db_,
+                   "INSERT INTO dispatches (site, seq, job_id, payload, signature, created_ms) "
+                   "VALUES ($1, $2, $3, $4, $5, $6)",
+                   {d.site, std::to_string(d.seq), std::to_string(d.job_id), d.payload, d.signature,
+                    std::to_string(d.created_ms)});
+    if (!r.ok()) {
+      (void)Exec(db_, "ROLLBACK TO SAVEPOINT sw_dispatch", "rollback to savepoint");
+      (void)Exec(db_, "RELEASE SAVEPOINT sw_dispatch", "release savepoint");
+      if (r.sqlstate() == "23505") return std::unexpected(DispatchConflict(d));
+      return std::unexpected(PgError(r, "insert dispatch"));
+    }
+    return Exec(db_, "RELEASE SAVEPOINT sw_dispatch", "release savepoint");
+  }
+
+  Result<std::vector<StoredDispatch>> ReadDispatches(std::string_view site, uint64_t after_seq,
+                                                     size_t limit) override {
+    Rows r = Query(db_,
+                   "SELECT site, seq, job_id, payload, signature, created_ms FROM dispatches "
+                   "WHERE site = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                   {std::string(site), std::to_string(after_seq), std::to_string(limit)});
+    if (!r.ok()) return std::unexpected(PgError(r, "read dispatches"));
+    std::vector<StoredDispatch> out;
+    for (int i = 0; i < r.count(); ++i) {
+      out.push_back(StoredDispatch{r.Text(i, 0), static_cast<uint64_t>(r.Int(i, 1)),
+                                   static_cast<uint64_t>(r.Int(i, 2)), r.Text(i, 3), r.Text(i, 4), r.Int(i, 5)});
+    }
+    return out;
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO SAVEPOINT ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE SAVEPOINT ", name); }

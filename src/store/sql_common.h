@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "store/store.h"
 
 namespace suanwang {
 
@@ -17,6 +18,20 @@ inline Result<void> CheckIdentifier(std::string_view name) {
     }
   }
   return {};
+}
+
+inline Result<void> CheckDispatch(const StoredDispatch& d) {
+  if (d.site.empty() || d.seq == 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "dispatch needs a site and a sequence number >= 1 (site '" + d.site + "', seq " +
+                         std::to_string(d.seq) + ")");
+  }
+  return {};
+}
+
+inline Error DispatchConflict(const StoredDispatch& d) {
+  return Error{ErrorCode::kConflict,
+               "site '" + d.site + "' already has dispatch " + std::to_string(d.seq)};
 }
 
 inline Error IdempotencyConflict(std::string_view tenant, std::string_view key, uint64_t existing_id) {

@@ -279,6 +279,41 @@ class SqliteTransaction final : public Transaction {
     return {};
   }
 
+  Result<uint64_t> LastDispatchSeq(std::string_view site) override {
+    Statement s(db_, "SELECT COALESCE(MAX(seq), 0) FROM dispatches WHERE site = ?");
+    s.Bind(1, site);
+    if (s.Step() != SQLITE_ROW) return std::unexpected(DbError(db_, "last dispatch seq"));
+    return static_cast<uint64_t>(s.Int(0));
+  }
+
+  Result<void> InsertDispatch(const StoredDispatch& d) override {
+    SW_CHECK(CheckDispatch(d));
+    Statement s(db_, "INSERT INTO dispatches (site, seq, job_id, payload, signature, created_ms) "
+                     "VALUES (?, ?, ?, ?, ?, ?)");
+    s.Bind(1, d.site).Bind(2, static_cast<int64_t>(d.seq)).Bind(3, static_cast<int64_t>(d.job_id));
+    s.Bind(4, d.payload).Bind(5, d.signature).Bind(6, d.created_ms);
+    if (s.Step() != SQLITE_DONE) {
+      if (sqlite3_errcode(db_) == SQLITE_CONSTRAINT) return std::unexpected(DispatchConflict(d));
+      return std::unexpected(DbError(db_, "insert dispatch"));
+    }
+    return {};
+  }
+
+  Result<std::vector<StoredDispatch>> ReadDispatches(std::string_view site, uint64_t after_seq,
+                                                     size_t limit) override {
+    Statement s(db_, "SELECT site, seq, job_id, payload, signature, created_ms FROM dispatches "
+                     "WHERE site = ? AND seq > ? ORDER BY seq LIMIT ?");
+    s.Bind(1, site).Bind(2, static_cast<int64_t>(after_seq)).Bind(3, static_cast<int64_t>(limit));
+    std::vector<StoredDispatch> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back(StoredDispatch{s.Text(0), static_cast<uint64_t>(s.Int(1)), static_cast<uint64_t>(s.Int(2)),
+                                   s.Text(3), s.Text(4), s.Int(5)});
+    }
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "read dispatches"));
+    return out;
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE ", name); }

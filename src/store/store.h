@@ -1,4 +1,4 @@
-// Durable state of the control plane: jobs and the audit log.
+// Durable state of the control plane: jobs, tenants, tokens, dispatches and the audit log.
 //
 // A Store hands out transactions; everything a transaction did is visible to others only after
 // Commit() returns success, and then it survives a crash (SQLite: WAL with synchronous=FULL).
@@ -62,6 +62,17 @@ struct StoredToken {
   bool revoked = false;
 };
 
+// One signed command for a site, kept so that an agent can fetch (and re-fetch) it in order.
+// (site, seq) is unique; seq counts 1, 2, 3, ... per site.
+struct StoredDispatch {
+  std::string site;
+  uint64_t seq = 0;
+  uint64_t job_id = 0;     // the job it concerns, 0 for none
+  std::string payload;     // the command (JSON), exactly as signed
+  std::string signature;   // hex Ed25519 signature over SignedBytes(site, seq, payload)
+  Timestamp created_ms = 0;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -95,6 +106,14 @@ class Transaction {
   virtual Result<std::vector<StoredToken>> ListTokens() = 0;
   // Errors: kNotFound.
   virtual Result<void> RevokeToken(uint64_t id) = 0;
+
+  // Dispatches. The highest seq stored for `site`, 0 when none.
+  virtual Result<uint64_t> LastDispatchSeq(std::string_view site) = 0;
+  // Errors: kInvalidArgument (empty site, seq 0); kConflict when (site, seq) is taken.
+  virtual Result<void> InsertDispatch(const StoredDispatch& dispatch) = 0;
+  // The site's dispatches with seq > after_seq, by seq, at most `limit`.
+  virtual Result<std::vector<StoredDispatch>> ReadDispatches(std::string_view site, uint64_t after_seq,
+                                                             size_t limit) = 0;
 
   // Nested undo points (SQL SAVEPOINT): RollbackTo undoes what was done since Savepoint and
   // keeps the point; Release forgets it (keeping the work). Names are plain identifiers.

@@ -268,6 +268,38 @@ TYPED_TEST(StoreContractTest, TenantsAndTokens) {
   EXPECT_EQ(*read->ListTenants(), std::vector<std::string>{"acme"});
 }
 
+TYPED_TEST(StoreContractTest, DispatchesAreOrderedPerSiteAndNeverReused) {
+  auto tx = this->Begin();
+  EXPECT_EQ(*tx->LastDispatchSeq("sh-a"), 0u);
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    ASSERT_TRUE(tx->InsertDispatch(StoredDispatch{"sh-a", seq, 10 + seq, "{\"run\":" + std::to_string(seq) + "}",
+                                                  std::string(128, 'f'), 7}));
+  }
+  ASSERT_TRUE(tx->InsertDispatch(StoredDispatch{"gz-b", 1, 20, "{}", "", 8}));
+  EXPECT_EQ(tx->InsertDispatch(StoredDispatch{"sh-a", 2, 99, "{}", "", 9}).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(tx->InsertDispatch(StoredDispatch{"", 4, 1, "{}", "", 9}).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(tx->InsertDispatch(StoredDispatch{"sh-a", 0, 1, "{}", "", 9}).error().code,
+            ErrorCode::kInvalidArgument);
+  // A refused insert leaves the transaction usable.
+  ASSERT_TRUE(tx->InsertDispatch(StoredDispatch{"sh-a", 4, 14, "{\"run\":4}", "", 9}));
+  ASSERT_TRUE(tx->Commit());
+  this->Reopen();
+  auto read = this->Begin();
+  EXPECT_EQ(*read->LastDispatchSeq("sh-a"), 4u);
+  EXPECT_EQ(*read->LastDispatchSeq("gz-b"), 1u);
+  auto after_one = read->ReadDispatches("sh-a", 1, 2);
+  ASSERT_TRUE(after_one) << after_one.error().message;
+  ASSERT_EQ(after_one->size(), 2u);
+  EXPECT_EQ((*after_one)[0].seq, 2u);
+  EXPECT_EQ((*after_one)[0].job_id, 12u);
+  EXPECT_EQ((*after_one)[0].payload, "{\"run\":2}");
+  EXPECT_EQ((*after_one)[0].signature, std::string(128, 'f'));
+  EXPECT_EQ((*after_one)[0].created_ms, 7);
+  EXPECT_EQ((*after_one)[1].seq, 3u);
+  EXPECT_EQ(read->ReadDispatches("sh-a", 4, 10)->size(), 0u);
+  EXPECT_EQ(read->ReadDispatches("nowhere", 0, 10)->size(), 0u);
+}
+
 }  // namespace
 }  // namespace suanwang
 
