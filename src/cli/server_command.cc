@@ -36,6 +36,7 @@ int RunServer(const ServerOptions& o) {
   plane_options.network_path = o.network.empty() ? DataPath("networks/china-hubs.yaml") : o.network;
   plane_options.node_policy = o.policy;
   plane_options.admin_token_file = home + "/admin.token";
+  plane_options.signing_key_file = home + "/dispatch.key";
   plane_options.rate_limit_per_s = o.rate_limit;
   plane_options.rate_limit_burst = o.rate_limit_burst > 0 ? o.rate_limit_burst : 2 * o.rate_limit;
 

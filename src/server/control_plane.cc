@@ -16,6 +16,7 @@
 #include "api/job_codec.h"
 #include "api/job_json.h"
 #include "engine/scheduler.h"
+#include "server/dispatch_log.h"
 #include "server/rate_limiter.h"
 #include "sim/files.h"
 #include "store/group_commit.h"
@@ -104,6 +105,13 @@ class ControlPlaneImpl final : public ControlPlane {
     scheduler_ = std::move(*scheduler);
     committer_ = std::make_unique<GroupCommitter>(*store_);
     limiter_ = std::make_unique<RateLimiter>(o.rate_limit_per_s, o.rate_limit_burst);
+    SigningKey key = GenerateSigningKey();
+    if (!o.signing_key_file.empty()) {
+      SW_TRY(loaded, LoadOrCreateSigningKey(o.signing_key_file));
+      key = loaded;
+    }
+    SW_TRY(signer, DispatchSigner::Create(key.secret_key_hex));
+    signer_.emplace(std::move(signer));
     SW_CHECK(LoadTokens(o.admin_token_file));
     SW_CHECK(Recover());
     loop_ = std::thread([this] { Loop(); });
@@ -141,6 +149,10 @@ class ControlPlaneImpl final : public ControlPlane {
       if (!id) return ProblemFor(id.error());
       if (p.size() == 3) return Only("GET", req, [&] { return Get(*id, who); });
       if (p.size() == 4 && p[3] == "cancel") return Only("POST", req, [&] { return Cancel(*id, who); });
+    }
+    if (p.size() == 4 && p[0] == "v1" && p[1] == "sites" && p[3] == "dispatches") {
+      if (!who.Is({"admin", "operator"})) return forbid("read a site's dispatches");
+      return Only("GET", req, [&] { return ListDispatches(p[2], query); });
     }
     if (p.size() == 2 && p[0] == "v1" && p[1] == "tenants") {
       if (req.method == "POST") return who.Is({"admin"}) ? CreateTenant(req) : forbid("create tenants");
@@ -230,6 +242,7 @@ class ControlPlaneImpl final : public ControlPlane {
     spec.id = row.id;
     spec.tenant = tenant;
     spec.submit_ms = now;
+    RememberCommand(row.id, parsed->command);
     Enqueue(SubmitJob{spec});
     return Json(201, JobJson(row));
   }
@@ -272,6 +285,29 @@ class ControlPlaneImpl final : public ControlPlane {
     return Json(200, JobListJson(*jobs, next));
   }
 
+  HttpResponse ListDispatches(const std::string& site, const std::map<std::string, std::string>& query) {
+    if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
+    uint64_t after = 0;
+    size_t limit = 100;
+    if (auto it = query.find("after"); it != query.end()) {
+      auto parsed = ParseId(it->second, "after");
+      if (!parsed) return ProblemFor(parsed.error());
+      after = *parsed;
+    }
+    if (auto it = query.find("limit"); it != query.end()) {
+      auto parsed = ParseId(it->second, "limit");
+      if (!parsed || *parsed < 1 || *parsed > 1000) {
+        return Problem(400, "Bad Request", "limit '" + it->second + "' must be an integer in 1..1000");
+      }
+      limit = *parsed;
+    }
+    auto tx = store_->Begin();
+    if (!tx) return ProblemFor(tx.error());
+    auto dispatches = (*tx)->ReadDispatches(site, after, limit);
+    if (!dispatches) return ProblemFor(dispatches.error());
+    return Json(200, DispatchListJson(*dispatches, after));
+  }
+
   HttpResponse Cancel(uint64_t id, const Caller& who) {
     const Timestamp now = clock_.Now();
     StoredJob after;
@@ -282,6 +318,7 @@ class ControlPlaneImpl final : public ControlPlane {
         return MakeError(ErrorCode::kConflict, "job " + std::to_string(id) + " is already " + job.state);
       }
       SW_TRY(version, tx.UpdateJob(id, job.version, "cancelled", job.site, "cancelled by the user", now));
+      if (!job.site.empty()) SW_CHECK(AppendDispatch(tx, *signer_, job.site, id, KillPayload(id), now));
       SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "job.cancel", "job/" + std::to_string(id), ""));
       after = job;
       after.state = "cancelled";
@@ -458,11 +495,32 @@ class ControlPlaneImpl final : public ControlPlane {
         spec.id = j.id;
         spec.tenant = j.tenant;
         spec.submit_ms = j.submitted_ms;
+        RememberCommand(j.id, parsed->command);
         events_.push_back(SubmitJob{spec});
       }
     }
     (*tx)->Rollback();
     return {};
+  }
+
+  void RememberCommand(uint64_t id, std::vector<std::string> argv) {
+    std::lock_guard lock(argv_mutex_);
+    argv_[id] = std::move(argv);
+  }
+
+  // One signed "run" command per task of a job the engine started.
+  std::vector<std::string> RunPayloads(const Command& c) {
+    std::vector<std::string> argv;
+    {
+      std::lock_guard lock(argv_mutex_);
+      if (auto it = argv_.find(c.job); it != argv_.end()) argv = it->second;
+    }
+    std::vector<std::string> payloads;
+    const TaskShape& shape = specs_[c.job].task;
+    for (size_t t = 0; t < c.placements.size(); ++t) {
+      payloads.push_back(RunPayload(c.job, t, c.placements[t], shape, argv));
+    }
+    return payloads;
   }
 
   void Enqueue(Event e) {
@@ -498,7 +556,7 @@ class ControlPlaneImpl final : public ControlPlane {
       for (const Command& c : *commands) {
         const std::string site = c.site ? network_.sites[*c.site].id : "";
         switch (c.kind) {
-          case CommandKind::kStart: Record(c.job, "placed", site, c.reason, now); break;
+          case CommandKind::kStart: Record(c.job, "placed", site, c.reason, now, RunPayloads(c)); break;
           case CommandKind::kQueue: Record(c.job, "queued", "", c.reason, now); break;
           case CommandKind::kReject: Record(c.job, "rejected", "", c.reason, now); break;
           case CommandKind::kPreempt:
@@ -513,11 +571,19 @@ class ControlPlaneImpl final : public ControlPlane {
   // Writes a decision, unless the job reached a final state meanwhile (e.g. cancelled). Does
   // not wait for the commit: decisions queue behind each other in the group committer (one
   // writer, first in first out), so they land in order and share commits.
-  void Record(uint64_t id, std::string state, std::string site, std::string reason, Timestamp now) {
-    (void)committer_->Submit([=](Transaction& tx) -> Result<void> {
+  // A placement and its signed dispatches commit together.
+  void Record(uint64_t id, std::string state, std::string site, std::string reason, Timestamp now,
+              std::vector<std::string> dispatches = {}) {
+    (void)committer_->Submit([=, this](Transaction& tx) -> Result<void> {
       SW_TRY(job, tx.GetJob(id));
       if (IsFinal(job.state)) return {};
+      // Placed before a restart: its tasks were dispatched already and must not run twice, so
+      // the stored placement stands (reconciling the engine with the agents' reports is next).
+      if (state == "placed" && (job.state == "placed" || job.state == "running")) return {};
       SW_CHECK(tx.UpdateJob(id, job.version, state, site, reason, now));
+      for (const std::string& payload : dispatches) {
+        SW_CHECK(AppendDispatch(tx, *signer_, site, id, payload, now));
+      }
       SW_CHECK(tx.AppendAudit(now, "scheduler", "job." + state, "job/" + std::to_string(id), site));
       return {};
     });
@@ -538,6 +604,9 @@ class ControlPlaneImpl final : public ControlPlane {
   std::thread loop_;
   std::atomic<uint64_t> http_requests_{0}, rate_limited_{0}, jobs_submitted_{0}, queued_{0}, running_{0};
   std::unique_ptr<RateLimiter> limiter_;
+  std::optional<DispatchSigner> signer_;
+  std::mutex argv_mutex_;
+  std::map<JobId, std::vector<std::string>> argv_;  // each live job's command, for its dispatches
   std::shared_mutex tokens_mutex_;
   std::unordered_map<std::string, Caller> tokens_;  // SHA-256 of the secret -> who
 };
@@ -557,6 +626,7 @@ const std::vector<std::pair<std::string, std::string>>& ApiRoutes() {
       {"POST", "/v1/tokens"},
       {"GET", "/v1/tokens"},
       {"POST", "/v1/tokens/{id}/revoke"},
+      {"GET", "/v1/sites/{site}/dispatches"},
   };
   return routes;
 }

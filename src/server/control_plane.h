@@ -16,9 +16,13 @@
 //
 // Routes: GET /healthz, GET /metrics, POST|GET /v1/jobs, GET /v1/jobs/{id},
 // POST /v1/jobs/{id}/cancel, POST|GET /v1/tenants, POST|GET /v1/tokens,
-// POST /v1/tokens/{id}/revoke. Errors are RFC 9457 problem documents.
+// POST /v1/tokens/{id}/revoke, GET /v1/sites/{site}/dispatches. Errors are RFC 9457 problem documents.
 // Each token has a request rate limit (RateLimiter); over it: 429 with Retry-After.
-// Not yet here (the control-plane issue's remaining parts): agents and dispatch, logs.
+// Every placement appends one signed "run" command per task to the site's dispatch log in the
+// same transaction; cancelling a placed job appends a signed "kill". Agents (admin/operator
+// tokens) read the log in order: GET /v1/sites/{site}/dispatches?after=SEQ.
+// Not yet here (the control-plane issue's remaining parts): agents consuming the log, reports
+// of task state, logs.
 #pragma once
 
 #include <memory>
@@ -41,6 +45,9 @@ struct ControlPlaneOptions {
   // limit a request gets 429 with Retry-After and changes nothing.
   double rate_limit_per_s = 0;
   double rate_limit_burst = 0;
+  // The server's Ed25519 dispatch key (created with a .pub beside it on first start); empty:
+  // a fresh key per process (tests).
+  std::string signing_key_file;
 };
 
 // Every route the API serves as (method, path template); docs/openapi.yaml must list exactly

@@ -17,6 +17,7 @@
 #include <thread>
 #include <tuple>
 
+#include "security/dispatch_signing.h"
 #include "server/control_plane.h"
 #include "testlib/test_cluster.h"
 
@@ -297,6 +298,117 @@ TEST(ServerTest, CliSubmitJobJobsCancel) {
 
 // Every endpoint x role x tenant: a user never reaches another tenant's jobs; only admins
 // manage tenants and tokens; revoked tokens stop working.
+json Dispatches(httplib::Client& c, const std::string& site, uint64_t after) {
+  auto r = c.Get("/v1/sites/" + site + "/dispatches?after=" + std::to_string(after));
+  EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
+  return r ? json::parse(r->body) : json{};
+}
+
+suanwang::SignedCommand AsCommand(const json& d) {
+  return suanwang::SignedCommand{d["site"], d["seq"], d["payload"], d["signature"]};
+}
+
+TEST(ServerTest, PlacementsAndCancelsBecomeSignedDispatchesInSequence) {
+  const std::string home = Home();
+  std::string public_key;
+  auto verifier = [&]() -> std::optional<suanwang::DispatchVerifier> {
+    std::ifstream(home + "/dispatch.key.pub") >> public_key;
+    auto v = suanwang::DispatchVerifier::Create(public_key, "wuhu-1", 0);
+    if (!v) return std::nullopt;
+    return *v;
+  };
+  std::optional<suanwang::DispatchVerifier> agent;
+  {
+    ServerProcess server(home);
+    auto c = server.Client();
+    agent = verifier();
+    ASSERT_TRUE(agent) << "no public key in " << home;
+    const uint64_t id = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"];
+    ASSERT_EQ(WaitForState(c, id, "queued")["site"], "wuhu-1");
+    json got;
+    for (int i = 0; i < 200 && got["dispatches"].size() < 4; ++i) {
+      got = Dispatches(c, "wuhu-1", 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(got["dispatches"].size(), 4u) << got.dump();  // one per task of the gang
+    EXPECT_EQ(got["next_after"], 4);
+    for (size_t t = 0; t < 4; ++t) {
+      const json& d = got["dispatches"][t];
+      EXPECT_EQ(d["seq"], t + 1);
+      EXPECT_EQ(d["job"], id);
+      const json payload = json::parse(d["payload"].get<std::string>());
+      EXPECT_EQ(payload["op"], "run");
+      EXPECT_EQ(payload["task"], t);
+      EXPECT_EQ(payload["argv"], json::array({"python3", "train.py"}));
+      EXPECT_EQ(payload["cpu_milli"], 8000);
+      EXPECT_EQ(payload["memory_mib"], 32768);
+      EXPECT_EQ(payload["gpus"].size(), 1u);
+      // A tampered copy is refused; the genuine command is accepted in order.
+      suanwang::SignedCommand tampered = AsCommand(d);
+      tampered.payload.replace(tampered.payload.find("train.py"), 8, "evil.sh!");
+      EXPECT_FALSE(agent->Accept(tampered));
+      auto accepted = agent->Accept(AsCommand(d));
+      EXPECT_TRUE(accepted) << accepted.error().message;
+    }
+    ASSERT_EQ(c.Post("/v1/jobs/" + std::to_string(id) + "/cancel", "", "text/plain")->status, 200);
+    const json kill = Dispatches(c, "wuhu-1", 4);
+    ASSERT_EQ(kill["dispatches"].size(), 1u);
+    EXPECT_EQ(json::parse(kill["dispatches"][0]["payload"].get<std::string>()),
+              (json{{"op", "kill"}, {"job", id}}));
+    EXPECT_TRUE(agent->Accept(AsCommand(kill["dispatches"][0])));
+    EXPECT_EQ(c.Get("/v1/sites/atlantis/dispatches")->status, 404);
+    EXPECT_EQ(c.Get("/v1/sites/wuhu-1/dispatches?limit=0")->status, 400);
+  }
+  // After a restart the key is the same and the sequence goes on: the pinned agent accepts.
+  ServerProcess again(home);
+  auto c = again.Client();
+  const uint64_t second = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"];
+  ASSERT_EQ(WaitForState(c, second, "queued")["site"], "wuhu-1");
+  json got;
+  for (int i = 0; i < 200 && got["dispatches"].size() < 4; ++i) {
+    got = Dispatches(c, "wuhu-1", 5);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(got["dispatches"].size(), 4u) << got.dump();
+  for (const json& d : got["dispatches"]) {
+    auto accepted = agent->Accept(AsCommand(d));
+    EXPECT_TRUE(accepted) << accepted.error().message;
+  }
+  EXPECT_EQ(agent->last_seq(), 9u);
+}
+
+TEST(ServerTest, ARestartDoesNotDispatchAPlacedJobAgain) {
+  const std::string home = Home();
+  uint64_t id = 0;
+  {
+    ServerProcess server(home);
+    auto c = server.Client();
+    id = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"].get<uint64_t>();
+    ASSERT_EQ(WaitForState(c, id, "queued")["site"], "wuhu-1");
+    for (int i = 0; i < 200 && Dispatches(c, "wuhu-1", 0)["dispatches"].size() < 4; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(Dispatches(c, "wuhu-1", 0)["dispatches"].size(), 4u);
+    server.Kill(SIGKILL);
+  }
+  ServerProcess again(home);
+  auto c = again.Client();
+  // A later job is placed and dispatched after the recovered one has been through the engine.
+  const uint64_t later = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"];
+  WaitForState(c, later, "queued");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  size_t runs_of_first = 0;
+  for (const char* site : {"zjk-1", "yrd-1", "wuhu-1", "sg-1", "tf-1", "cq-1", "ga-1", "hlg-1", "qy-1", "zw-1",
+                           "sh-edge", "bj-edge", "gz-edge"}) {
+    const json listed = Dispatches(c, site, 0);
+    for (const json& d : listed["dispatches"]) {
+      if (d["job"].get<uint64_t>() == id) ++runs_of_first;
+    }
+  }
+  EXPECT_EQ(runs_of_first, 4u) << Dispatches(c, "wuhu-1", 0).dump();
+  EXPECT_EQ(json::parse(c.Get("/v1/jobs/" + std::to_string(id))->body)["site"], "wuhu-1");
+}
+
 TEST(ServerTest, AuthorisationMatrix) {
   ServerProcess server(Home());
   auto admin = server.Client();
@@ -346,6 +458,9 @@ TEST(ServerTest, AuthorisationMatrix) {
            {"user-beta", "POST", "/v1/tokens", 403},
            {"operator", "GET", "/v1/tokens", 403},
            {"admin", "GET", "/v1/tokens", 200},
+           {"user-alpha", "GET", "/v1/sites/wuhu-1/dispatches", 403},
+           {"operator", "GET", "/v1/sites/wuhu-1/dispatches", 200},
+           {"admin", "GET", "/v1/sites/wuhu-1/dispatches", 200},
            {"nobody", "GET", "/v1/jobs", 401},
        }) {
     auto c = server.Client(e.who == "nobody" ? "sw_not-a-token" : token[e.who]);

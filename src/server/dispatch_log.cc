@@ -1,0 +1,88 @@
+#include "server/dispatch_log.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace suanwang {
+namespace {
+
+Result<void> WriteKeyFile(const std::string& path, const std::string& text, mode_t mode) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text << "\n";
+    if (!out) return MakeError(ErrorCode::kUnavailable, path + ": cannot write the dispatch key");
+  }
+  ::chmod(tmp.c_str(), mode);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return MakeError(ErrorCode::kUnavailable, path + ": " + ec.message());
+  return {};
+}
+
+}  // namespace
+
+Result<SigningKey> LoadOrCreateSigningKey(const std::string& path) {
+  SigningKey key;
+  if (std::filesystem::exists(path)) {
+    std::ifstream in(path);
+    in >> key.secret_key_hex;
+    // libsodium's Ed25519 secret key is the seed followed by the public key.
+    if (key.secret_key_hex.size() != 128 || !DispatchSigner::Create(key.secret_key_hex)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       path + ": not an Ed25519 secret key (expected 128 hex characters)");
+    }
+    key.public_key_hex = key.secret_key_hex.substr(64);
+  } else {
+    key = GenerateSigningKey();
+    SW_CHECK(WriteKeyFile(path, key.secret_key_hex, 0600));
+  }
+  SW_CHECK(WriteKeyFile(path + ".pub", key.public_key_hex, 0644));
+  return key;
+}
+
+std::string RunPayload(uint64_t job, size_t task, const Placement& placement, const TaskShape& shape,
+                       const std::vector<std::string>& argv) {
+  nlohmann::json gpus = nlohmann::json::array();
+  for (int8_t g : placement.gpus.view()) gpus.push_back(g);
+  return nlohmann::json{{"op", "run"},
+                        {"job", job},
+                        {"task", task},
+                        {"node", placement.node},
+                        {"gpus", gpus},
+                        {"cpu_milli", shape.cpu_milli},
+                        {"memory_mib", shape.memory_mib},
+                        {"gpu_milli", shape.UsesGpu() ? shape.gpu_milli : 0},
+                        {"argv", argv}}
+      .dump();
+}
+
+std::string KillPayload(uint64_t job) { return nlohmann::json{{"op", "kill"}, {"job", job}}.dump(); }
+
+Result<StoredDispatch> AppendDispatch(Transaction& tx, const DispatchSigner& signer, const std::string& site,
+                                      uint64_t job, const std::string& payload, Timestamp now) {
+  SW_TRY(last, tx.LastDispatchSeq(site));
+  const SignedCommand signed_command = signer.Sign(site, last + 1, payload);
+  StoredDispatch dispatch{site, last + 1, job, payload, signed_command.signature, now};
+  SW_CHECK(tx.InsertDispatch(dispatch));
+  return dispatch;
+}
+
+std::string DispatchListJson(const std::vector<StoredDispatch>& dispatches, uint64_t after_seq) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const StoredDispatch& d : dispatches) {
+    list.push_back({{"site", d.site},
+                    {"seq", d.seq},
+                    {"job", d.job_id},
+                    {"payload", d.payload},
+                    {"signature", d.signature},
+                    {"created_ms", d.created_ms}});
+  }
+  const uint64_t next = dispatches.empty() ? after_seq : dispatches.back().seq;
+  return nlohmann::json{{"dispatches", list}, {"next_after", next}}.dump();
+}
+
+}  // namespace suanwang

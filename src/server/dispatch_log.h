@@ -1,0 +1,38 @@
+// Signed dispatches as the control plane writes them: the server's key, the command payloads,
+// and appending a signed command to a site's log inside the transaction that decided it (so a
+// placement and its dispatch commit together or not at all, and a sequence number is never
+// reused across restarts).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/time.h"
+#include "engine/placement/cluster_state.h"
+#include "model/resources.h"
+#include "security/dispatch_signing.h"
+#include "store/store.h"
+
+namespace suanwang {
+
+// Reads the server's Ed25519 secret key (hex) from `path`, or creates one there (mode 0600)
+// when the file does not exist; writes the public key (hex) to `path + ".pub"` for agents to
+// pin. Errors: kUnavailable (cannot read or write), kInvalidArgument (malformed key file).
+Result<SigningKey> LoadOrCreateSigningKey(const std::string& path);
+
+// {"op":"run","job":J,"task":T,"node":N,"gpus":[...],"cpu_milli":..,"memory_mib":..,
+//  "gpu_milli":..,"argv":[...]}: start one task of a placed gang.
+std::string RunPayload(uint64_t job, size_t task, const Placement& placement, const TaskShape& shape,
+                       const std::vector<std::string>& argv);
+// {"op":"kill","job":J}: stop every task of the job at the site.
+std::string KillPayload(uint64_t job);
+
+// Signs `payload` with the site's next sequence number and stores it. Errors: the store's.
+Result<StoredDispatch> AppendDispatch(Transaction& tx, const DispatchSigner& signer, const std::string& site,
+                                      uint64_t job, const std::string& payload, Timestamp now);
+
+// {"dispatches":[{"site","seq","job","payload","signature","created_ms"}...],"next_after":N}
+std::string DispatchListJson(const std::vector<StoredDispatch>& dispatches, uint64_t after_seq);
+
+}  // namespace suanwang
