@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "store/migrations.h"
 #include "store/sql_common.h"
@@ -20,10 +22,70 @@ int sodium_init_once() {
   return rc;
 }
 
+// Prepared statements kept per connection, keyed by SQL text: preparing is a good part of a
+// small statement's cost. Used only under the store's mutex.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() {
+    for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+  }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+  sqlite3* db() const { return db_; }
+  // A cached statement, or nullptr when this SQL is already in use (the caller prepares its own).
+  sqlite3_stmt* Acquire(const char* sql, int* rc) {
+    auto [it, fresh] = entries_.try_emplace(sql);
+    if (fresh) {
+      *rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second.stmt, nullptr);
+      if (*rc != SQLITE_OK) {
+        sqlite3_finalize(it->second.stmt);
+        entries_.erase(it);
+        return nullptr;
+      }
+    } else if (it->second.in_use) {
+      *rc = SQLITE_OK;
+      return nullptr;
+    }
+    *rc = SQLITE_OK;
+    it->second.in_use = true;
+    return it->second.stmt;
+  }
+  void Release(sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    for (auto& [sql, entry] : entries_) {
+      if (entry.stmt == stmt) entry.in_use = false;
+    }
+  }
+
+ private:
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  sqlite3* db_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(StatementCache& cache, const char* sql) {
+    stmt_ = cache.Acquire(sql, &rc_);
+    if (stmt_ != nullptr) {
+      cache_ = &cache;
+    } else if (rc_ == SQLITE_OK) {
+      rc_ = sqlite3_prepare_v2(cache.db(), sql, -1, &stmt_, nullptr);
+    }
+  }
+  ~Statement() {
+    if (cache_ != nullptr) {
+      cache_->Release(stmt_);
+    } else {
+      sqlite3_finalize(stmt_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   bool ok() const { return rc_ == SQLITE_OK; }
@@ -48,6 +110,7 @@ class Statement {
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
+  StatementCache* cache_ = nullptr;
   int rc_ = SQLITE_ERROR;
 };
 
@@ -93,7 +156,8 @@ class SqliteStore;
 
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(sqlite3* db, std::unique_lock<std::mutex> lock) : db_(db), lock_(std::move(lock)) {}
+  SqliteTransaction(StatementCache& cache, std::unique_lock<std::mutex> lock)
+      : db_(cache.db()), cache_(cache), lock_(std::move(lock)) {}
   ~SqliteTransaction() override { Rollback(); }
 
   Result<uint64_t> InsertJob(const StoredJob& job) override {
@@ -103,7 +167,7 @@ class SqliteTransaction final : public Transaction {
       if (!existing) return std::unexpected(existing.error());
       if (*existing) return std::unexpected(IdempotencyConflict(job.tenant, job.idempotency_key, (*existing)->id));
     }
-    Statement s(db_,
+    Statement s(cache_,
                 "INSERT INTO jobs (tenant, name, spec, state, site, reason, submitted_ms, updated_ms, version, "
                 "idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)");
     if (!s.ok()) return std::unexpected(DbError(db_, "prepare insert"));
@@ -120,7 +184,7 @@ class SqliteTransaction final : public Transaction {
 
   Result<StoredJob> GetJob(uint64_t id) override {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?";
-    Statement s(db_, sql.c_str());
+    Statement s(cache_, sql.c_str());
     if (!s.ok()) return std::unexpected(DbError(db_, "prepare get"));
     s.Bind(1, static_cast<int64_t>(id));
     const int rc = s.Step();
@@ -131,7 +195,7 @@ class SqliteTransaction final : public Transaction {
 
   Result<std::optional<StoredJob>> FindByIdempotencyKey(std::string_view tenant, std::string_view key) override {
     std::string sql = std::string("SELECT ") + kJobColumns + " FROM jobs WHERE tenant = ? AND idempotency_key = ?";
-    Statement s(db_, sql.c_str());
+    Statement s(cache_, sql.c_str());
     if (!s.ok()) return std::unexpected(DbError(db_, "prepare find"));
     s.Bind(1, tenant).Bind(2, key);
     const int rc = s.Step();
@@ -144,7 +208,7 @@ class SqliteTransaction final : public Transaction {
     std::string sql = std::string("SELECT ") + kJobColumns +
                       " FROM jobs WHERE id > ? AND (? = '' OR tenant = ?) AND (? = '' OR state = ?) "
                       "ORDER BY id LIMIT ?";
-    Statement s(db_, sql.c_str());
+    Statement s(cache_, sql.c_str());
     if (!s.ok()) return std::unexpected(DbError(db_, "prepare list"));
     s.Bind(1, static_cast<int64_t>(f.after_id)).Bind(2, f.tenant).Bind(3, f.tenant).Bind(4, f.state);
     s.Bind(5, f.state).Bind(6, static_cast<int64_t>(f.limit));
@@ -157,7 +221,7 @@ class SqliteTransaction final : public Transaction {
 
   Result<uint64_t> UpdateJob(uint64_t id, uint64_t expected_version, std::string_view state,
                              std::string_view site, std::string_view reason, Timestamp now) override {
-    Statement s(db_,
+    Statement s(cache_,
                 "UPDATE jobs SET state = ?, site = ?, reason = ?, updated_ms = ?, version = version + 1 "
                 "WHERE id = ? AND version = ?");
     if (!s.ok()) return std::unexpected(DbError(db_, "prepare update"));
@@ -175,7 +239,7 @@ class SqliteTransaction final : public Transaction {
     AuditEntry e{0, at_ms, std::string(actor), std::string(action), std::string(subject), std::string(detail),
                  kGenesisHash, ""};
     {
-      Statement last(db_, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+      Statement last(cache_, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
       if (!last.ok()) return std::unexpected(DbError(db_, "prepare audit tail"));
       const int rc = last.Step();
       if (rc == SQLITE_ROW) {
@@ -188,7 +252,7 @@ class SqliteTransaction final : public Transaction {
       }
     }
     e.hash = AuditHash(e);
-    Statement s(db_, "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, prev_hash, hash) "
+    Statement s(cache_, "INSERT INTO audit (seq, at_ms, actor, action, subject, detail, prev_hash, hash) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s.ok()) return std::unexpected(DbError(db_, "prepare audit insert"));
     s.Bind(1, static_cast<int64_t>(e.seq)).Bind(2, e.at_ms).Bind(3, e.actor).Bind(4, e.action);
@@ -198,7 +262,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<AuditEntry>> ReadAudit(uint64_t after_seq, size_t limit) override {
-    Statement s(db_, "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash FROM audit "
+    Statement s(cache_, "SELECT seq, at_ms, actor, action, subject, detail, prev_hash, hash FROM audit "
                      "WHERE seq > ? ORDER BY seq LIMIT ?");
     if (!s.ok()) return std::unexpected(DbError(db_, "prepare audit read"));
     s.Bind(1, static_cast<int64_t>(after_seq)).Bind(2, static_cast<int64_t>(limit));
@@ -217,14 +281,14 @@ class SqliteTransaction final : public Transaction {
     if (id.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty tenant id");
     SW_TRY(exists, TenantExists(id));
     if (exists) return MakeError(ErrorCode::kConflict, "tenant '" + std::string(id) + "' already exists");
-    Statement s(db_, "INSERT INTO tenants (id, created_ms) VALUES (?, ?)");
+    Statement s(cache_, "INSERT INTO tenants (id, created_ms) VALUES (?, ?)");
     s.Bind(1, id).Bind(2, now);
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "create tenant"));
     return {};
   }
 
   Result<std::vector<std::string>> ListTenants() override {
-    Statement s(db_, "SELECT id FROM tenants ORDER BY id");
+    Statement s(cache_, "SELECT id FROM tenants ORDER BY id");
     std::vector<std::string> out;
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.Text(0));
@@ -233,7 +297,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<bool> TenantExists(std::string_view id) override {
-    Statement s(db_, "SELECT 1 FROM tenants WHERE id = ?");
+    Statement s(cache_, "SELECT 1 FROM tenants WHERE id = ?");
     s.Bind(1, id);
     const int rc = s.Step();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return std::unexpected(DbError(db_, "find tenant"));
@@ -243,14 +307,14 @@ class SqliteTransaction final : public Transaction {
   Result<uint64_t> CreateToken(const StoredToken& t) override {
     SW_TRY(exists, TenantExists(t.tenant));
     if (!exists) return MakeError(ErrorCode::kNotFound, "tenant '" + t.tenant + "' not found");
-    Statement s(db_, "INSERT INTO tokens (tenant, role, name, hash, created_ms, revoked) VALUES (?, ?, ?, ?, ?, 0)");
+    Statement s(cache_, "INSERT INTO tokens (tenant, role, name, hash, created_ms, revoked) VALUES (?, ?, ?, ?, ?, 0)");
     s.Bind(1, t.tenant).Bind(2, t.role).Bind(3, t.name).Bind(4, t.hash).Bind(5, t.created_ms);
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "create token"));
     return static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
   }
 
   Result<std::optional<StoredToken>> FindTokenByHash(std::string_view hash) override {
-    Statement s(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens WHERE hash = ?");
+    Statement s(cache_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens WHERE hash = ?");
     s.Bind(1, hash);
     const int rc = s.Step();
     if (rc == SQLITE_DONE) return std::optional<StoredToken>{};
@@ -260,7 +324,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<StoredToken>> ListTokens() override {
-    Statement s(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens ORDER BY id");
+    Statement s(cache_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens ORDER BY id");
     std::vector<StoredToken> out;
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {
@@ -272,7 +336,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<void> RevokeToken(uint64_t id) override {
-    Statement s(db_, "UPDATE tokens SET revoked = 1 WHERE id = ?");
+    Statement s(cache_, "UPDATE tokens SET revoked = 1 WHERE id = ?");
     s.Bind(1, static_cast<int64_t>(id));
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "revoke token"));
     if (sqlite3_changes(db_) != 1) return MakeError(ErrorCode::kNotFound, "token " + std::to_string(id) + " not found");
@@ -280,7 +344,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<uint64_t> LastDispatchSeq(std::string_view site) override {
-    Statement s(db_, "SELECT COALESCE(MAX(seq), 0) FROM dispatches WHERE site = ?");
+    Statement s(cache_, "SELECT COALESCE(MAX(seq), 0) FROM dispatches WHERE site = ?");
     s.Bind(1, site);
     if (s.Step() != SQLITE_ROW) return std::unexpected(DbError(db_, "last dispatch seq"));
     return static_cast<uint64_t>(s.Int(0));
@@ -288,7 +352,7 @@ class SqliteTransaction final : public Transaction {
 
   Result<void> InsertDispatch(const StoredDispatch& d) override {
     SW_CHECK(CheckDispatch(d));
-    Statement s(db_, "INSERT INTO dispatches (site, seq, job_id, payload, signature, created_ms) "
+    Statement s(cache_, "INSERT INTO dispatches (site, seq, job_id, payload, signature, created_ms) "
                      "VALUES (?, ?, ?, ?, ?, ?)");
     s.Bind(1, d.site).Bind(2, static_cast<int64_t>(d.seq)).Bind(3, static_cast<int64_t>(d.job_id));
     s.Bind(4, d.payload).Bind(5, d.signature).Bind(6, d.created_ms);
@@ -301,7 +365,7 @@ class SqliteTransaction final : public Transaction {
 
   Result<std::vector<StoredDispatch>> ReadDispatches(std::string_view site, uint64_t after_seq,
                                                      size_t limit) override {
-    Statement s(db_, "SELECT site, seq, job_id, payload, signature, created_ms FROM dispatches "
+    Statement s(cache_, "SELECT site, seq, job_id, payload, signature, created_ms FROM dispatches "
                      "WHERE site = ? AND seq > ? ORDER BY seq LIMIT ?");
     s.Bind(1, site).Bind(2, static_cast<int64_t>(after_seq)).Bind(3, static_cast<int64_t>(limit));
     std::vector<StoredDispatch> out;
@@ -341,14 +405,18 @@ class SqliteTransaction final : public Transaction {
   }
 
   sqlite3* db_;
+  StatementCache& cache_;
   std::unique_lock<std::mutex> lock_;
   bool open_ = true;
 };
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
-  ~SqliteStore() override { sqlite3_close(db_); }
+  explicit SqliteStore(sqlite3* db) : db_(db), cache_(std::make_unique<StatementCache>(db)) {}
+  ~SqliteStore() override {
+    cache_.reset();  // statements before the connection
+    sqlite3_close(db_);
+  }
 
   Result<void> Migrate() {
     SW_CHECK(Exec(db_, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
@@ -375,13 +443,14 @@ class SqliteStore final : public Store {
     if (auto ok = Exec(db_, "BEGIN IMMEDIATE"); !ok) {
       return MakeError(ErrorCode::kUnavailable, ok.error().message);
     }
-    return std::make_unique<SqliteTransaction>(db_, std::move(lock));
+    return std::make_unique<SqliteTransaction>(*cache_, std::move(lock));
   }
 
   int schema_version() const override { return version_; }
 
  private:
   sqlite3* db_;
+  std::unique_ptr<StatementCache> cache_;
   std::mutex mutex_;
   int version_ = 0;
 };
