@@ -62,6 +62,28 @@ Result<uint64_t> ParseId(const std::string& text, const std::string& what) {
   return std::stoull(text);
 }
 
+// ?after=N&limit=M of the list endpoints: after defaults to 0, limit to 100 (1..1000).
+struct Page {
+  uint64_t after = 0;
+  size_t limit = 100;
+};
+
+Result<Page> ParsePage(const std::map<std::string, std::string>& query) {
+  Page page;
+  if (auto it = query.find("after"); it != query.end()) {
+    SW_TRY(after, ParseId(it->second, "after"));
+    page.after = after;
+  }
+  if (auto it = query.find("limit"); it != query.end()) {
+    auto limit = ParseId(it->second, "limit");
+    if (!limit || *limit < 1 || *limit > 1000) {
+      return MakeError(ErrorCode::kInvalidArgument, "limit '" + it->second + "' must be an integer in 1..1000");
+    }
+    page.limit = *limit;
+  }
+  return page;
+}
+
 struct Caller {
   std::string tenant;
   std::string role;
@@ -265,18 +287,10 @@ class ControlPlaneImpl final : public ControlPlane {
       filter.tenant = it->second;
     }
     if (auto it = query.find("state"); it != query.end()) filter.state = it->second;
-    if (auto it = query.find("limit"); it != query.end()) {
-      auto limit = ParseId(it->second, "limit");
-      if (!limit || *limit < 1 || *limit > 1000) {
-        return Problem(400, "Bad Request", "limit '" + it->second + "' must be an integer in 1..1000");
-      }
-      filter.limit = *limit;
-    }
-    if (auto it = query.find("after"); it != query.end()) {
-      auto after = ParseId(it->second, "after");
-      if (!after) return ProblemFor(after.error());
-      filter.after_id = *after;
-    }
+    auto page = ParsePage(query);
+    if (!page) return ProblemFor(page.error());
+    filter.after_id = page->after;
+    filter.limit = page->limit;
     auto tx = store_->Begin();
     if (!tx) return ProblemFor(tx.error());
     auto jobs = (*tx)->ListJobs(filter);
@@ -287,25 +301,13 @@ class ControlPlaneImpl final : public ControlPlane {
 
   HttpResponse ListDispatches(const std::string& site, const std::map<std::string, std::string>& query) {
     if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
-    uint64_t after = 0;
-    size_t limit = 100;
-    if (auto it = query.find("after"); it != query.end()) {
-      auto parsed = ParseId(it->second, "after");
-      if (!parsed) return ProblemFor(parsed.error());
-      after = *parsed;
-    }
-    if (auto it = query.find("limit"); it != query.end()) {
-      auto parsed = ParseId(it->second, "limit");
-      if (!parsed || *parsed < 1 || *parsed > 1000) {
-        return Problem(400, "Bad Request", "limit '" + it->second + "' must be an integer in 1..1000");
-      }
-      limit = *parsed;
-    }
+    auto page = ParsePage(query);
+    if (!page) return ProblemFor(page.error());
     auto tx = store_->Begin();
     if (!tx) return ProblemFor(tx.error());
-    auto dispatches = (*tx)->ReadDispatches(site, after, limit);
+    auto dispatches = (*tx)->ReadDispatches(site, page->after, page->limit);
     if (!dispatches) return ProblemFor(dispatches.error());
-    return Json(200, DispatchListJson(*dispatches, after));
+    return Json(200, DispatchListJson(*dispatches, page->after));
   }
 
   HttpResponse Cancel(uint64_t id, const Caller& who) {

@@ -33,8 +33,12 @@ class StatementCache {
   StatementCache(const StatementCache&) = delete;
   StatementCache& operator=(const StatementCache&) = delete;
   sqlite3* db() const { return db_; }
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
   // A cached statement, or nullptr when this SQL is already in use (the caller prepares its own).
-  sqlite3_stmt* Acquire(const char* sql, int* rc) {
+  Entry* Acquire(const char* sql, int* rc) {
     auto [it, fresh] = entries_.try_emplace(sql);
     if (fresh) {
       *rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second.stmt, nullptr);
@@ -49,21 +53,15 @@ class StatementCache {
     }
     *rc = SQLITE_OK;
     it->second.in_use = true;
-    return it->second.stmt;
+    return &it->second;  // stable: unordered_map never moves its elements
   }
-  void Release(sqlite3_stmt* stmt) {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    for (auto& [sql, entry] : entries_) {
-      if (entry.stmt == stmt) entry.in_use = false;
-    }
+  static void Release(Entry& entry) {
+    sqlite3_reset(entry.stmt);
+    sqlite3_clear_bindings(entry.stmt);
+    entry.in_use = false;
   }
 
  private:
-  struct Entry {
-    sqlite3_stmt* stmt = nullptr;
-    bool in_use = false;
-  };
   sqlite3* db_;
   std::unordered_map<std::string, Entry> entries_;
 };
@@ -72,16 +70,16 @@ class Statement {
  public:
   Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
   Statement(StatementCache& cache, const char* sql) {
-    stmt_ = cache.Acquire(sql, &rc_);
-    if (stmt_ != nullptr) {
-      cache_ = &cache;
+    cached_ = cache.Acquire(sql, &rc_);
+    if (cached_ != nullptr) {
+      stmt_ = cached_->stmt;
     } else if (rc_ == SQLITE_OK) {
       rc_ = sqlite3_prepare_v2(cache.db(), sql, -1, &stmt_, nullptr);
     }
   }
   ~Statement() {
-    if (cache_ != nullptr) {
-      cache_->Release(stmt_);
+    if (cached_ != nullptr) {
+      StatementCache::Release(*cached_);
     } else {
       sqlite3_finalize(stmt_);
     }
@@ -110,7 +108,7 @@ class Statement {
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
-  StatementCache* cache_ = nullptr;
+  StatementCache::Entry* cached_ = nullptr;
   int rc_ = SQLITE_ERROR;
 };
 

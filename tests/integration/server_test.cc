@@ -304,6 +304,16 @@ json Dispatches(httplib::Client& c, const std::string& site, uint64_t after) {
   return r ? json::parse(r->body) : json{};
 }
 
+// Polls a site's dispatches after `after` until there are `count` (at most 2 s).
+json WaitForDispatches(httplib::Client& c, const std::string& site, uint64_t after, size_t count) {
+  json got = Dispatches(c, site, after);
+  for (int i = 0; i < 200 && got["dispatches"].size() < count; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    got = Dispatches(c, site, after);
+  }
+  return got;
+}
+
 suanwang::SignedCommand AsCommand(const json& d) {
   return suanwang::SignedCommand{d["site"], d["seq"], d["payload"], d["signature"]};
 }
@@ -325,11 +335,7 @@ TEST(ServerTest, PlacementsAndCancelsBecomeSignedDispatchesInSequence) {
     ASSERT_TRUE(agent) << "no public key in " << home;
     const uint64_t id = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"];
     ASSERT_EQ(WaitForState(c, id, "queued")["site"], "wuhu-1");
-    json got;
-    for (int i = 0; i < 200 && got["dispatches"].size() < 4; ++i) {
-      got = Dispatches(c, "wuhu-1", 0);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    const json got = WaitForDispatches(c, "wuhu-1", 0, 4);
     ASSERT_EQ(got["dispatches"].size(), 4u) << got.dump();  // one per task of the gang
     EXPECT_EQ(got["next_after"], 4);
     for (size_t t = 0; t < 4; ++t) {
@@ -364,11 +370,7 @@ TEST(ServerTest, PlacementsAndCancelsBecomeSignedDispatchesInSequence) {
   auto c = again.Client();
   const uint64_t second = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"];
   ASSERT_EQ(WaitForState(c, second, "queued")["site"], "wuhu-1");
-  json got;
-  for (int i = 0; i < 200 && got["dispatches"].size() < 4; ++i) {
-    got = Dispatches(c, "wuhu-1", 5);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const json got = WaitForDispatches(c, "wuhu-1", 5, 4);
   ASSERT_EQ(got["dispatches"].size(), 4u) << got.dump();
   for (const json& d : got["dispatches"]) {
     auto accepted = agent->Accept(AsCommand(d));
@@ -385,10 +387,7 @@ TEST(ServerTest, ARestartDoesNotDispatchAPlacedJobAgain) {
     auto c = server.Client();
     id = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"].get<uint64_t>();
     ASSERT_EQ(WaitForState(c, id, "queued")["site"], "wuhu-1");
-    for (int i = 0; i < 200 && Dispatches(c, "wuhu-1", 0)["dispatches"].size() < 4; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_EQ(Dispatches(c, "wuhu-1", 0)["dispatches"].size(), 4u);
+    ASSERT_EQ(WaitForDispatches(c, "wuhu-1", 0, 4)["dispatches"].size(), 4u);
     server.Kill(SIGKILL);
   }
   ServerProcess again(home);

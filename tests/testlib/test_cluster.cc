@@ -27,6 +27,12 @@ ClusterState Cluster(std::vector<NodeSpec> nodes) {
   return std::move(*state);
 }
 
+Placement On(NodeIndex n, std::initializer_list<int> gpus) {
+  Placement p{n, {}};
+  for (int g : gpus) p.gpus.Push(g);
+  return p;
+}
+
 std::string WriteTempFile(const std::string& name, const std::string& text) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "suanwang-tests" /

@@ -9,13 +9,8 @@ namespace {
 
 using testing::Cluster;
 using testing::Node;
+using testing::On;
 using testing::Task;
-
-Placement On(NodeIndex n, std::initializer_list<int> gpus = {}) {
-  Placement p{n, {}};
-  for (int g : gpus) p.gpus.Push(g);
-  return p;
-}
 
 TEST(ClusterStateTest, CreateRejectsBadNodes) {
   auto too_many = ClusterState::Create({Node("a", 8, 8, 17, 0)});

@@ -11,13 +11,8 @@ namespace {
 
 using testing::Cluster;
 using testing::Node;
+using testing::On;
 using testing::Task;
-
-Placement On(NodeIndex n, std::initializer_list<int> gpus = {}) {
-  Placement p{n, {}};
-  for (int g : gpus) p.gpus.Push(g);
-  return p;
-}
 
 TEST(PoliciesTest, BestFitTakesTheNodeLeftFullest) {
   ClusterState s = Cluster({Node("roomy", 64, 256, 8, 0), Node("tight", 64, 256, 8, 0)});
