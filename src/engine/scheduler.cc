@@ -139,6 +139,7 @@ bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, T
                          std::vector<Command>& out) {
   for (size_t site : sites) {
     SiteRuntime& rt = sites_[site];
+    if (!rt.up) continue;
     GangDecision g = PlaceGang(*rt.policy, job.task, job.tasks, rt.state, rng_);
     if (g.kind != DecisionKind::kPlaced) continue;
     const CostBreakdown cost = cost_model_->Estimate(job, network_, SiteView{site, &rt.state, 0, true}, now);
@@ -151,6 +152,7 @@ bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, T
 bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
                            std::vector<Command>& out) {
   for (size_t site : sites) {
+    if (!sites_[site].up) continue;
     std::vector<const Running*> candidates;
     for (const auto& [id, r] : running_) {
       if (r.site == site && r.job.priority < job.priority) candidates.push_back(&r);
@@ -246,7 +248,11 @@ std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
   std::string quota = QuotaProblem(job, false);
   if (quota.empty() && TryStart(job, choice.eligible, now, out)) return out;
   if (quota.empty() && config_.preemption && TryPreempt(job, choice.eligible, now, out)) return out;
+  const bool all_down = std::none_of(choice.eligible.begin(), choice.eligible.end(),
+                                     [&](size_t s) { return sites_[s].up; });
   std::string why = !quota.empty() ? "busy: " + quota
+                    : all_down     ? "waiting: all " + std::to_string(choice.eligible.size()) +
+                                     " eligible sites are down (no live agent)"
                                    : "busy: " + std::to_string(choice.eligible.size()) +
                                          " eligible sites, none has room for the gang now";
   queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), job, QueueBefore), job);
@@ -281,10 +287,24 @@ void Scheduler::RetryQueue(std::optional<size_t> freed_site, Timestamp now, std:
   }
 }
 
+std::vector<Command> Scheduler::SetSiteStatus(const SiteStatus& status, Timestamp now) {
+  std::vector<Command> out;
+  const bool was_up = sites_[status.site].up;
+  sites_[status.site].up = status.up;
+  if (status.up && !was_up) RetryQueue(status.site, now, out);
+  return out;
+}
+
 Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now) {
   if (const auto* submit = std::get_if<SubmitJob>(&event)) {
     if (auto ok = Validate(submit->job); !ok) return std::unexpected(ok.error());
     return Submit(submit->job, now);
+  }
+  if (const auto* status = std::get_if<SiteStatus>(&event)) {
+    if (status->site >= sites_.size()) {
+      return MakeError(ErrorCode::kInvalidArgument, "site index " + std::to_string(status->site) + " is not in the network");
+    }
+    return SetSiteStatus(*status, now);
   }
   std::vector<Command> out;
   const JobId id = std::holds_alternative<JobFinished>(event) ? std::get<JobFinished>(event).job

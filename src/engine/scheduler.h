@@ -57,7 +57,13 @@ struct JobFinished {
 struct CancelJob {
   JobId job;
 };
-using Event = std::variant<SubmitJob, JobFinished, CancelJob>;
+// A site goes down (no live agent: nothing new starts there; what runs there stays until the
+// host says it finished) or comes back up (queued jobs are retried there).
+struct SiteStatus {
+  size_t site = 0;  // index into Network::sites
+  bool up = true;
+};
+using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus>;
 
 enum class CommandKind { kStart, kQueue, kReject, kPreempt };
 std::string_view CommandKindName(CommandKind kind);
@@ -84,7 +90,8 @@ class Scheduler {
                                                    std::vector<std::vector<NodeSpec>> site_nodes);
 
   // Applies one event at time `now`. Errors: kInvalidArgument for a malformed job (no tasks,
-  // unknown origin, negative sizes) or a duplicate id; kNotFound for an unknown job. State is
+  // unknown origin, negative sizes), a duplicate id or an unknown site index; kNotFound for an
+  // unknown job. State is
   // unchanged when an error is returned.
   Result<std::vector<Command>> Apply(const Event& event, Timestamp now);
 
@@ -93,11 +100,13 @@ class Scheduler {
   size_t queued() const { return queue_.size(); }
   size_t running() const { return running_.size(); }
   int64_t tenant_gpu_milli(const std::string& tenant) const;
+  bool site_up(size_t site) const { return sites_[site].up; }
 
  private:
   struct SiteRuntime {
     ClusterState state;
     std::unique_ptr<PlacementPolicy> policy;
+    bool up = true;
   };
   struct Running {
     JobSpec job;
@@ -115,6 +124,7 @@ class Scheduler {
   std::string QuotaProblem(const JobSpec& job, bool alone) const;
   std::vector<SiteView> Views() const;
   // Tries to start `job` at the given sites in order; appends commands. True if it started.
+  std::vector<Command> SetSiteStatus(const SiteStatus& status, Timestamp now);
   bool TryStart(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
                 std::vector<Command>& out);
   bool TryPreempt(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,

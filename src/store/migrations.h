@@ -57,6 +57,29 @@ inline const std::vector<std::string_view>& SchemaMigrationTemplates() {
       "  signature TEXT NOT NULL,"
       "  created_ms BIGINT NOT NULL,"
       "  PRIMARY KEY (site, seq));",
+      // 4: the tasks of placed jobs as agents report them, and the sites' agents
+      "CREATE TABLE tasks ("
+      "  job_id BIGINT NOT NULL,"
+      "  task INTEGER NOT NULL,"
+      "  attempt BIGINT NOT NULL,"
+      "  site TEXT NOT NULL,"
+      "  state TEXT NOT NULL,"
+      "  exit_code INTEGER NOT NULL,"
+      "  signal INTEGER NOT NULL,"
+      "  cpu_ms BIGINT NOT NULL,"
+      "  peak_memory_kib BIGINT NOT NULL,"
+      "  wall_ms BIGINT NOT NULL,"
+      "  reason TEXT NOT NULL,"
+      "  stdout_tail TEXT NOT NULL,"
+      "  stderr_tail TEXT NOT NULL,"
+      "  updated_ms BIGINT NOT NULL,"
+      "  PRIMARY KEY (job_id, task));"
+      "CREATE TABLE sites ("
+      "  id TEXT PRIMARY KEY,"
+      "  agent TEXT NOT NULL,"
+      "  resources TEXT NOT NULL,"
+      "  registered_ms BIGINT NOT NULL,"
+      "  heartbeat_ms BIGINT NOT NULL);",
   };
   return migrations;
 }

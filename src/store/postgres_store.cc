@@ -285,6 +285,55 @@ class PostgresTransaction final : public Transaction {
     return out;
   }
 
+  Result<void> PutTask(const StoredTask& t) override {
+    SW_CHECK(CheckTask(t));
+    static const std::string sql = std::string("INSERT INTO tasks (") + kTaskColumns +
+                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)" +
+                                   kTaskUpsertTail;
+    Rows r = Query(db_, sql.c_str(),
+                   {std::to_string(t.job_id), std::to_string(t.task), std::to_string(t.attempt), t.site, t.state,
+                    std::to_string(t.exit_code), std::to_string(t.signal), std::to_string(t.cpu_ms),
+                    std::to_string(t.peak_memory_kib), std::to_string(t.wall_ms), t.reason, t.stdout_tail,
+                    t.stderr_tail, std::to_string(t.updated_ms)});
+    if (!r.ok()) return std::unexpected(PgError(r, "put task"));
+    return {};
+  }
+
+  Result<std::vector<StoredTask>> ListTasks(uint64_t job_id) override {
+    static const std::string sql = std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE job_id = $1 ORDER BY task";
+    Rows r = Query(db_, sql.c_str(), {std::to_string(job_id)});
+    if (!r.ok()) return std::unexpected(PgError(r, "list tasks"));
+    std::vector<StoredTask> out;
+    for (int i = 0; i < r.count(); ++i) {
+      out.push_back(StoredTask{static_cast<uint64_t>(r.Int(i, 0)), static_cast<int>(r.Int(i, 1)),
+                               static_cast<uint64_t>(r.Int(i, 2)), r.Text(i, 3), r.Text(i, 4),
+                               static_cast<int>(r.Int(i, 5)), static_cast<int>(r.Int(i, 6)), r.Int(i, 7), r.Int(i, 8),
+                               r.Int(i, 9), r.Text(i, 10), r.Text(i, 11), r.Text(i, 12), r.Int(i, 13)});
+    }
+    return out;
+  }
+
+  Result<void> PutSite(const StoredSite& site) override {
+    SW_CHECK(CheckSite(site));
+    static const std::string sql =
+        std::string("INSERT INTO sites (id, agent, resources, registered_ms, heartbeat_ms) VALUES ($1, $2, $3, $4, $5)") +
+        kSiteUpsertTail;
+    Rows r = Query(db_, sql.c_str(), {site.id, site.agent, site.resources, std::to_string(site.registered_ms),
+                                      std::to_string(site.heartbeat_ms)});
+    if (!r.ok()) return std::unexpected(PgError(r, "put site"));
+    return {};
+  }
+
+  Result<std::vector<StoredSite>> ListSites() override {
+    Rows r = Query(db_, "SELECT id, agent, resources, registered_ms, heartbeat_ms FROM sites ORDER BY id", {});
+    if (!r.ok()) return std::unexpected(PgError(r, "list sites"));
+    std::vector<StoredSite> out;
+    for (int i = 0; i < r.count(); ++i) {
+      out.push_back(StoredSite{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3), r.Int(i, 4)});
+    }
+    return out;
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO SAVEPOINT ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE SAVEPOINT ", name); }

@@ -29,6 +29,28 @@ inline Result<void> CheckDispatch(const StoredDispatch& d) {
   return {};
 }
 
+inline Result<void> CheckTask(const StoredTask& t) {
+  if (t.job_id == 0) return MakeError(ErrorCode::kInvalidArgument, "task needs a job id");
+  return {};
+}
+
+inline Result<void> CheckSite(const StoredSite& s) {
+  if (s.id.empty()) return MakeError(ErrorCode::kInvalidArgument, "site needs an id");
+  return {};
+}
+
+inline constexpr const char* kTaskColumns =
+    "job_id, task, attempt, site, state, exit_code, signal, cpu_ms, peak_memory_kib, wall_ms, reason, "
+    "stdout_tail, stderr_tail, updated_ms";
+inline constexpr const char* kTaskUpsertTail =
+    " ON CONFLICT (job_id, task) DO UPDATE SET attempt = excluded.attempt, site = excluded.site, "
+    "state = excluded.state, exit_code = excluded.exit_code, signal = excluded.signal, cpu_ms = excluded.cpu_ms, "
+    "peak_memory_kib = excluded.peak_memory_kib, wall_ms = excluded.wall_ms, reason = excluded.reason, "
+    "stdout_tail = excluded.stdout_tail, stderr_tail = excluded.stderr_tail, updated_ms = excluded.updated_ms";
+inline constexpr const char* kSiteUpsertTail =
+    " ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, resources = excluded.resources, "
+    "registered_ms = excluded.registered_ms, heartbeat_ms = excluded.heartbeat_ms";
+
 inline Error DispatchConflict(const StoredDispatch& d) {
   return Error{ErrorCode::kConflict,
                "site '" + d.site + "' already has dispatch " + std::to_string(d.seq)};

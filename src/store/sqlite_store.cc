@@ -376,6 +376,57 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
+  Result<void> PutTask(const StoredTask& t) override {
+    SW_CHECK(CheckTask(t));
+    static const std::string sql = std::string("INSERT INTO tasks (") + kTaskColumns +
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + kTaskUpsertTail;
+    Statement s(cache_, sql.c_str());
+    s.Bind(1, static_cast<int64_t>(t.job_id)).Bind(2, static_cast<int64_t>(t.task));
+    s.Bind(3, static_cast<int64_t>(t.attempt)).Bind(4, t.site).Bind(5, t.state);
+    s.Bind(6, static_cast<int64_t>(t.exit_code)).Bind(7, static_cast<int64_t>(t.signal)).Bind(8, t.cpu_ms);
+    s.Bind(9, t.peak_memory_kib).Bind(10, t.wall_ms).Bind(11, t.reason).Bind(12, t.stdout_tail);
+    s.Bind(13, t.stderr_tail).Bind(14, t.updated_ms);
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "put task"));
+    return {};
+  }
+
+  Result<std::vector<StoredTask>> ListTasks(uint64_t job_id) override {
+    static const std::string sql = std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE job_id = ? ORDER BY task";
+    Statement s(cache_, sql.c_str());
+    s.Bind(1, static_cast<int64_t>(job_id));
+    std::vector<StoredTask> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      out.push_back(StoredTask{static_cast<uint64_t>(s.Int(0)), static_cast<int>(s.Int(1)),
+                               static_cast<uint64_t>(s.Int(2)), s.Text(3), s.Text(4), static_cast<int>(s.Int(5)),
+                               static_cast<int>(s.Int(6)), s.Int(7), s.Int(8), s.Int(9), s.Text(10), s.Text(11),
+                               s.Text(12), s.Int(13)});
+    }
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list tasks"));
+    return out;
+  }
+
+  Result<void> PutSite(const StoredSite& site) override {
+    SW_CHECK(CheckSite(site));
+    static const std::string sql =
+        std::string("INSERT INTO sites (id, agent, resources, registered_ms, heartbeat_ms) VALUES (?, ?, ?, ?, ?)") +
+        kSiteUpsertTail;
+    Statement s(cache_, sql.c_str());
+    s.Bind(1, site.id).Bind(2, site.agent).Bind(3, site.resources).Bind(4, site.registered_ms);
+    s.Bind(5, site.heartbeat_ms);
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "put site"));
+    return {};
+  }
+
+  Result<std::vector<StoredSite>> ListSites() override {
+    Statement s(cache_, "SELECT id, agent, resources, registered_ms, heartbeat_ms FROM sites ORDER BY id");
+    std::vector<StoredSite> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(StoredSite{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)});
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list sites"));
+    return out;
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE ", name); }

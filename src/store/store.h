@@ -73,6 +73,34 @@ struct StoredDispatch {
   Timestamp created_ms = 0;
 };
 
+// One task of a placed job, as dispatched and then reported by its site's agent. A job placed
+// again (after its site was lost) gets attempt + 1; reports of older attempts are stale.
+struct StoredTask {
+  uint64_t job_id = 0;
+  int task = 0;               // 0 .. tasks-1
+  uint64_t attempt = 1;
+  std::string site;
+  std::string state;          // dispatched, running, succeeded, failed, killed, lost
+  int exit_code = 0;
+  int signal = 0;
+  int64_t cpu_ms = 0;         // user + system CPU time
+  int64_t peak_memory_kib = 0;
+  Timestamp wall_ms = 0;
+  std::string reason;         // for people: why it failed, was killed or lost
+  std::string stdout_tail;    // the last bytes of its output, as the agent sent them
+  std::string stderr_tail;
+  Timestamp updated_ms = 0;
+};
+
+// A site's agent as it last registered: who, what it found, when it was last heard from.
+struct StoredSite {
+  std::string id;
+  std::string agent;          // the agent's self-chosen id (host and pid)
+  std::string resources;      // JSON: what the agent discovered or was told
+  Timestamp registered_ms = 0;
+  Timestamp heartbeat_ms = 0;
+};
+
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -114,6 +142,15 @@ class Transaction {
   // The site's dispatches with seq > after_seq, by seq, at most `limit`.
   virtual Result<std::vector<StoredDispatch>> ReadDispatches(std::string_view site, uint64_t after_seq,
                                                              size_t limit) = 0;
+
+  // Tasks. PutTask inserts or replaces the row (job_id, task). Errors: kInvalidArgument for job 0.
+  virtual Result<void> PutTask(const StoredTask& task) = 0;
+  // The job's tasks by task number (empty when it was never dispatched).
+  virtual Result<std::vector<StoredTask>> ListTasks(uint64_t job_id) = 0;
+
+  // Sites' agents. PutSite inserts or replaces by id. Errors: kInvalidArgument for an empty id.
+  virtual Result<void> PutSite(const StoredSite& site) = 0;
+  virtual Result<std::vector<StoredSite>> ListSites() = 0;
 
   // Nested undo points (SQL SAVEPOINT): RollbackTo undoes what was done since Savepoint and
   // keeps the point; Release forgets it (keeping the work). Names are plain identifiers.

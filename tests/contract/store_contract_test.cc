@@ -300,6 +300,63 @@ TYPED_TEST(StoreContractTest, DispatchesAreOrderedPerSiteAndNeverReused) {
   EXPECT_EQ(read->ReadDispatches("nowhere", 0, 10)->size(), 0u);
 }
 
+TYPED_TEST(StoreContractTest, TasksAreReplacedPerJobAndTaskAndSurviveReopen) {
+  auto task = [](uint64_t job, int number, std::string state) {
+    StoredTask t;
+    t.job_id = job;
+    t.task = number;
+    t.site = "sh-a";
+    t.state = std::move(state);
+    return t;
+  };
+  auto tx = this->Begin();
+  ASSERT_TRUE(tx->PutTask(task(7, 1, "dispatched")));
+  ASSERT_TRUE(tx->PutTask(task(7, 0, "running")));
+  ASSERT_TRUE(tx->PutTask(task(8, 0, "dispatched")));
+  EXPECT_EQ(tx->PutTask(task(0, 0, "dispatched")).error().code, ErrorCode::kInvalidArgument);
+  // The same (job, task) again replaces every column: a second attempt, then its exit.
+  StoredTask done{7, 1, 2, "gz-b", "failed", 3, 0, 1520, 40960, 2500, "exit code 3", "out\n", "err \xe2\x9c\x97\n", 200};
+  ASSERT_TRUE(tx->PutTask(done));
+  ASSERT_TRUE(tx->Commit());
+  this->Reopen();
+  auto read = this->Begin();
+  auto tasks = read->ListTasks(7);
+  ASSERT_TRUE(tasks) << tasks.error().message;
+  ASSERT_EQ(tasks->size(), 2u);
+  EXPECT_EQ((*tasks)[0].task, 0);
+  EXPECT_EQ((*tasks)[0].state, "running");
+  const StoredTask& got = (*tasks)[1];
+  EXPECT_EQ(got.attempt, 2u);
+  EXPECT_EQ(got.site, "gz-b");
+  EXPECT_EQ(got.state, "failed");
+  EXPECT_EQ(got.exit_code, 3);
+  EXPECT_EQ(got.cpu_ms, 1520);
+  EXPECT_EQ(got.peak_memory_kib, 40960);
+  EXPECT_EQ(got.wall_ms, 2500);
+  EXPECT_EQ(got.reason, "exit code 3");
+  EXPECT_EQ(got.stdout_tail, "out\n");
+  EXPECT_EQ(got.stderr_tail, "err \xe2\x9c\x97\n");
+  EXPECT_EQ(got.updated_ms, 200);
+  EXPECT_EQ(read->ListTasks(99)->size(), 0u);
+}
+
+TYPED_TEST(StoreContractTest, SitesAreReplacedById) {
+  auto tx = this->Begin();
+  ASSERT_TRUE(tx->PutSite(StoredSite{"sh-a", "host1/10", "{\"cpu_cores\":4}", 5, 5}));
+  ASSERT_TRUE(tx->PutSite(StoredSite{"gz-b", "host2/11", "{}", 6, 6}));
+  ASSERT_TRUE(tx->PutSite(StoredSite{"sh-a", "host1/12", "{\"cpu_cores\":8}", 5, 9}));
+  EXPECT_EQ(tx->PutSite(StoredSite{"", "a", "{}", 1, 1}).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(tx->Commit());
+  this->Reopen();
+  auto sites = this->Begin()->ListSites();
+  ASSERT_TRUE(sites) << sites.error().message;
+  ASSERT_EQ(sites->size(), 2u);
+  EXPECT_EQ((*sites)[0].id, "gz-b");
+  EXPECT_EQ((*sites)[1].agent, "host1/12");
+  EXPECT_EQ((*sites)[1].resources, "{\"cpu_cores\":8}");
+  EXPECT_EQ((*sites)[1].heartbeat_ms, 9);
+}
+
 }  // namespace
 }  // namespace suanwang
 

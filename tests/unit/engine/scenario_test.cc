@@ -7,6 +7,7 @@
 //   at MS submit id=N [tenant=T tasks=K cores=C mem_gib=M gpus=G share=MILLI models=A|B
 //                      tier=t1 origin=PLACE priority=P data=PLACE:GB hubs=H1,H2]
 //   at MS finish N | at MS cancel N
+//   at MS site ID down|up        the site loses or regains its agent
 //   expect KIND JOB [site=ID] [reason~TEXT]   one line per command, in order
 //   expect error TEXT                          the event was refused with this message
 #include <gtest/gtest.h>
@@ -140,6 +141,12 @@ TEST_P(ScenarioTest, CommandsMatch) {
         JobId id = 0;
         in >> id;
         result = what == "finish" ? scheduler->Apply(JobFinished{id}, now) : scheduler->Apply(CancelJob{id}, now);
+      } else if (what == "site") {
+        std::string id, status;
+        in >> id >> status;
+        auto index = network.SiteIndex(id);
+        ASSERT_TRUE(index) << where << ": no site '" << id << "'";
+        result = scheduler->Apply(SiteStatus{*index, status == "up"}, now);
       } else {
         FAIL() << where << ": unknown event '" << what << "'";
       }
