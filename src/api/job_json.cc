@@ -21,6 +21,26 @@ nlohmann::json ToJson(const StoredJob& j) {
 
 std::string JobJson(const StoredJob& job) { return ToJson(job).dump(); }
 
+std::string JobJson(const StoredJob& job, const std::vector<StoredTask>& tasks) {
+  nlohmann::json j = ToJson(job);
+  nlohmann::json list = nlohmann::json::array();
+  for (const StoredTask& t : tasks) {
+    list.push_back({{"task", t.task},
+                    {"attempt", t.attempt},
+                    {"site", t.site},
+                    {"state", t.state},
+                    {"exit_code", t.exit_code},
+                    {"signal", t.signal},
+                    {"reason", t.reason},
+                    {"cpu_seconds", static_cast<double>(t.cpu_ms) / 1000},
+                    {"peak_memory_mib", static_cast<double>(t.peak_memory_kib) / 1024},
+                    {"wall_seconds", static_cast<double>(t.wall_ms) / 1000},
+                    {"updated_ms", t.updated_ms}});
+  }
+  j["tasks"] = std::move(list);
+  return j.dump();
+}
+
 std::string JobListJson(const std::vector<StoredJob>& jobs, uint64_t next_after) {
   nlohmann::json list = nlohmann::json::array();
   for (const StoredJob& j : jobs) list.push_back(ToJson(j));

@@ -13,6 +13,9 @@ namespace suanwang {
 // {"id":..,"name":..,"tenant":..,"state":..,"site":..,"reason":..,"submitted_ms":..,
 //  "updated_ms":..,"spec":<the job file as submitted>}
 std::string JobJson(const StoredJob& job);
+// The same with "tasks": [{"task","attempt","site","state","exit_code","signal","reason",
+// "cpu_seconds","peak_memory_mib","wall_seconds","updated_ms"}...].
+std::string JobJson(const StoredJob& job, const std::vector<StoredTask>& tasks);
 std::string JobListJson(const std::vector<StoredJob>& jobs, uint64_t next_after);
 
 // An application/problem+json response. For kInvalidArgument errors whose message reads

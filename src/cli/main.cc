@@ -69,6 +69,12 @@ int main(int argc, char** argv) {
   server_cmd->add_option("--rate-limit-burst", server.rate_limit_burst,
                          "requests a token may make at once (default: 2 x --rate-limit)")
       ->check(CLI::NonNegativeNumber);
+  server_cmd->add_option("--lease-ms", server.lease_ms, "how long an agent's heartbeat keeps its site's lease")
+      ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
+      ->capture_default_str();
+  server_cmd->add_option("--sites", server.sites,
+                         "sites that run work, each while its agent holds the lease (default: every site)")
+      ->delimiter(',');
 
   auto* bench = app.add_subcommand("bench", "measure the engine's speed");
   bench->require_subcommand(1);

@@ -39,6 +39,8 @@ int RunServer(const ServerOptions& o) {
   plane_options.signing_key_file = home + "/dispatch.key";
   plane_options.rate_limit_per_s = o.rate_limit;
   plane_options.rate_limit_burst = o.rate_limit_burst > 0 ? o.rate_limit_burst : 2 * o.rate_limit;
+  plane_options.lease_ms = o.lease_ms;
+  plane_options.served_sites = o.sites;
 
   // Signals go to one thread that asks the server to stop.
   sigset_t signals;

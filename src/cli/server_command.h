@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace suanwang {
 
@@ -13,6 +14,8 @@ struct ServerOptions {
   std::string policy = "fgd-lookahead";
   double rate_limit = 10000;     // requests/s per API token; 0: no limit
   double rate_limit_burst = 0;   // default: 2 x rate_limit
+  int64_t lease_ms = 10000;      // how long a heartbeat keeps a site's lease
+  std::vector<std::string> sites;  // sites that run work while their agent is live; empty: all
 };
 
 // Serves until SIGINT or SIGTERM; writes HOME/url once ready. Exit code as the CLI's.

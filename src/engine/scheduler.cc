@@ -295,10 +295,29 @@ std::vector<Command> Scheduler::SetSiteStatus(const SiteStatus& status, Timestam
   return out;
 }
 
+void Scheduler::Restore(const RestoreJob& restore, Timestamp now) {
+  SiteRuntime& rt = sites_[restore.site];
+  GangDecision g = PlaceGang(*rt.policy, restore.job.task, restore.job.tasks, rt.state, rng_);
+  std::vector<Placement> placements;
+  if (g.kind == DecisionKind::kPlaced) placements = std::move(g.placements);
+  Usage& u = usage_[restore.job.tenant];
+  u.gpu_milli += restore.job.TotalGpuMilli();
+  u.cpu_milli += restore.job.TotalCpuMilli();
+  running_[restore.job.id] = Running{restore.job, restore.site, std::move(placements), now};
+}
+
 Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now) {
   if (const auto* submit = std::get_if<SubmitJob>(&event)) {
     if (auto ok = Validate(submit->job); !ok) return std::unexpected(ok.error());
     return Submit(submit->job, now);
+  }
+  if (const auto* restore = std::get_if<RestoreJob>(&event)) {
+    if (auto ok = Validate(restore->job); !ok) return std::unexpected(ok.error());
+    if (restore->site >= sites_.size()) {
+      return MakeError(ErrorCode::kInvalidArgument, "site index " + std::to_string(restore->site) + " is not in the network");
+    }
+    Restore(*restore, now);
+    return std::vector<Command>{};
   }
   if (const auto* status = std::get_if<SiteStatus>(&event)) {
     if (status->site >= sites_.size()) {

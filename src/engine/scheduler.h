@@ -63,7 +63,14 @@ struct SiteStatus {
   size_t site = 0;  // index into Network::sites
   bool up = true;
 };
-using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus>;
+// A job the host knows is already running at a site (e.g. after the host restarted): the engine
+// takes it back as running there, on nodes its policy picks, without a start command. If the
+// site has no room for it any more it is still held as running there, with no nodes.
+struct RestoreJob {
+  JobSpec job;
+  size_t site = 0;
+};
+using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob>;
 
 enum class CommandKind { kStart, kQueue, kReject, kPreempt };
 std::string_view CommandKindName(CommandKind kind);
@@ -125,6 +132,7 @@ class Scheduler {
   std::vector<SiteView> Views() const;
   // Tries to start `job` at the given sites in order; appends commands. True if it started.
   std::vector<Command> SetSiteStatus(const SiteStatus& status, Timestamp now);
+  void Restore(const RestoreJob& restore, Timestamp now);
   bool TryStart(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
                 std::vector<Command>& out);
   bool TryPreempt(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,

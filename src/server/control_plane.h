@@ -15,14 +15,20 @@
 // to `admin_token_file`.
 //
 // Routes: GET /healthz, GET /metrics, POST|GET /v1/jobs, GET /v1/jobs/{id},
-// POST /v1/jobs/{id}/cancel, POST|GET /v1/tenants, POST|GET /v1/tokens,
-// POST /v1/tokens/{id}/revoke, GET /v1/sites/{site}/dispatches. Errors are RFC 9457 problem documents.
+// POST /v1/jobs/{id}/cancel, GET /v1/jobs/{id}/logs, POST|GET /v1/tenants, POST|GET /v1/tokens,
+// POST /v1/tokens/{id}/revoke, GET /v1/sites, GET /v1/sites/{site}, and for agents (admin or
+// operator tokens) GET /v1/sites/{site}/dispatches, POST /v1/sites/{site}/heartbeat,
+// POST /v1/sites/{site}/reports. Errors are RFC 9457 problem documents.
 // Each token has a request rate limit (RateLimiter); over it: 429 with Retry-After.
-// Every placement appends one signed "run" command per task to the site's dispatch log in the
-// same transaction; cancelling a placed job appends a signed "kill". Agents (admin/operator
-// tokens) read the log in order: GET /v1/sites/{site}/dispatches?after=SEQ.
-// Not yet here (the control-plane issue's remaining parts): agents consuming the log, reports
-// of task state, logs.
+//
+// Sites and agents: every placement appends one signed "run" command per task to the site's
+// dispatch log in the same transaction (with a task row, attempt n+1); cancelling a placed job
+// appends a signed "kill". An agent holds its site's lease by heartbeats; its reports move
+// tasks and jobs on (running, succeeded, failed; see task_reports.h). A site whose lease runs
+// out is down: nothing new goes there, and its jobs are requeued with their tasks marked lost
+// and a signed kill left in its log, so a returning agent stops them first (fencing: reports
+// of the old attempt are ignored). With `served_sites`, only those sites run work, each only
+// while an agent holds its lease; without, every site is up until a lease it had runs out.
 #pragma once
 
 #include <memory>
@@ -48,6 +54,10 @@ struct ControlPlaneOptions {
   // The server's Ed25519 dispatch key (created with a .pub beside it on first start); empty:
   // a fresh key per process (tests).
   std::string signing_key_file;
+  // How long a heartbeat keeps a site's lease.
+  Timestamp lease_ms = 10000;
+  // Sites that run work (each while its agent holds the lease); empty: every site.
+  std::vector<std::string> served_sites;
 };
 
 // Every route the API serves as (method, path template); docs/openapi.yaml must list exactly

@@ -1,5 +1,7 @@
 #include "server/dispatch_log.h"
 
+#include "api/site_protocol.h"
+
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -44,23 +46,22 @@ Result<SigningKey> LoadOrCreateSigningKey(const std::string& path) {
   return key;
 }
 
-std::string RunPayload(uint64_t job, size_t task, const Placement& placement, const TaskShape& shape,
-                       const std::vector<std::string>& argv) {
-  nlohmann::json gpus = nlohmann::json::array();
-  for (int8_t g : placement.gpus.view()) gpus.push_back(g);
-  return nlohmann::json{{"op", "run"},
-                        {"job", job},
-                        {"task", task},
-                        {"node", placement.node},
-                        {"gpus", gpus},
-                        {"cpu_milli", shape.cpu_milli},
-                        {"memory_mib", shape.memory_mib},
-                        {"gpu_milli", shape.UsesGpu() ? shape.gpu_milli : 0},
-                        {"argv", argv}}
-      .dump();
+std::string RunPayload(uint64_t job, size_t task, uint64_t attempt, const std::string& node, const Placement& placement,
+                       const TaskShape& shape, const std::vector<std::string>& argv) {
+  RunCommand run;
+  run.job = job;
+  run.task = static_cast<int>(task);
+  run.attempt = attempt;
+  run.node = node;
+  for (int8_t g : placement.gpus.view()) run.gpus.push_back(g);
+  run.cpu_milli = shape.cpu_milli;
+  run.memory_mib = shape.memory_mib;
+  run.gpu_milli = shape.UsesGpu() ? shape.gpu_milli : 0;
+  run.argv = argv;
+  return FormatSiteCommand(run);
 }
 
-std::string KillPayload(uint64_t job) { return nlohmann::json{{"op", "kill"}, {"job", job}}.dump(); }
+std::string KillPayload(uint64_t job) { return FormatSiteCommand(KillCommand{job}); }
 
 Result<StoredDispatch> AppendDispatch(Transaction& tx, const DispatchSigner& signer, const std::string& site,
                                       uint64_t job, const std::string& payload, Timestamp now) {

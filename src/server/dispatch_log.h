@@ -21,11 +21,11 @@ namespace suanwang {
 // pin. Errors: kUnavailable (cannot read or write), kInvalidArgument (malformed key file).
 Result<SigningKey> LoadOrCreateSigningKey(const std::string& path);
 
-// {"op":"run","job":J,"task":T,"node":N,"gpus":[...],"cpu_milli":..,"memory_mib":..,
-//  "gpu_milli":..,"argv":[...]}: start one task of a placed gang.
-std::string RunPayload(uint64_t job, size_t task, const Placement& placement, const TaskShape& shape,
-                       const std::vector<std::string>& argv);
-// {"op":"kill","job":J}: stop every task of the job at the site.
+// A "run" command (api/site_protocol.h): start task `task` (attempt `attempt`) of a placed
+// gang on the named node.
+std::string RunPayload(uint64_t job, size_t task, uint64_t attempt, const std::string& node, const Placement& placement,
+                       const TaskShape& shape, const std::vector<std::string>& argv);
+// A "kill" command: stop every task of the job at the site.
 std::string KillPayload(uint64_t job);
 
 // Signs `payload` with the site's next sequence number and stores it. Errors: the store's.

@@ -8,6 +8,7 @@
 //                      tier=t1 origin=PLACE priority=P data=PLACE:GB hubs=H1,H2]
 //   at MS finish N | at MS cancel N
 //   at MS site ID down|up        the site loses or regains its agent
+//   at MS restore id=N site=ID [job args as submit]   the host says N already runs at ID
 //   expect KIND JOB [site=ID] [reason~TEXT]   one line per command, in order
 //   expect error TEXT                          the event was refused with this message
 #include <gtest/gtest.h>
@@ -111,7 +112,7 @@ TEST_P(ScenarioTest, CommandsMatch) {
       std::string what;
       in >> now >> what;
       Result<std::vector<Command>> result;
-      if (what == "submit") {
+      if (what == "submit" || what == "restore") {
         auto a = Args(in);
         JobSpec j;
         j.id = std::stoull(a["id"]);
@@ -136,7 +137,13 @@ TEST_P(ScenarioTest, CommandsMatch) {
           while (std::getline(hubs, hub, ',')) j.allowed_hubs.push_back(hub);
         }
         j.submit_ms = now;
-        result = scheduler->Apply(SubmitJob{j}, now);
+        if (what == "restore") {
+          auto site = network.SiteIndex(a["site"]);
+          ASSERT_TRUE(site) << where << ": no site '" << a["site"] << "'";
+          result = scheduler->Apply(RestoreJob{j, *site}, now);
+        } else {
+          result = scheduler->Apply(SubmitJob{j}, now);
+        }
       } else if (what == "finish" || what == "cancel") {
         JobId id = 0;
         in >> id;

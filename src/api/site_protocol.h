@@ -1,0 +1,94 @@
+// What the control plane and a site agent say to each other, as JSON on the wire. Both sides
+// use these functions, so the format is written down once.
+//
+// Server -> agent: signed commands in the site's dispatch log (their payloads):
+//   {"op":"run","job":J,"task":T,"attempt":A,"node":N,"gpus":[..],"cpu_milli":..,
+//    "memory_mib":..,"gpu_milli":..,"argv":[..]}   start one task of a placed gang
+//   {"op":"kill","job":J}                            stop every task of the job at the site
+// Agent -> server:
+//   POST /v1/sites/{site}/heartbeat  {"agent":ID,"resources":{..},"running":["j1-t0-a1",..]}
+//     answer {"lease_ms":L,"server_ms":T}: the agent holds the site's lease for L ms
+//   POST /v1/sites/{site}/reports    {"agent":ID,"reports":[TaskReport..]}
+//     answer {"accepted":N,"stale":M}
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/error.h"
+#include "common/time.h"
+
+namespace suanwang {
+
+struct RunCommand {
+  uint64_t job = 0;
+  int task = 0;
+  uint64_t attempt = 1;
+  std::string node;
+  std::vector<int> gpus;
+  int64_t cpu_milli = 0;
+  int64_t memory_mib = 0;
+  int64_t gpu_milli = 0;
+  std::vector<std::string> argv;
+};
+
+struct KillCommand {
+  uint64_t job = 0;
+};
+
+using SiteCommand = std::variant<RunCommand, KillCommand>;
+
+std::string FormatSiteCommand(const SiteCommand& command);
+// Errors: kInvalidArgument naming the field and the reason.
+Result<SiteCommand> ParseSiteCommand(const std::string& payload);
+
+// The executor's name for a task: "j{job}-t{task}-a{attempt}".
+std::string TaskKey(uint64_t job, int task, uint64_t attempt);
+
+enum class TaskEvent { kStarted, kExited, kStartFailed };
+
+struct TaskReport {
+  uint64_t job = 0;
+  int task = 0;
+  uint64_t attempt = 1;
+  TaskEvent event = TaskEvent::kStarted;
+  Timestamp at_ms = 0;
+  // kExited:
+  int exit_code = 0;
+  int signal = 0;
+  bool killed = false;         // ended because the agent was told (or decided) to stop it
+  bool out_of_memory = false;
+  int64_t cpu_ms = 0;
+  int64_t peak_memory_kib = 0;
+  Timestamp wall_ms = 0;
+  std::string stdout_tail;     // at most kLogTailBytes each
+  std::string stderr_tail;
+  // kStartFailed, or why the agent killed it:
+  std::string error;
+};
+
+// The most output of each stream a report carries (the end of it).
+inline constexpr size_t kLogTailBytes = 64 * 1024;
+
+struct ReportBatch {
+  std::string agent;
+  std::vector<TaskReport> reports;
+};
+
+std::string FormatReports(const ReportBatch& batch);
+// Errors: kInvalidArgument naming the field (e.g. "reports[2].event") and the reason.
+Result<ReportBatch> ParseReports(const std::string& body);
+
+struct Heartbeat {
+  std::string agent;
+  std::string resources_json = "{}";  // an object: what the agent found or was told
+  std::vector<std::string> running;   // task keys
+};
+
+std::string FormatHeartbeat(const Heartbeat& heartbeat);
+// Errors: kInvalidArgument naming the field and the reason.
+Result<Heartbeat> ParseHeartbeat(const std::string& body);
+
+}  // namespace suanwang

@@ -1,0 +1,115 @@
+// The control plane's insides, shared by the files that implement it (one per group of
+// resources): control_plane.cc (routing, start-up, recovery, the scheduling loop),
+// jobs_api.cc (jobs and their logs), sites_api.cc (sites, agents' heartbeats and reports,
+// dispatches, lost sites), admin_api.cc (tenants, tokens, metrics). Not for other modules.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "api/job_json.h"
+#include "api/site_protocol.h"
+#include "engine/scheduler.h"
+#include "server/control_plane.h"
+#include "server/rate_limiter.h"
+#include "server/request_parts.h"
+#include "server/site_leases.h"
+#include "security/dispatch_signing.h"
+#include "store/group_commit.h"
+
+namespace suanwang {
+
+bool IsFinalJobState(const std::string& state);
+
+class ControlPlaneImpl final : public ControlPlane {
+ public:
+  explicit ControlPlaneImpl(const Clock& clock, Timestamp lease_ms) : clock_(clock), leases_(lease_ms) {}
+  ~ControlPlaneImpl() override;
+
+  Result<void> Init(const ControlPlaneOptions& options);
+  HttpResponse Handle(const HttpRequest& request) override;
+
+ private:
+  // control_plane.cc
+  HttpResponse Route(const HttpRequest& req, const std::vector<std::string>& p,
+                     const std::map<std::string, std::string>& query, const Caller& who);
+  HttpResponse TooManyRequests(Timestamp retry_after_ms);
+  std::optional<Caller> Authenticate(const HttpRequest& req);
+  Result<void> LoadTokens(const std::string& admin_token_file);
+  Result<void> Recover();
+  Result<void> RecoverJob(Transaction& tx, const StoredJob& job);
+  void Enqueue(Event e);
+  void Loop();
+  void Apply(const Event& event);
+  void Record(uint64_t id, std::string state, std::string site, std::string reason, Timestamp now);
+  void RecordStart(const Command& c, Timestamp now);
+
+  // jobs_api.cc
+  Result<void> CheckAgainstNetwork(const JobSpec& job) const;
+  HttpResponse Submit(const HttpRequest& req, const Caller& who);
+  HttpResponse Get(uint64_t id, const Caller& who);
+  HttpResponse List(const std::map<std::string, std::string>& query, const Caller& who);
+  HttpResponse Cancel(uint64_t id, const Caller& who);
+  HttpResponse Logs(uint64_t id, const std::map<std::string, std::string>& query, const Caller& who);
+  void RememberCommand(uint64_t id, std::vector<std::string> argv);
+  void ForgetJob(uint64_t id);
+
+  // sites_api.cc
+  HttpResponse ListSites();
+  HttpResponse GetSite(const std::string& site);
+  HttpResponse ListDispatches(const std::string& site, const std::map<std::string, std::string>& query);
+  HttpResponse Heartbeat(const std::string& site, const HttpRequest& req, const Caller& who);
+  HttpResponse Reports(const std::string& site, const HttpRequest& req, const Caller& who);
+  // Stops the job's tasks at its site and puts it back in the queue (its site was lost or it was
+  // preempted): tasks marked lost, a signed kill to the old site, the job queued with `reason`.
+  Result<void> Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now);
+  void CheckLeases();
+  void LoseSite(const std::string& site, Timestamp now);
+  bool Serves(const std::string& site) const { return served_.empty() || served_.contains(site); }
+
+  // admin_api.cc
+  HttpResponse CreateTenant(const HttpRequest& req);
+  HttpResponse ListTenants();
+  HttpResponse CreateToken(const HttpRequest& req);
+  HttpResponse ListTokens();
+  HttpResponse RevokeToken(uint64_t id);
+  HttpResponse Metrics();
+
+  const Clock& clock_;
+  Network network_;
+  std::mutex models_mutex_;  // guards models_ and every use of the scheduler
+  GpuModelTable models_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::set<std::string> served_;  // empty: every site of the network
+  SiteLeases leases_;
+
+  std::mutex loop_mutex_;
+  std::condition_variable loop_wake_;
+  std::deque<Event> events_;
+  bool stopping_ = false;
+  std::thread loop_;
+
+  std::atomic<uint64_t> http_requests_{0}, rate_limited_{0}, jobs_submitted_{0}, queued_{0}, running_{0},
+      reports_accepted_{0}, reports_stale_{0}, sites_lost_{0};
+  std::unique_ptr<RateLimiter> limiter_;
+  std::optional<DispatchSigner> signer_;
+
+  std::mutex jobs_mutex_;  // guards argv_ and specs_
+  std::map<JobId, std::vector<std::string>> argv_;  // each live job's command, for its dispatches
+  std::map<JobId, JobSpec> specs_;                  // each live job as the engine knows it
+
+  std::shared_mutex tokens_mutex_;
+  std::unordered_map<std::string, Caller> tokens_;  // SHA-256 of the secret -> who
+};
+
+}  // namespace suanwang

@@ -1,0 +1,32 @@
+#include "server/site_leases.h"
+
+namespace suanwang {
+
+bool SiteLeases::Renew(const std::string& site, const std::string& agent, Timestamp now) {
+  std::lock_guard lock(mutex_);
+  SiteLease& lease = leases_[site];
+  const bool came_up = !lease.live;
+  lease = SiteLease{agent, now, now + lease_ms_, true};
+  return came_up;
+}
+
+std::vector<std::string> SiteLeases::Expire(Timestamp now) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> expired;
+  for (auto& [site, lease] : leases_) {
+    if (lease.live && now >= lease.expires_ms) {
+      lease.live = false;
+      expired.push_back(site);
+    }
+  }
+  return expired;
+}
+
+std::optional<SiteLease> SiteLeases::Get(const std::string& site) const {
+  std::lock_guard lock(mutex_);
+  auto it = leases_.find(site);
+  if (it == leases_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace suanwang

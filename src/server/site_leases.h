@@ -1,0 +1,41 @@
+// Which sites have a live agent: each heartbeat renews the site's lease for `lease_ms`; a lease
+// that is not renewed in time expires, once, and the site is down until its next heartbeat.
+// Pure bookkeeping on the times it is given; thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/time.h"
+
+namespace suanwang {
+
+struct SiteLease {
+  std::string agent;
+  Timestamp last_heartbeat_ms = 0;
+  Timestamp expires_ms = 0;
+  bool live = false;
+};
+
+class SiteLeases {
+ public:
+  explicit SiteLeases(Timestamp lease_ms) : lease_ms_(lease_ms) {}
+
+  // Renews (or takes) the site's lease. True when the site was not live before: it comes up.
+  bool Renew(const std::string& site, const std::string& agent, Timestamp now);
+  // Sites whose lease ran out at `now`, each returned once (they are down from then on).
+  std::vector<std::string> Expire(Timestamp now);
+  // The site's lease, if an agent ever held it.
+  std::optional<SiteLease> Get(const std::string& site) const;
+  Timestamp lease_ms() const { return lease_ms_; }
+
+ private:
+  const Timestamp lease_ms_;
+  mutable std::mutex mutex_;
+  std::map<std::string, SiteLease> leases_;
+};
+
+}  // namespace suanwang

@@ -1,0 +1,247 @@
+// Sites: what the network holds, the agents' heartbeats and reports, the dispatch log, and
+// what happens when a site's agent falls silent.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "server/control_plane_impl.h"
+#include "server/dispatch_log.h"
+#include "server/task_reports.h"
+
+namespace suanwang {
+
+HttpResponse ControlPlaneImpl::ListDispatches(const std::string& site, const std::map<std::string, std::string>& query) {
+  if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
+  auto page = ParsePage(query);
+  if (!page) return ProblemFor(page.error());
+  auto tx = store_->Begin();
+  if (!tx) return ProblemFor(tx.error());
+  auto dispatches = (*tx)->ReadDispatches(site, page->after, page->limit);
+  if (!dispatches) return ProblemFor(dispatches.error());
+  return Json(200, DispatchListJson(*dispatches, page->after));
+}
+
+namespace {
+
+nlohmann::json PoolsJson(const Site& site) {
+  nlohmann::json pools = nlohmann::json::array();
+  for (const Pool& p : site.pools) {
+    pools.push_back({{"id", p.id},
+                     {"nodes", p.nodes},
+                     {"cpu_cores", static_cast<double>(p.cpu_milli) / 1000},
+                     {"memory_mib", p.memory_mib},
+                     {"gpus_per_node", p.gpus},
+                     {"gpu_model", p.gpu_model.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.gpu_model)}});
+  }
+  return pools;
+}
+
+}  // namespace
+
+HttpResponse ControlPlaneImpl::ListSites() {
+  std::map<std::string, StoredSite> registered;
+  {
+    auto tx = store_->Begin();
+    if (!tx) return ProblemFor(tx.error());
+    auto sites = (*tx)->ListSites();
+    if (!sites) return ProblemFor(sites.error());
+    for (StoredSite& s : *sites) registered[s.id] = std::move(s);
+  }
+  nlohmann::json list = nlohmann::json::array();
+  std::lock_guard lock(models_mutex_);
+  for (size_t i = 0; i < network_.sites.size(); ++i) {
+    const Site& site = network_.sites[i];
+    const Place& place = network_.places[*network_.PlaceIndex(site.place)];
+    const ClusterState& state = scheduler_->site_state(i);
+    int64_t cpu_left = 0;
+    for (size_t n = 0; n < state.size(); ++n) cpu_left += state.cpu_left(static_cast<NodeIndex>(n));
+    nlohmann::json j{{"id", site.id},
+                     {"place", site.place},
+                     {"hub", place.hub},
+                     {"served", Serves(site.id)},
+                     {"up", scheduler_->site_up(i)},
+                     {"nodes", state.size()},
+                     {"gpus", static_cast<double>(state.total_gpu_milli()) / 1000},
+                     {"gpus_free", static_cast<double>(state.idle_gpu_milli()) / 1000},
+                     {"cpu_cores", static_cast<double>(state.total_cpu_milli()) / 1000},
+                     {"cpu_cores_free", static_cast<double>(cpu_left) / 1000},
+                     {"pools", PoolsJson(site)},
+                     {"agent", nullptr},
+                     {"last_heartbeat_ms", nullptr},
+                     {"resources", nullptr}};
+    if (auto lease = leases_.Get(site.id)) {
+      j["agent"] = lease->agent;
+      j["last_heartbeat_ms"] = lease->last_heartbeat_ms;
+      j["lease_live"] = lease->live;
+    }
+    if (auto it = registered.find(site.id); it != registered.end()) {
+      j["resources"] = nlohmann::json::parse(it->second.resources, nullptr, false);
+      j["registered_ms"] = it->second.registered_ms;
+    }
+    list.push_back(std::move(j));
+  }
+  return Json(200, nlohmann::json{{"sites", list}}.dump());
+}
+
+// One site with each node's capacity and what is free on it now, as the engine sees it.
+HttpResponse ControlPlaneImpl::GetSite(const std::string& id) {
+  auto index = network_.SiteIndex(id);
+  if (!index) return Problem(404, "Not Found", "site '" + id + "' is not in the network");
+  std::lock_guard lock(models_mutex_);
+  const ClusterState& state = scheduler_->site_state(*index);
+  nlohmann::json nodes = nlohmann::json::array();
+  for (size_t n = 0; n < state.size(); ++n) {
+    const auto node = static_cast<NodeIndex>(n);
+    const NodeSpec& spec = state.spec(node);
+    nlohmann::json gpus_free = nlohmann::json::array();
+    for (int32_t milli : state.gpu_left(node)) gpus_free.push_back(static_cast<double>(milli) / 1000);
+    nodes.push_back({{"name", spec.name},
+                     {"cpu_cores", static_cast<double>(spec.cpu_milli) / 1000},
+                     {"cpu_cores_free", static_cast<double>(state.cpu_left(node)) / 1000},
+                     {"memory_mib", spec.memory_mib},
+                     {"memory_mib_free", state.memory_left(node)},
+                     {"gpu_model", spec.gpu_count ? nlohmann::json(std::string(models_.Name(spec.gpu_model)))
+                                                  : nlohmann::json(nullptr)},
+                     {"gpus_free", gpus_free}});
+  }
+  const Site& site = network_.sites[*index];
+  return Json(200, nlohmann::json{{"id", site.id},
+                                  {"place", site.place},
+                                  {"served", Serves(site.id)},
+                                  {"up", scheduler_->site_up(*index)},
+                                  {"pools", PoolsJson(site)},
+                                  {"nodes", nodes}}
+                       .dump());
+}
+
+HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequest& req, const Caller& who) {
+  auto index = network_.SiteIndex(site);
+  if (!index) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
+  if (!Serves(site)) return Problem(409, "Conflict", "site '" + site + "' is not one this server runs work on (--sites)");
+  auto beat = ParseHeartbeat(req.body);
+  if (!beat) return ProblemFor(beat.error());
+  const Timestamp now = clock_.Now();
+  const bool came_up = leases_.Renew(site, beat->agent, now);
+  if (came_up) {
+    auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+      SW_CHECK(tx.PutSite(StoredSite{site, beat->agent, beat->resources_json, now, now}));
+      SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "site.up", "site/" + site, beat->agent));
+      return {};
+    });
+    if (!done) return ProblemFor(done.error());
+    Enqueue(SiteStatus{*index, true});
+  }
+  return Json(200, nlohmann::json{{"lease_ms", leases_.lease_ms()}, {"server_ms", now}}.dump());
+}
+
+HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpRequest& req, const Caller& who) {
+  if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
+  auto batch = ParseReports(req.body);
+  if (!batch) return ProblemFor(batch.error());
+  const Timestamp now = clock_.Now();
+  const std::string actor = who.tenant + "/" + who.role + "@" + site;
+  uint64_t accepted = 0, stale = 0;
+  std::vector<uint64_t> ended;
+  auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+    accepted = stale = 0;
+    ended.clear();
+    for (const TaskReport& report : batch->reports) {
+      auto job = tx.GetJob(report.job);
+      if (!job) {
+        ++stale;
+        continue;
+      }
+      SW_TRY(tasks, tx.ListTasks(report.job));
+      ReportEffect effect = ApplyTaskReport(*job, tasks, site, report, now);
+      if (effect.stale) {
+        ++stale;
+        continue;
+      }
+      ++accepted;
+      SW_CHECK(tx.PutTask(effect.task));
+      if (!effect.job_state.empty()) {
+        SW_CHECK(tx.UpdateJob(job->id, job->version, effect.job_state, job->site, effect.job_reason, now));
+        SW_CHECK(tx.AppendAudit(now, actor, "job." + effect.job_state, "job/" + std::to_string(job->id),
+                                effect.job_reason));
+      }
+      if (effect.kill_others) SW_CHECK(AppendDispatch(tx, *signer_, site, job->id, KillPayload(job->id), now));
+      if (effect.job_ended) ended.push_back(job->id);
+    }
+    return {};
+  });
+  if (!done) return ProblemFor(done.error());
+  reports_accepted_ += accepted;
+  reports_stale_ += stale;
+  for (uint64_t id : ended) Enqueue(JobFinished{id});
+  return Json(200, nlohmann::json{{"accepted", accepted}, {"stale", stale}}.dump());
+}
+
+Result<void> ControlPlaneImpl::Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now) {
+  SW_TRY(tasks, tx.ListTasks(job.id));
+  for (StoredTask& t : tasks) {
+    if (IsFinalTaskState(t.state)) continue;
+    t.state = "lost";
+    t.reason = reason;
+    t.updated_ms = now;
+    SW_CHECK(tx.PutTask(t));
+  }
+  if (!job.site.empty()) SW_CHECK(AppendDispatch(tx, *signer_, job.site, job.id, KillPayload(job.id), now));
+  SW_CHECK(tx.UpdateJob(job.id, job.version, "queued", "", reason, now));
+  SW_CHECK(tx.AppendAudit(now, "scheduler", "job.requeue", "job/" + std::to_string(job.id), reason));
+  return {};
+}
+
+void ControlPlaneImpl::CheckLeases() {
+  const Timestamp now = clock_.Now();
+  for (const std::string& site : leases_.Expire(now)) LoseSite(site, now);
+}
+
+// Runs on the scheduling loop: the site goes down in the engine, its placed and running jobs
+// are requeued in one transaction, then go back to the engine (which places them elsewhere or
+// queues them until the site is back).
+void ControlPlaneImpl::LoseSite(const std::string& site, Timestamp now) {
+  ++sites_lost_;
+  const size_t index = *network_.SiteIndex(site);
+  Apply(SiteStatus{index, false});
+  const std::string reason = "site " + site + " lost its agent (no heartbeat for " +
+                             std::to_string(leases_.lease_ms()) + " ms); requeued";
+  std::vector<uint64_t> requeued;
+  auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+    requeued.clear();
+    for (const char* state : {"placed", "running"}) {
+      uint64_t after = 0;
+      while (true) {
+        SW_TRY(page, tx.ListJobs(JobFilter{"", state, after, 1000}));
+        if (page.empty()) break;
+        for (const StoredJob& job : page) {
+          after = job.id;
+          if (job.site != site) continue;
+          SW_CHECK(Requeue(tx, job, reason, now));
+          requeued.push_back(job.id);
+        }
+      }
+    }
+    SW_CHECK(tx.AppendAudit(now, "scheduler", "site.down", "site/" + site, reason));
+    return {};
+  });
+  if (!done) {
+    std::fprintf(stderr, "suanwang server: could not requeue the jobs of lost site %s: %s\n", site.c_str(),
+                 done.error().message.c_str());
+    return;
+  }
+  for (uint64_t id : requeued) {
+    std::optional<JobSpec> spec;
+    {
+      std::lock_guard lock(jobs_mutex_);
+      if (auto it = specs_.find(id); it != specs_.end()) spec = it->second;
+    }
+    if (!spec) continue;
+    {
+      // Frees its room at the lost site; its command and spec stay for the next placement.
+      std::lock_guard lock(models_mutex_);
+      (void)scheduler_->Apply(JobFinished{id}, now);
+    }
+    Apply(SubmitJob{*spec});
+  }
+}
+
+}  // namespace suanwang

@@ -1,0 +1,39 @@
+// What an agent's report about one task does to the task and to its job: pure rules, no I/O.
+//
+// A report counts only for the task's current attempt at the site it was dispatched to, and
+// only once: reports of an older attempt (the job was requeued since), from another site, or
+// about a task that already ended are stale and change nothing (agents resend until
+// acknowledged, so duplicates are normal).
+//
+// Job outcome: the first task that fails (non-zero exit, a signal, out of memory, or it could
+// not start) fails the whole gang, and the rest of it is killed; the job succeeds when every
+// task exited 0. A job already in a final state (cancelled) keeps it; its tasks are still
+// recorded.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/site_protocol.h"
+#include "store/store.h"
+
+namespace suanwang {
+
+struct ReportEffect {
+  bool stale = false;
+  StoredTask task;            // the task's new row, when not stale
+  std::string job_state;      // the job's new state; empty: unchanged
+  std::string job_reason;
+  bool kill_others = false;   // a gang member failed while others may run: stop them
+  bool job_ended = false;     // the job left the engine's running set: free its resources
+};
+
+ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>& tasks, const std::string& site,
+                             const TaskReport& report, Timestamp now);
+
+// Why a task ended, for people: "exit code 3", "killed by signal 9 (Killed)", "out of memory".
+std::string DescribeExit(const TaskReport& report);
+
+bool IsFinalTaskState(const std::string& state);
+
+}  // namespace suanwang
