@@ -76,6 +76,31 @@ void PrintJobs(const json& jobs, const std::string& output) {
   }
 }
 
+void PrintJobDetail(const json& job) {
+  std::printf("job %llu  %s  (tenant %s)\n", job["id"].get<unsigned long long>(), job.value("name", "").c_str(),
+              job.value("tenant", "").c_str());
+  std::printf("state    %s\n", job.value("state", "").c_str());
+  std::printf("site     %s\n", job["site"].is_null() ? "-" : job["site"].get<std::string>().c_str());
+  std::printf("reason   %s\n", job.value("reason", "").c_str());
+  if (!job.contains("tasks") || job["tasks"].empty()) return;
+  std::printf("\n%-5s %-8s %-11s %-5s %8s %9s %8s  %s\n", "TASK", "ATTEMPT", "STATE", "EXIT", "CPU_S", "PEAK_MIB",
+              "WALL_S", "REASON");
+  for (const auto& t : job["tasks"]) {
+    std::printf("%-5d %-8llu %-11s %-5d %8.3f %9.1f %8.3f  %s\n", t.value("task", 0),
+                t.value("attempt", 0ull), t.value("state", "").c_str(), t.value("exit_code", 0),
+                t.value("cpu_seconds", 0.0), t.value("peak_memory_mib", 0.0), t.value("wall_seconds", 0.0),
+                t.value("reason", "").c_str());
+  }
+}
+
+void Print(const json& j, const std::string& output) {
+  if (output == "yaml") {
+    std::printf("%s", Yaml(j).c_str());
+  } else {
+    std::printf("%s\n", j.dump(2).c_str());
+  }
+}
+
 bool ValidOutput(const std::string& o) {
   if (o == "table" || o == "json" || o == "yaml") return true;
   std::fprintf(stderr, "error: -o '%s': expected table, json or yaml\n", o.c_str());
@@ -128,7 +153,7 @@ int RunJob(const ClientOptions& o, const std::string& id) {
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json job = json::parse(r->body);
   if (o.output == "table") {
-    std::printf("%s", Yaml(job).c_str());
+    PrintJobDetail(job);
   } else {
     PrintJobs(job, o.output);
   }
@@ -141,6 +166,97 @@ int RunCancel(const ClientOptions& o, const std::string& id) {
   auto r = MakeClient(e)->Post("/v1/jobs/" + id + "/cancel", "", "text/plain");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   PrintJobs(json::array({json::parse(r->body)}), o.output);
+  return 0;
+}
+
+int RunLogs(const ClientOptions& o, const std::string& id, int task, const std::string& stream) {
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Get("/v1/jobs/" + id + "/logs?task=" + std::to_string(task) + "&stream=" + stream);
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  std::fwrite(r->body.data(), 1, r->body.size(), stdout);
+  return 0;
+}
+
+int RunSites(const ClientOptions& o) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Get("/v1/sites");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json sites = json::parse(r->body)["sites"];
+  if (o.output != "table") {
+    Print(sites, o.output);
+    return 0;
+  }
+  std::printf("%-12s %-10s %-12s %-6s %-5s %6s %10s %12s  %s\n", "SITE", "PLACE", "HUB", "SERVED", "UP", "NODES",
+              "GPUS_FREE", "CORES_FREE", "AGENT");
+  for (const auto& s : sites) {
+    char gpus[32], cores[32];
+    std::snprintf(gpus, sizeof gpus, "%g/%g", s.value("gpus_free", 0.0), s.value("gpus", 0.0));
+    std::snprintf(cores, sizeof cores, "%g/%g", s.value("cpu_cores_free", 0.0), s.value("cpu_cores", 0.0));
+    std::printf("%-12s %-10s %-12s %-6s %-5s %6d %10s %12s  %s\n", s.value("id", "").c_str(), s.value("place", "").c_str(),
+                s.value("hub", "").c_str(), s.value("served", false) ? "yes" : "no", s.value("up", false) ? "yes" : "no",
+                s.value("nodes", 0), gpus, cores, s["agent"].is_null() ? "-" : s["agent"].get<std::string>().c_str());
+  }
+  return 0;
+}
+
+int RunTenants(const ClientOptions& o, const std::string& create) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto client = MakeClient(e);
+  auto r = create.empty() ? client->Get("/v1/tenants")
+                          : client->Post("/v1/tenants", json{{"id", create}}.dump(), "application/json");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json answer = json::parse(r->body);
+  if (o.output != "table") {
+    Print(answer, o.output);
+  } else if (!create.empty()) {
+    std::printf("created tenant %s\n", create.c_str());
+  } else {
+    for (const auto& t : answer["tenants"]) std::printf("%s\n", t.get<std::string>().c_str());
+  }
+  return 0;
+}
+
+int RunTokens(const ClientOptions& o) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Get("/v1/tokens");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json tokens = json::parse(r->body)["tokens"];
+  if (o.output != "table") {
+    Print(tokens, o.output);
+    return 0;
+  }
+  std::printf("%-6s %-16s %-9s %-8s %s\n", "ID", "TENANT", "ROLE", "REVOKED", "NAME");
+  for (const auto& t : tokens) {
+    std::printf("%-6llu %-16s %-9s %-8s %s\n", t.value("id", 0ull), t.value("tenant", "").c_str(),
+                t.value("role", "").c_str(), t.value("revoked", false) ? "yes" : "no", t.value("name", "").c_str());
+  }
+  return 0;
+}
+
+int RunTokenCreate(const ClientOptions& o, const std::string& tenant, const std::string& role, const std::string& name) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Post("/v1/tokens", json{{"tenant", tenant}, {"role", role}, {"name", name}}.dump(),
+                               "application/json");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json token = json::parse(r->body);
+  if (o.output != "table") {
+    Print(token, o.output);
+  } else {
+    std::printf("token %llu for %s (%s); the secret is shown only now:\n%s\n", token.value("id", 0ull),
+                tenant.c_str(), role.c_str(), token.value("token", "").c_str());
+  }
+  return 0;
+}
+
+int RunTokenRevoke(const ClientOptions& o, const std::string& id) {
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Post("/v1/tokens/" + id + "/revoke", "", "text/plain");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  std::printf("revoked token %s\n", id.c_str());
   return 0;
 }
 

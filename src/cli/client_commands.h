@@ -1,4 +1,5 @@
-// The user commands: submit, jobs, job, cancel. They talk to a server's API.
+// The user commands: submit, jobs, job, cancel, logs, sites, tenants, tokens. They talk to a
+// server's API.
 // Exit codes: 0 success; 1 the server failed (5xx); 2 the request was refused (4xx) or the
 // input is bad; 3 the server cannot be reached.
 #pragma once
@@ -16,5 +17,14 @@ int RunSubmit(const ClientOptions& options, const std::string& file, const std::
 int RunJobs(const ClientOptions& options, const std::string& state, bool all);
 int RunJob(const ClientOptions& options, const std::string& id);
 int RunCancel(const ClientOptions& options, const std::string& id);
+// Prints the end of a task's output (stdout or stderr) as the server holds it.
+int RunLogs(const ClientOptions& options, const std::string& id, int task, const std::string& stream);
+int RunSites(const ClientOptions& options);
+// Empty `create`: lists tenants; else creates that tenant.
+int RunTenants(const ClientOptions& options, const std::string& create);
+int RunTokens(const ClientOptions& options);
+int RunTokenCreate(const ClientOptions& options, const std::string& tenant, const std::string& role,
+                   const std::string& name);
+int RunTokenRevoke(const ClientOptions& options, const std::string& id);
 
 }  // namespace suanwang

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "cli/agent_command.h"
 #include "cli/audit_command.h"
 #include "cli/bench_command.h"
 #include "cli/bench_submit_command.h"
@@ -76,6 +77,23 @@ int main(int argc, char** argv) {
                          "sites that run work, each while its agent holds the lease (default: every site)")
       ->delimiter(',');
 
+  AgentOptions agent;
+  auto* agent_cmd = app.add_subcommand("agent", "a site agent: runs the site's dispatched tasks and reports them");
+  agent_cmd->add_option("--site", agent.site, "the site of the network this agent serves")->required();
+  agent_cmd->add_option("--url", agent.url, "server URL (default: $SUANWANG_URL, else HOME/url)");
+  agent_cmd->add_option("--token", agent.token, "operator or admin token (default: $SUANWANG_TOKEN, else HOME/admin.token)");
+  agent_cmd->add_option("--home", agent.home, "suanwang home (default: $SUANWANG_HOME or ./.suanwang)");
+  agent_cmd->add_option("--state-dir", agent.state_dir, "state file and task directories (default: HOME/agents/SITE)");
+  agent_cmd->add_option("--server-key", agent.server_key, "the server's pinned public key (default: HOME/dispatch.key.pub)");
+  agent_cmd->add_option("--resources", agent.resources, "declared resources (JSON file) instead of discovering them");
+  agent_cmd->add_option("--executor", agent.executor, "how tasks run: local")->capture_default_str();
+  agent_cmd->add_option("--poll-ms", agent.poll_ms, "wait between polls of the server")
+      ->check(CLI::Range(int64_t{1}, int64_t{60000}))
+      ->capture_default_str();
+  agent_cmd->add_option("--heartbeat-ms", agent.heartbeat_ms, "wait between heartbeats")
+      ->check(CLI::Range(int64_t{10}, int64_t{600000}))
+      ->capture_default_str();
+
   auto* bench = app.add_subcommand("bench", "measure the engine's speed");
   bench->require_subcommand(1);
   BenchPlacementOptions placement;
@@ -123,6 +141,33 @@ int main(int argc, char** argv) {
   cancel_cmd->add_option("id", job_id, "job id")->required();
   add_client_flags(cancel_cmd);
 
+  int log_task = 0;
+  std::string log_stream = "stdout";
+  auto* logs_cmd = app.add_subcommand("logs", "a task's output (the end of it, once the task ended)");
+  logs_cmd->add_option("id", job_id, "job id")->required();
+  logs_cmd->add_option("--task", log_task, "task number within the gang")->capture_default_str();
+  logs_cmd->add_option("--stream", log_stream, "stdout or stderr")->capture_default_str();
+  add_client_flags(logs_cmd);
+  auto* sites_cmd = app.add_subcommand("sites", "the network's sites: up or down, capacity, agents");
+  add_client_flags(sites_cmd);
+  std::string tenant_create;
+  auto* tenants_cmd = app.add_subcommand("tenants", "list tenants, or create one (admin)");
+  auto* tenants_create_cmd = tenants_cmd->add_subcommand("create", "create a tenant");
+  tenants_create_cmd->add_option("id", tenant_create, "tenant id (a-z 0-9 - _)")->required();
+  add_client_flags(tenants_cmd);
+  add_client_flags(tenants_create_cmd);
+  std::string token_tenant, token_role = "user", token_name, token_id;
+  auto* tokens_cmd = app.add_subcommand("tokens", "list API tokens, create or revoke one (admin)");
+  auto* tokens_create_cmd = tokens_cmd->add_subcommand("create", "create a token; its secret is printed once");
+  tokens_create_cmd->add_option("--tenant", token_tenant, "tenant the token acts for")->required();
+  tokens_create_cmd->add_option("--role", token_role, "admin, operator or user")->capture_default_str();
+  tokens_create_cmd->add_option("--name", token_name, "a label for people");
+  auto* tokens_revoke_cmd = tokens_cmd->add_subcommand("revoke", "revoke a token");
+  tokens_revoke_cmd->add_option("id", token_id, "token id")->required();
+  add_client_flags(tokens_cmd);
+  add_client_flags(tokens_create_cmd);
+  add_client_flags(tokens_revoke_cmd);
+
   std::string audit_store, audit_home;
   auto* audit_cmd = app.add_subcommand("audit", "the audit log");
   audit_cmd->require_subcommand(1);
@@ -142,11 +187,19 @@ int main(int argc, char** argv) {
   if (*explain_cmd) return RunSimExplain(explain);
   if (*placement_cmd) return RunBenchPlacement(placement);
   if (*server_cmd) return RunServer(server);
+  if (*agent_cmd) return RunAgent(agent);
   if (*submit_bench_cmd) return RunBenchSubmit(submit_bench);
   if (*submit_cmd) return RunSubmit(client, submit_file, idempotency_key);
   if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);
   if (*job_cmd) return RunJob(client, job_id);
   if (*cancel_cmd) return RunCancel(client, job_id);
+  if (*logs_cmd) return RunLogs(client, job_id, log_task, log_stream);
+  if (*sites_cmd) return RunSites(client);
+  if (*tenants_create_cmd) return RunTenants(client, tenant_create);
+  if (*tenants_cmd) return RunTenants(client, "");
+  if (*tokens_create_cmd) return RunTokenCreate(client, token_tenant, token_role, token_name);
+  if (*tokens_revoke_cmd) return RunTokenRevoke(client, token_id);
+  if (*tokens_cmd) return RunTokens(client);
   if (*audit_verify_cmd) return RunAuditVerify(audit_store, audit_home);
   return 2;
 }

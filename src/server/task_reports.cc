@@ -13,6 +13,7 @@ std::string DescribeExit(const TaskReport& r) {
   if (r.event == TaskEvent::kStartFailed) return "could not start: " + r.error;
   if (r.out_of_memory) return "out of memory (its memory limit ended it)";
   if (r.killed) return r.error.empty() ? "killed on request" : "killed: " + r.error;
+  if (!r.error.empty()) return r.error;
   if (r.signal != 0) return "killed by signal " + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")";
   return "exit code " + std::to_string(r.exit_code);
 }

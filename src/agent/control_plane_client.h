@@ -1,0 +1,33 @@
+// The site agent's view of the server: fetch the site's signed commands, hold the site's lease,
+// send task reports. The HTTP implementation is what runs; tests of the agent's logic may use
+// an in-memory one (the HTTP one is exercised by the integration tests against a real server).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/site_protocol.h"
+#include "common/error.h"
+#include "common/time.h"
+#include "security/dispatch_signing.h"
+
+namespace suanwang {
+
+class ControlPlaneClient {
+ public:
+  virtual ~ControlPlaneClient() = default;
+  // Commands with seq > after, in order. Errors: kUnavailable (no answer, or a 5xx),
+  // kPermissionDenied (401/403), kInvalidArgument (another 4xx; the problem's detail).
+  virtual Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit) = 0;
+  // Renews the site's lease; returns its length in ms. Errors as above.
+  virtual Result<Timestamp> SendHeartbeat(const Heartbeat& heartbeat) = 0;
+  // Errors as above; on success the server has committed every report.
+  virtual Result<void> SendReports(const ReportBatch& batch) = 0;
+};
+
+// Talks HTTP to `url` (e.g. http://127.0.0.1:8080) with a bearer token, for one site.
+std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(const std::string& url, const std::string& token,
+                                                               const std::string& site);
+
+}  // namespace suanwang

@@ -1,0 +1,83 @@
+#include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/control_plane_client.h"
+
+namespace suanwang {
+namespace {
+
+class HttpControlPlaneClient final : public ControlPlaneClient {
+ public:
+  HttpControlPlaneClient(const std::string& url, const std::string& token, const std::string& site)
+      : client_(url), site_(site) {
+    client_.set_keep_alive(true);
+    client_.set_connection_timeout(2, 0);
+    client_.set_read_timeout(10, 0);
+    client_.set_write_timeout(10, 0);
+    client_.set_bearer_token_auth(token);
+    client_.set_socket_options([](socket_t sock) {
+      int one = 1;
+      ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    });
+  }
+
+  Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit) override {
+    SW_TRY(body, Call("GET", "/v1/sites/" + site_ + "/dispatches?after=" + std::to_string(after) +
+                                 "&limit=" + std::to_string(limit), ""));
+    std::vector<SignedCommand> out;
+    try {
+      const nlohmann::json answer = nlohmann::json::parse(body);
+      for (const auto& d : answer.at("dispatches")) {
+        out.push_back(SignedCommand{d.at("site").get<std::string>(), d.at("seq").get<uint64_t>(),
+                                    d.at("payload").get<std::string>(), d.at("signature").get<std::string>()});
+      }
+    } catch (const nlohmann::json::exception& e) {
+      return MakeError(ErrorCode::kInvalidArgument, std::string("dispatches: unexpected answer: ") + e.what());
+    }
+    return out;
+  }
+
+  Result<Timestamp> SendHeartbeat(const Heartbeat& heartbeat) override {
+    SW_TRY(body, Call("POST", "/v1/sites/" + site_ + "/heartbeat", FormatHeartbeat(heartbeat)));
+    try {
+      return nlohmann::json::parse(body).at("lease_ms").get<Timestamp>();
+    } catch (const nlohmann::json::exception& e) {
+      return MakeError(ErrorCode::kInvalidArgument, std::string("heartbeat: unexpected answer: ") + e.what());
+    }
+  }
+
+  Result<void> SendReports(const ReportBatch& batch) override {
+    SW_TRY(body, Call("POST", "/v1/sites/" + site_ + "/reports", FormatReports(batch)));
+    (void)body;
+    return {};
+  }
+
+ private:
+  Result<std::string> Call(const std::string& method, const std::string& path, const std::string& body) {
+    httplib::Result r = method == "GET" ? client_.Get(path) : client_.Post(path, body, "application/json");
+    if (!r) return MakeError(ErrorCode::kUnavailable, method + " " + path + ": " + httplib::to_string(r.error()));
+    if (r->status >= 200 && r->status < 300) return r->body;
+    std::string detail = r->body;
+    auto problem = nlohmann::json::parse(r->body, nullptr, false);
+    if (!problem.is_discarded() && problem.contains("detail")) detail = problem["detail"].get<std::string>();
+    const std::string what = method + " " + path + ": " + std::to_string(r->status) + " " + detail;
+    if (r->status == 401 || r->status == 403) return MakeError(ErrorCode::kPermissionDenied, what);
+    if (r->status >= 500 || r->status == 429) return MakeError(ErrorCode::kUnavailable, what);
+    return MakeError(ErrorCode::kInvalidArgument, what);
+  }
+
+  httplib::Client client_;
+  std::string site_;
+};
+
+}  // namespace
+
+std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(const std::string& url, const std::string& token,
+                                                               const std::string& site) {
+  return std::make_unique<HttpControlPlaneClient>(url, token, site);
+}
+
+}  // namespace suanwang

@@ -1,0 +1,313 @@
+#include "agent/site_agent.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace suanwang {
+namespace {
+
+// Field 22 of /proc/PID/stat (start time in clock ticks since boot), or 0 when the process
+// does not exist. The command name (field 2) may hold spaces: count from its closing ')'.
+uint64_t ProcStartTicks(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(in, text)) return 0;
+  const auto paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream rest(text.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) return std::stoull(field);
+  }
+  return 0;
+}
+
+std::string ReadTail(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  const std::streamoff size = in.tellg();
+  const std::streamoff start = std::max<std::streamoff>(0, size - static_cast<std::streamoff>(max_bytes));
+  in.seekg(start);
+  std::string data(static_cast<size_t>(size - start), '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  return data;
+}
+
+TaskReport BaseReport(const AgentTask& t, TaskEvent event, Timestamp now) {
+  TaskReport r;
+  r.job = t.job;
+  r.task = t.task;
+  r.attempt = t.attempt;
+  r.event = event;
+  r.at_ms = now;
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SiteAgent>> SiteAgent::Create(SiteAgentOptions options, const std::string& public_key_hex,
+                                                     ControlPlaneClient& server, Executor& executor,
+                                                     const Clock& clock, Log log) {
+  SW_TRY(state, LoadAgentState(options.state_path));
+  SW_TRY(verifier, DispatchVerifier::Create(public_key_hex, options.site, state.last_seq));
+  std::unique_ptr<SiteAgent> agent(
+      new SiteAgent(std::move(options), std::move(verifier), server, executor, clock, std::move(log)));
+  agent->state_ = std::move(state);
+  agent->Adopt();
+  SW_CHECK(SaveAgentState(agent->options_.state_path, agent->state_));
+  return agent;
+}
+
+SiteAgent::SiteAgent(SiteAgentOptions options, DispatchVerifier verifier, ControlPlaneClient& server,
+                     Executor& executor, const Clock& clock, Log log)
+    : options_(std::move(options)),
+      verifier_(std::move(verifier)),
+      server_(server),
+      executor_(executor),
+      clock_(clock),
+      log_(std::move(log)),
+      rng_(static_cast<uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(clock.Now())) {}
+
+// Tasks in the state file are from a previous run of the agent: watch those still alive,
+// report the others as lost (a task saved as starting may or may not have started; it is not
+// started again).
+void SiteAgent::Adopt() {
+  const Timestamp now = clock_.Now();
+  for (auto it = state_.tasks.begin(); it != state_.tasks.end();) {
+    const AgentTask& t = it->second;
+    if (t.pid != 0 && ProcStartTicks(t.pid) == t.proc_start_ticks && t.proc_start_ticks != 0) {
+      adopted_.insert(it->first);
+      log_("found task " + it->first + " (pid " + std::to_string(t.pid) + ") still running after a restart; watching it");
+      ++it;
+      continue;
+    }
+    TaskReport r = BaseReport(t, TaskEvent::kExited, now);
+    r.exit_code = 255;
+    r.error = t.pid == 0 ? "the agent restarted while starting it; not started again"
+                         : "exit status unknown: the agent restarted and the task had ended";
+    r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
+    r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
+    log_("task " + it->first + ": " + r.error);
+    state_.unsent.push_back(std::move(r));
+    it = state_.tasks.erase(it);
+  }
+}
+
+bool SiteAgent::lease_live() const { return lease_until_ms_ != 0 && clock_.Now() < lease_until_ms_; }
+
+Timestamp SiteAgent::Step() {
+  const Timestamp now = clock_.Now();
+  bool answered = true;
+  if (now >= next_heartbeat_ms_) answered = Heartbeat(now);
+  if (answered) answered = FetchAndApply();
+  Collect();
+  Fence(clock_.Now());
+  if (answered) answered = Flush();
+  if (answered) {
+    failures_ = 0;
+    return options_.poll_ms;
+  }
+  ++failures_;
+  return Backoff();
+}
+
+// Exponential backoff with full jitter: poll_ms * 2^failures, at most max_backoff_ms.
+Timestamp SiteAgent::Backoff() {
+  Timestamp ceiling = options_.poll_ms;
+  for (int i = 0; i < failures_ && ceiling < options_.max_backoff_ms; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, options_.max_backoff_ms);
+  return options_.poll_ms + static_cast<Timestamp>(rng_.Next() % static_cast<uint64_t>(std::max<Timestamp>(1, ceiling)));
+}
+
+bool SiteAgent::Heartbeat(Timestamp now) {
+  suanwang::Heartbeat beat{options_.agent_id, options_.resources_json, {}};
+  for (const auto& [key, t] : state_.tasks) beat.running.push_back(key);
+  auto lease = server_.SendHeartbeat(beat);
+  if (!lease) {
+    log_("heartbeat: " + lease.error().message);
+    next_heartbeat_ms_ = now;  // retry on the next round
+    return false;
+  }
+  if (!lease_live()) log_("holds the lease of site " + options_.site + " (" + std::to_string(*lease) + " ms)");
+  // Counted from when the heartbeat was sent: the agent's lease ends no later than the server's.
+  lease_until_ms_ = now + *lease;
+  next_heartbeat_ms_ = now + std::min(options_.heartbeat_ms, *lease / 3);
+  return true;
+}
+
+bool SiteAgent::FetchAndApply() {
+  auto commands = server_.FetchDispatches(state_.last_seq, 100);
+  if (!commands) {
+    log_("dispatches: " + commands.error().message);
+    return false;
+  }
+  for (const SignedCommand& command : *commands) {
+    if (auto ok = verifier_.Accept(command); !ok) {
+      ++counters_.rejected;
+      log_("rejected dispatch seq " + std::to_string(command.seq) + ": " + ok.error().message);
+      break;  // order matters: nothing after a refused command is applied
+    }
+    ++counters_.accepted;
+    state_.last_seq = verifier_.last_seq();
+    auto parsed = ParseSiteCommand(command.payload);
+    if (!parsed) {
+      log_("dispatch seq " + std::to_string(command.seq) + " is signed but malformed (skipped): " +
+           parsed.error().message);
+      Save();
+      continue;
+    }
+    if (const auto* run = std::get_if<RunCommand>(&*parsed)) {
+      ApplyRun(*run);
+    } else {
+      ApplyKill(std::get<KillCommand>(*parsed).job);
+    }
+  }
+  return true;
+}
+
+void SiteAgent::ApplyRun(const RunCommand& run) {
+  const std::string key = TaskKey(run.job, run.task, run.attempt);
+  const Timestamp now = clock_.Now();
+  if (state_.tasks.contains(key)) {
+    Save();
+    return;
+  }
+  AgentTask& t = state_.tasks[key];
+  t = AgentTask{run.job, run.task, run.attempt, 0, 0, "", now, false};
+  Save();  // "starting" is durable before the process exists
+  TaskSpec spec;
+  spec.task_id = key;
+  spec.argv = run.argv;
+  spec.cpu_milli = run.cpu_milli;
+  spec.memory_mib = run.memory_mib;
+  spec.env = {{"SUANWANG_JOB_ID", std::to_string(run.job)},
+              {"SUANWANG_TASK_INDEX", std::to_string(run.task)},
+              {"SUANWANG_SITE", options_.site},
+              {"SUANWANG_NODE", run.node}};
+  std::string gpus;
+  for (int g : run.gpus) gpus += (gpus.empty() ? "" : ",") + std::to_string(g);
+  if (!gpus.empty()) spec.env.push_back({"CUDA_VISIBLE_DEVICES", gpus});
+  auto started = executor_.Start(spec);
+  if (!started) {
+    TaskReport r = BaseReport(t, TaskEvent::kStartFailed, now);
+    r.error = started.error().message;
+    log_("task " + key + " could not start: " + r.error);
+    state_.unsent.push_back(std::move(r));
+    state_.tasks.erase(key);
+  } else {
+    ++counters_.started;
+    t.pid = started->pid;
+    t.proc_start_ticks = ProcStartTicks(started->pid);
+    t.workdir = started->workdir;
+    state_.unsent.push_back(BaseReport(t, TaskEvent::kStarted, now));
+  }
+  Save();
+}
+
+void SiteAgent::ApplyKill(uint64_t job) {
+  for (auto& [key, t] : state_.tasks) {
+    if (t.job != job) continue;
+    t.kill_requested = true;
+    if (adopted_.contains(key)) {
+      ::kill(-t.pid, SIGKILL);  // not our child: no grace to enforce, stop it now
+    } else if (t.pid != 0) {
+      (void)executor_.Kill(key, options_.kill_grace_ms);
+    }
+  }
+  Save();
+}
+
+void SiteAgent::Collect() {
+  const Timestamp now = clock_.Now();
+  bool changed = false;
+  for (const TaskExit& exit : executor_.Poll()) {
+    auto it = state_.tasks.find(exit.task_id);
+    if (it == state_.tasks.end()) continue;
+    const AgentTask& t = it->second;
+    TaskReport r = BaseReport(t, TaskEvent::kExited, now);
+    r.exit_code = exit.exit_code;
+    r.signal = exit.signal;
+    r.killed = exit.killed_by_request || t.kill_requested;
+    r.out_of_memory = exit.out_of_memory;
+    r.cpu_ms = static_cast<int64_t>(exit.usage.cpu_seconds * 1000);
+    r.peak_memory_kib = exit.usage.peak_memory_kib;
+    r.wall_ms = exit.usage.wall_ms;
+    r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
+    r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
+    state_.unsent.push_back(std::move(r));
+    state_.tasks.erase(it);
+    ++counters_.exited;
+    changed = true;
+  }
+  for (auto it = adopted_.begin(); it != adopted_.end();) {
+    auto task = state_.tasks.find(*it);
+    if (task != state_.tasks.end() && ProcStartTicks(task->second.pid) == task->second.proc_start_ticks) {
+      ++it;
+      continue;
+    }
+    if (task != state_.tasks.end()) {
+      const AgentTask& t = task->second;
+      TaskReport r = BaseReport(t, TaskEvent::kExited, now);
+      r.killed = t.kill_requested;
+      r.exit_code = 255;
+      r.error = "exit status unknown: the agent restarted while the task ran";
+      r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
+      r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
+      state_.unsent.push_back(std::move(r));
+      state_.tasks.erase(task);
+      ++counters_.exited;
+      changed = true;
+    }
+    it = adopted_.erase(it);
+  }
+  if (changed) Save();
+}
+
+void SiteAgent::Fence(Timestamp now) {
+  if (lease_until_ms_ == 0 || now < lease_until_ms_) return;
+  bool any = false;
+  for (auto& [key, t] : state_.tasks) any = any || !t.kill_requested;
+  if (!any) return;
+  log_("lease of site " + options_.site + " ran out without renewal: stopping every task (the server requeues them)");
+  for (auto& [key, t] : state_.tasks) {
+    if (!t.kill_requested) ++counters_.fenced;
+  }
+  StopAll("the agent lost its lease");
+}
+
+void SiteAgent::StopAll(const std::string& why) {
+  for (auto& [key, t] : state_.tasks) {
+    if (t.kill_requested) continue;
+    t.kill_requested = true;
+    if (adopted_.contains(key)) {
+      ::kill(-t.pid, SIGKILL);
+    } else if (t.pid != 0) {
+      (void)executor_.Kill(key, options_.kill_grace_ms);
+    }
+    log_("stopping task " + key + ": " + why);
+  }
+  Save();
+}
+
+bool SiteAgent::Flush() {
+  if (state_.unsent.empty()) return true;
+  const size_t n = std::min<size_t>(state_.unsent.size(), 500);
+  ReportBatch batch{options_.agent_id, {state_.unsent.begin(), state_.unsent.begin() + static_cast<std::ptrdiff_t>(n)}};
+  if (auto sent = server_.SendReports(batch); !sent) {
+    log_("reports: " + sent.error().message);
+    return false;
+  }
+  state_.unsent.erase(state_.unsent.begin(), state_.unsent.begin() + static_cast<std::ptrdiff_t>(n));
+  Save();
+  return true;
+}
+
+void SiteAgent::Save() {
+  if (auto ok = SaveAgentState(options_.state_path, state_); !ok) log_("state file: " + ok.error().message);
+}
+
+}  // namespace suanwang

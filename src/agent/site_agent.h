@@ -1,0 +1,98 @@
+// A site agent's logic: holds the site's lease by heartbeats, fetches the site's signed
+// commands in order, verifies each against the pinned server key (tampered, unsigned, replayed,
+// reordered and misrouted ones are refused and logged with the reason), runs and kills tasks
+// through an Executor, and reports starts and exits until the server acknowledges them.
+//
+// Durable: the last accepted sequence number, the tasks started and the unsent reports live in
+// a state file (agent_state.h), so a restarted agent neither loses a report nor starts a task
+// twice. Tasks that outlived a restart of the agent are found again by pid and process start
+// time and watched until they end; their exit status is then unknown (they were not our
+// children any more) and reported as such.
+//
+// Fencing: when the agent cannot renew its lease before it runs out, it stops every task it
+// runs (the server requeues them elsewhere), so a task never runs at two sites at once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "agent/agent_state.h"
+#include "agent/control_plane_client.h"
+#include "agent/executor.h"
+#include "common/clock.h"
+#include "common/rng.h"
+
+namespace suanwang {
+
+struct SiteAgentOptions {
+  std::string site;
+  std::string agent_id;         // e.g. "host/pid"
+  std::string state_path;       // the state file
+  std::string resources_json = "{}";
+  Timestamp poll_ms = 20;        // between rounds while the server answers
+  Timestamp heartbeat_ms = 1000;
+  Timestamp kill_grace_ms = 5000;
+  Timestamp max_backoff_ms = 5000;  // longest wait between tries while the server is away
+};
+
+struct SiteAgentCounters {
+  uint64_t accepted = 0;   // dispatches accepted
+  uint64_t rejected = 0;   // dispatches refused (bad signature, sequence, site)
+  uint64_t started = 0;
+  uint64_t exited = 0;
+  uint64_t fenced = 0;     // tasks stopped because the lease ran out
+};
+
+class SiteAgent {
+ public:
+  using Log = std::function<void(const std::string&)>;
+
+  // Loads the state file and finds the tasks a previous run left. Errors: those of
+  // LoadAgentState and SaveAgentState; kInvalidArgument for a malformed public key.
+  static Result<std::unique_ptr<SiteAgent>> Create(SiteAgentOptions options, const std::string& public_key_hex,
+                                                   ControlPlaneClient& server, Executor& executor, const Clock& clock,
+                                                   Log log);
+
+  // One round: heartbeat when due, fetch and apply commands, collect exits, fence if the lease
+  // ran out, send reports. Returns how long to wait before the next round (ms).
+  Timestamp Step();
+
+  // Stops every task (as on fencing) and sends what can be sent; for a clean shutdown.
+  void StopAll(const std::string& why);
+
+  const AgentState& state() const { return state_; }
+  const SiteAgentCounters& counters() const { return counters_; }
+  bool lease_live() const;
+
+ private:
+  SiteAgent(SiteAgentOptions options, DispatchVerifier verifier, ControlPlaneClient& server, Executor& executor,
+            const Clock& clock, Log log);
+  void Adopt();
+  bool Heartbeat(Timestamp now);
+  bool FetchAndApply();
+  void ApplyRun(const RunCommand& run);
+  void ApplyKill(uint64_t job);
+  void Collect();
+  void Fence(Timestamp now);
+  bool Flush();
+  void Save();
+  Timestamp Backoff();
+
+  SiteAgentOptions options_;
+  DispatchVerifier verifier_;
+  ControlPlaneClient& server_;
+  Executor& executor_;
+  const Clock& clock_;
+  Log log_;
+  Rng rng_;
+  AgentState state_;
+  SiteAgentCounters counters_;
+  std::set<std::string> adopted_;  // tasks left by a previous run of the agent, still alive
+  Timestamp next_heartbeat_ms_ = 0;
+  Timestamp lease_until_ms_ = 0;   // 0: never held
+  int failures_ = 0;               // consecutive rounds the server did not answer
+};
+
+}  // namespace suanwang

@@ -1,0 +1,115 @@
+#include "cli/agent_command.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "agent/local_executor.h"
+#include "agent/resources.h"
+#include "agent/site_agent.h"
+#include "cli/cli_util.h"
+
+namespace suanwang {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop = true; }
+
+std::string FirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string FromEnv(const char* name) { return std::getenv(name) ? std::getenv(name) : ""; }
+
+}  // namespace
+
+int RunAgent(const AgentOptions& o) {
+  if (o.executor != "local") {
+    std::fprintf(stderr, "error: --executor '%s': only 'local' is available\n", o.executor.c_str());
+    return 2;
+  }
+  const std::string home = !o.home.empty() ? o.home : !FromEnv("SUANWANG_HOME").empty() ? FromEnv("SUANWANG_HOME") : ".suanwang";
+  const std::string url = !o.url.empty() ? o.url : !FromEnv("SUANWANG_URL").empty() ? FromEnv("SUANWANG_URL") : FirstLine(home + "/url");
+  const std::string token = !o.token.empty() ? o.token : !FromEnv("SUANWANG_TOKEN").empty() ? FromEnv("SUANWANG_TOKEN") : FirstLine(home + "/admin.token");
+  const std::string key_path = !o.server_key.empty() ? o.server_key : home + "/dispatch.key.pub";
+  const std::string state_dir = !o.state_dir.empty() ? o.state_dir : home + "/agents/" + o.site;
+  if (url.empty()) {
+    std::fprintf(stderr, "error: no server URL: pass --url, set SUANWANG_URL, or start the server with --home %s\n", home.c_str());
+    return 2;
+  }
+  const std::string public_key = FirstLine(key_path);
+  if (public_key.empty()) {
+    std::fprintf(stderr, "error: --server-key '%s': cannot read the server's public key (the server writes it to HOME/dispatch.key.pub)\n",
+                 key_path.c_str());
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir + "/tasks", ec);
+  if (ec) {
+    std::fprintf(stderr, "error: state directory '%s': %s\n", state_dir.c_str(), ec.message().c_str());
+    return 2;
+  }
+  std::string resources = DiscoverResources();
+  if (!o.resources.empty()) {
+    auto declared = ReadDeclaredResources(o.resources);
+    if (!declared) return Fail(declared.error());
+    resources = *declared;
+  }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+
+  SystemClock clock;
+  LocalExecutorOptions executor_options;
+  executor_options.work_root = state_dir + "/tasks";
+  if (const char* parent = std::getenv("SUANWANG_CGROUP_PARENT")) executor_options.cgroup_parent = parent;
+  LocalExecutor executor(executor_options, clock);
+  auto server = MakeHttpControlPlaneClient(url, token, o.site);
+  SiteAgentOptions options;
+  options.site = o.site;
+  options.agent_id = std::string(host) + "/" + std::to_string(::getpid());
+  options.state_path = state_dir + "/state.json";
+  options.resources_json = resources;
+  options.poll_ms = o.poll_ms;
+  options.heartbeat_ms = o.heartbeat_ms;
+  const std::string prefix = "suanwang agent " + o.site + ": ";
+  auto log = [&](const std::string& line) {
+    std::fprintf(stderr, "%s%s\n", prefix.c_str(), line.c_str());
+    std::fflush(stderr);
+  };
+  auto agent = SiteAgent::Create(options, public_key, *server, executor, clock, log);
+  if (!agent) return Fail(agent.error());
+
+  struct sigaction action = {};
+  action.sa_handler = OnSignal;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  log("serving site " + o.site + " for " + url + " (state in " + state_dir + ")");
+  while (!g_stop) {
+    const Timestamp wait = (*agent)->Step();
+    for (Timestamp slept = 0; slept < wait && !g_stop; slept += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<Timestamp>(10, wait - slept)));
+    }
+  }
+  (*agent)->StopAll("the agent is shutting down");
+  // Give the tasks their grace to end and the server their reports, for a few seconds at most.
+  for (int i = 0; i < 60 && !(*agent)->state().tasks.empty(); ++i) {
+    (*agent)->Step();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  (*agent)->Step();
+  log("stopped");
+  return 0;
+}
+
+}  // namespace suanwang

@@ -1,0 +1,24 @@
+// `suanwang agent --site ID`: the site agent process.
+#pragma once
+
+#include <string>
+
+namespace suanwang {
+
+struct AgentOptions {
+  std::string site;
+  std::string url;         // default: $SUANWANG_URL, else HOME/url
+  std::string token;       // default: $SUANWANG_TOKEN, else HOME/admin.token
+  std::string home;        // suanwang home (default: $SUANWANG_HOME or ./.suanwang)
+  std::string state_dir;   // default: HOME/agents/SITE (state file and task directories)
+  std::string server_key;  // pinned server public key (default: HOME/dispatch.key.pub)
+  std::string resources;   // declared resources (JSON file); default: discovered
+  std::string executor = "local";
+  int64_t poll_ms = 20;
+  int64_t heartbeat_ms = 1000;
+};
+
+// Runs until SIGINT or SIGTERM, then stops its tasks and reports them. Exit code as the CLI's.
+int RunAgent(const AgentOptions& options);
+
+}  // namespace suanwang
