@@ -28,7 +28,8 @@ Result<AgentState> LoadAgentState(const std::string& path) {
       state.tasks[key] = AgentTask{t.at("job").get<uint64_t>(),   t.at("task").get<int>(),
                                    t.at("attempt").get<uint64_t>(), t.at("pid").get<int>(),
                                    t.at("proc_start_ticks").get<uint64_t>(), t.at("workdir").get<std::string>(),
-                                   t.at("started_ms").get<int64_t>(), t.at("kill_requested").get<bool>()};
+                                   t.at("started_ms").get<int64_t>(), t.at("kill_requested").get<bool>(),
+                                   t.value("fenced", false)};
     }
     auto reports = ParseReports(json{{"agent", ""}, {"reports", j.at("unsent")}}.dump());
     if (!reports) return MakeError(ErrorCode::kInvalidArgument, path + ": unsent reports: " + reports.error().message);
@@ -49,7 +50,8 @@ Result<void> SaveAgentState(const std::string& path, const AgentState& state) {
                   {"proc_start_ticks", t.proc_start_ticks},
                   {"workdir", t.workdir},
                   {"started_ms", t.started_ms},
-                  {"kill_requested", t.kill_requested}};
+                  {"kill_requested", t.kill_requested},
+                  {"fenced", t.fenced}};
   }
   json unsent = json::parse(FormatReports(ReportBatch{"", state.unsent})).at("reports");
   const std::string text =

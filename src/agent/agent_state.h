@@ -28,6 +28,7 @@ struct AgentTask {
   std::string workdir;
   int64_t started_ms = 0;
   bool kill_requested = false;
+  bool fenced = false;           // killed because the lease could not be renewed
 };
 
 struct AgentState {

@@ -24,6 +24,9 @@ class ControlPlaneClient {
   virtual Result<Timestamp> SendHeartbeat(const Heartbeat& heartbeat) = 0;
   // Errors as above; on success the server has committed every report.
   virtual Result<void> SendReports(const ReportBatch& batch) = 0;
+  // The longest the next calls may take (connect, send, wait for the answer) before they fail
+  // with kUnavailable.
+  virtual void SetTimeout(Timestamp ms) = 0;
 };
 
 // Talks HTTP to `url` (e.g. http://127.0.0.1:8080) with a bearer token, for one site.

@@ -14,9 +14,7 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
   HttpControlPlaneClient(const std::string& url, const std::string& token, const std::string& site)
       : client_(url), site_(site) {
     client_.set_keep_alive(true);
-    client_.set_connection_timeout(2, 0);
-    client_.set_read_timeout(10, 0);
-    client_.set_write_timeout(10, 0);
+    SetTimeout(2000);
     client_.set_bearer_token_auth(token);
     client_.set_socket_options([](socket_t sock) {
       int one = 1;
@@ -47,6 +45,13 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     } catch (const nlohmann::json::exception& e) {
       return MakeError(ErrorCode::kInvalidArgument, std::string("heartbeat: unexpected answer: ") + e.what());
     }
+  }
+
+  void SetTimeout(Timestamp ms) override {
+    const auto timeout = std::chrono::milliseconds(ms);
+    client_.set_connection_timeout(timeout);
+    client_.set_read_timeout(timeout);
+    client_.set_write_timeout(timeout);
   }
 
   Result<void> SendReports(const ReportBatch& batch) override {

@@ -97,7 +97,16 @@ void SiteAgent::Adopt() {
   }
 }
 
-bool SiteAgent::lease_live() const { return lease_until_ms_ != 0 && clock_.Now() < lease_until_ms_; }
+bool SiteAgent::lease_live() const { return lease_until_ms_ != 0 && clock_.Now() < FenceAt(); }
+
+Timestamp SiteAgent::FenceAt() const { return lease_until_ms_ == 0 ? 0 : lease_until_ms_ - lease_ms_ / 10; }
+
+// No call may block past the moment the agent must fence.
+void SiteAgent::LimitCallTime() {
+  Timestamp limit = 2000;
+  if (lease_until_ms_ != 0) limit = std::clamp<Timestamp>(FenceAt() - clock_.Now(), 50, 2000);
+  server_.SetTimeout(limit);
+}
 
 Timestamp SiteAgent::Step() {
   const Timestamp now = clock_.Now();
@@ -126,6 +135,7 @@ Timestamp SiteAgent::Backoff() {
 bool SiteAgent::Heartbeat(Timestamp now) {
   suanwang::Heartbeat beat{options_.agent_id, options_.resources_json, {}};
   for (const auto& [key, t] : state_.tasks) beat.running.push_back(key);
+  LimitCallTime();
   auto lease = server_.SendHeartbeat(beat);
   if (!lease) {
     log_("heartbeat: " + lease.error().message);
@@ -135,11 +145,14 @@ bool SiteAgent::Heartbeat(Timestamp now) {
   if (!lease_live()) log_("holds the lease of site " + options_.site + " (" + std::to_string(*lease) + " ms)");
   // Counted from when the heartbeat was sent: the agent's lease ends no later than the server's.
   lease_until_ms_ = now + *lease;
+  lease_ms_ = *lease;
+  fenced_ = false;
   next_heartbeat_ms_ = now + std::min(options_.heartbeat_ms, *lease / 3);
   return true;
 }
 
 bool SiteAgent::FetchAndApply() {
+  LimitCallTime();
   auto commands = server_.FetchDispatches(state_.last_seq, 100);
   if (!commands) {
     log_("dispatches: " + commands.error().message);
@@ -177,7 +190,7 @@ void SiteAgent::ApplyRun(const RunCommand& run) {
     return;
   }
   AgentTask& t = state_.tasks[key];
-  t = AgentTask{run.job, run.task, run.attempt, 0, 0, "", now, false};
+  t = AgentTask{run.job, run.task, run.attempt, 0, 0, "", now, false, false};
   Save();  // "starting" is durable before the process exists
   TaskSpec spec;
   spec.task_id = key;
@@ -186,6 +199,7 @@ void SiteAgent::ApplyRun(const RunCommand& run) {
   spec.memory_mib = run.memory_mib;
   spec.env = {{"SUANWANG_JOB_ID", std::to_string(run.job)},
               {"SUANWANG_TASK_INDEX", std::to_string(run.task)},
+              {"SUANWANG_ATTEMPT", std::to_string(run.attempt)},
               {"SUANWANG_SITE", options_.site},
               {"SUANWANG_NODE", run.node}};
   std::string gpus;
@@ -210,13 +224,7 @@ void SiteAgent::ApplyRun(const RunCommand& run) {
 
 void SiteAgent::ApplyKill(uint64_t job) {
   for (auto& [key, t] : state_.tasks) {
-    if (t.job != job) continue;
-    t.kill_requested = true;
-    if (adopted_.contains(key)) {
-      ::kill(-t.pid, SIGKILL);  // not our child: no grace to enforce, stop it now
-    } else if (t.pid != 0) {
-      (void)executor_.Kill(key, options_.kill_grace_ms);
-    }
+    if (t.job == job) Kill(key, t, options_.kill_grace_ms);
   }
   Save();
 }
@@ -232,6 +240,8 @@ void SiteAgent::Collect() {
     r.exit_code = exit.exit_code;
     r.signal = exit.signal;
     r.killed = exit.killed_by_request || t.kill_requested;
+    r.fenced = t.fenced;
+    if (t.fenced) r.error = "its agent could not renew the site's lease";
     r.out_of_memory = exit.out_of_memory;
     r.cpu_ms = static_cast<int64_t>(exit.usage.cpu_seconds * 1000);
     r.peak_memory_kib = exit.usage.peak_memory_kib;
@@ -268,35 +278,44 @@ void SiteAgent::Collect() {
 }
 
 void SiteAgent::Fence(Timestamp now) {
-  if (lease_until_ms_ == 0 || now < lease_until_ms_) return;
-  bool any = false;
-  for (auto& [key, t] : state_.tasks) any = any || !t.kill_requested;
-  if (!any) return;
-  log_("lease of site " + options_.site + " ran out without renewal: stopping every task (the server requeues them)");
+  if (lease_until_ms_ == 0 || now < FenceAt() || fenced_) return;
+  fenced_ = true;
+  if (state_.tasks.empty()) return;
+  log_("lease of site " + options_.site + " ran out without renewal: killing every task (the server requeues them)");
   for (auto& [key, t] : state_.tasks) {
-    if (!t.kill_requested) ++counters_.fenced;
+    if (!t.kill_requested) {
+      ++counters_.fenced;
+      log_("killed task " + key + ": the agent could not renew its lease");
+    }
+    t.fenced = true;
+    Kill(key, t, 0);
   }
-  StopAll("the agent lost its lease");
+  Save();
 }
 
 void SiteAgent::StopAll(const std::string& why) {
   for (auto& [key, t] : state_.tasks) {
     if (t.kill_requested) continue;
-    t.kill_requested = true;
-    if (adopted_.contains(key)) {
-      ::kill(-t.pid, SIGKILL);
-    } else if (t.pid != 0) {
-      (void)executor_.Kill(key, options_.kill_grace_ms);
-    }
+    Kill(key, t, options_.kill_grace_ms);
     log_("stopping task " + key + ": " + why);
   }
   Save();
+}
+
+void SiteAgent::Kill(const std::string& key, AgentTask& t, Timestamp grace_ms) {
+  t.kill_requested = true;
+  if (adopted_.contains(key)) {
+    ::kill(-t.pid, SIGKILL);  // not our child: no grace to enforce, stop it now
+  } else if (t.pid != 0) {
+    (void)executor_.Kill(key, grace_ms);
+  }
 }
 
 bool SiteAgent::Flush() {
   if (state_.unsent.empty()) return true;
   const size_t n = std::min<size_t>(state_.unsent.size(), 500);
   ReportBatch batch{options_.agent_id, {state_.unsent.begin(), state_.unsent.begin() + static_cast<std::ptrdiff_t>(n)}};
+  LimitCallTime();
   if (auto sent = server_.SendReports(batch); !sent) {
     log_("reports: " + sent.error().message);
     return false;

@@ -9,8 +9,13 @@
 // time and watched until they end; their exit status is then unknown (they were not our
 // children any more) and reported as such.
 //
-// Fencing: when the agent cannot renew its lease before it runs out, it stops every task it
-// runs (the server requeues them elsewhere), so a task never runs at two sites at once.
+// Fencing: when the agent cannot renew its lease before it runs out, it kills every task it
+// runs (SIGKILL, no grace) a tenth of the lease before the lease ends, counted from when the
+// last successful heartbeat was sent (the server counts from when it arrived), and no call to
+// the server may block past that moment. The server requeues a site's jobs only once the lease
+// has run out on its side, so a task never runs at two sites at once, as long as the agent
+// process itself is alive (a stopped or killed agent's tasks run on until it returns; it then
+// applies the server's kill for them before anything else).
 #pragma once
 
 #include <functional>
@@ -76,6 +81,9 @@ class SiteAgent {
   void ApplyKill(uint64_t job);
   void Collect();
   void Fence(Timestamp now);
+  Timestamp FenceAt() const;  // 0: no lease held yet
+  void LimitCallTime();
+  void Kill(const std::string& key, AgentTask& task, Timestamp grace_ms);
   bool Flush();
   void Save();
   Timestamp Backoff();
@@ -92,6 +100,8 @@ class SiteAgent {
   std::set<std::string> adopted_;  // tasks left by a previous run of the agent, still alive
   Timestamp next_heartbeat_ms_ = 0;
   Timestamp lease_until_ms_ = 0;   // 0: never held
+  Timestamp lease_ms_ = 0;
+  bool fenced_ = false;            // the tasks were killed for this lapse of the lease
   int failures_ = 0;               // consecutive rounds the server did not answer
 };
 

@@ -88,7 +88,7 @@ const char* EventName(TaskEvent e) {
 Result<TaskReport> ParseReport(const json& j, const std::string& prefix) {
   Fields f(j, prefix);
   SW_CHECK(f.OnlyKnown({"job", "task", "attempt", "event", "at_ms", "exit_code", "signal", "killed",
-                        "out_of_memory", "cpu_ms", "peak_memory_kib", "wall_ms", "stdout_tail", "stderr_tail",
+                        "fenced", "out_of_memory", "cpu_ms", "peak_memory_kib", "wall_ms", "stdout_tail", "stderr_tail",
                         "error"}));
   TaskReport r;
   SW_TRY(job, f.Get<uint64_t>("job"));
@@ -113,6 +113,7 @@ Result<TaskReport> ParseReport(const json& j, const std::string& prefix) {
   SW_TRY(exit_code, f.Get<int>("exit_code", 0));
   SW_TRY(signal, f.Get<int>("signal", 0));
   SW_TRY(killed, f.Get<bool>("killed", false));
+  SW_TRY(fenced, f.Get<bool>("fenced", false));
   SW_TRY(oom, f.Get<bool>("out_of_memory", false));
   SW_TRY(cpu, f.Get<int64_t>("cpu_ms", 0));
   SW_TRY(peak, f.Get<int64_t>("peak_memory_kib", 0));
@@ -127,6 +128,7 @@ Result<TaskReport> ParseReport(const json& j, const std::string& prefix) {
   r.exit_code = exit_code;
   r.signal = signal;
   r.killed = killed;
+  r.fenced = fenced;
   r.out_of_memory = oom;
   r.cpu_ms = cpu;
   r.peak_memory_kib = peak;
@@ -197,6 +199,7 @@ std::string FormatReports(const ReportBatch& batch) {
       j.update({{"exit_code", r.exit_code},
                 {"signal", r.signal},
                 {"killed", r.killed},
+                {"fenced", r.fenced},
                 {"out_of_memory", r.out_of_memory},
                 {"cpu_ms", r.cpu_ms},
                 {"peak_memory_kib", r.peak_memory_kib},

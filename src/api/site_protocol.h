@@ -59,6 +59,8 @@ struct TaskReport {
   int exit_code = 0;
   int signal = 0;
   bool killed = false;         // ended because the agent was told (or decided) to stop it
+  bool fenced = false;         // killed because the agent could not renew its lease: the task
+                               // did not fail, its site did (the server requeues the job)
   bool out_of_memory = false;
   int64_t cpu_ms = 0;
   int64_t peak_memory_kib = 0;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/agent_command.h"
+#include "cli/up_command.h"
 #include "cli/audit_command.h"
 #include "cli/bench_command.h"
 #include "cli/bench_submit_command.h"
@@ -76,6 +77,18 @@ int main(int argc, char** argv) {
   server_cmd->add_option("--sites", server.sites,
                          "sites that run work, each while its agent holds the lease (default: every site)")
       ->delimiter(',');
+
+  UpOptions up;
+  auto* up_cmd = app.add_subcommand("up", "the embedded default: a server and local agents for three demo sites");
+  up_cmd->add_option("--home", up.server.home, "state directory (default: $SUANWANG_HOME or ./.suanwang)");
+  up_cmd->add_option("--listen", up.server.listen, "HOST:PORT (port 0: any free port)")->capture_default_str();
+  up_cmd->add_option("--store", up.server.store, "sqlite://PATH or postgres://... (default: sqlite in --home)");
+  up_cmd->add_option("--network", up.server.network, "network YAML (default: data/networks/china-hubs.yaml)");
+  up_cmd->add_option("--policy", up.server.policy, "node policy")->capture_default_str();
+  up_cmd->add_option("--lease-ms", up.server.lease_ms, "how long an agent's heartbeat keeps its site's lease")
+      ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
+      ->capture_default_str();
+  up_cmd->add_option("--sites", up.sites, "sites that get a local agent")->delimiter(',')->capture_default_str();
 
   AgentOptions agent;
   auto* agent_cmd = app.add_subcommand("agent", "a site agent: runs the site's dispatched tasks and reports them");
@@ -188,6 +201,7 @@ int main(int argc, char** argv) {
   if (*placement_cmd) return RunBenchPlacement(placement);
   if (*server_cmd) return RunServer(server);
   if (*agent_cmd) return RunAgent(agent);
+  if (*up_cmd) return RunUp(up);
   if (*submit_bench_cmd) return RunBenchSubmit(submit_bench);
   if (*submit_cmd) return RunSubmit(client, submit_file, idempotency_key);
   if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);

@@ -1,8 +1,13 @@
 // `suanwang server`: the control plane over HTTP.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "common/clock.h"
+#include "server/control_plane.h"
+#include "server/http_server.h"
 
 namespace suanwang {
 
@@ -17,6 +22,24 @@ struct ServerOptions {
   int64_t lease_ms = 10000;      // how long a heartbeat keeps a site's lease
   std::vector<std::string> sites;  // sites that run work while their agent is live; empty: all
 };
+
+// A server that listens (its HTTP loop not yet running).
+struct RunningServer {
+  std::string home;
+  std::string url;
+  std::string store_url;
+  std::unique_ptr<ControlPlane> plane;
+  std::unique_ptr<HttpServer> http;  // declared after plane: destroyed first
+};
+
+// --home, else $SUANWANG_HOME, else ./.suanwang.
+std::string ServerHome(const std::string& flag);
+// Opens the control plane and binds the listener. Errors: kInvalidArgument for a bad --listen
+// or --home, and those of ControlPlane::Open and HttpServer::Start.
+Result<RunningServer> StartServer(const ServerOptions& options, const Clock& clock);
+// Writes HOME/url atomically (once the server is ready to serve) / removes it.
+void PublishUrl(const RunningServer& server);
+void WithdrawUrl(const RunningServer& server);
 
 // Serves until SIGINT or SIGTERM; writes HOME/url once ready. Exit code as the CLI's.
 int RunServer(const ServerOptions& options);

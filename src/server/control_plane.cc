@@ -183,7 +183,8 @@ Result<void> ControlPlaneImpl::Recover() {
   SW_TRY(tx, store_->Begin());
   for (const StoredSite& site : tx->ListSites().value_or(std::vector<StoredSite>{})) {
     // A site whose agent was live before the restart gets one lease period to come back.
-    if (Serves(site.id) && network_.SiteIndex(site.id) && leases_.Renew(site.id, site.agent, clock_.Now())) {
+    if (Serves(site.id) && network_.SiteIndex(site.id) &&
+        leases_.Renew(site.id, site.agent, clock_.Now()) == SiteLeases::Renewal::kCameUp) {
       (void)scheduler_->Apply(SiteStatus{*network_.SiteIndex(site.id), true}, clock_.Now());
     }
   }
@@ -225,19 +226,31 @@ void ControlPlaneImpl::Enqueue(Event e) {
   loop_wake_.notify_one();
 }
 
+void ControlPlaneImpl::EnqueueRequeue(uint64_t id) {
+  {
+    std::lock_guard lock(loop_mutex_);
+    requeue_.push_back(id);
+  }
+  loop_wake_.notify_one();
+}
+
 void ControlPlaneImpl::Loop() {
   while (true) {
     std::optional<Event> event;
+    std::vector<uint64_t> requeue;
     {
       std::unique_lock lock(loop_mutex_);
-      loop_wake_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_ || !events_.empty(); });
+      loop_wake_.wait_for(lock, std::chrono::milliseconds(100),
+                          [&] { return stopping_ || !events_.empty() || !requeue_.empty(); });
       if (stopping_) return;
       if (!events_.empty()) {
         event = std::move(events_.front());
         events_.pop_front();
       }
+      requeue.swap(requeue_);
     }
     if (event) Apply(*event);
+    for (uint64_t id : requeue) RequeueInEngine(id, clock_.Now());
     CheckLeases();
   }
 }

@@ -72,6 +72,10 @@ class ControlPlaneImpl final : public ControlPlane {
   // preempted): tasks marked lost, a signed kill to the old site, the job queued with `reason`.
   Result<void> Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now);
   void CheckLeases();
+  HttpResponse LeaseRanOut(const std::string& site);
+  // On the scheduling loop: free the job in the engine and submit it again.
+  void RequeueInEngine(uint64_t id, Timestamp now);
+  void EnqueueRequeue(uint64_t id);
   void LoseSite(const std::string& site, Timestamp now);
   bool Serves(const std::string& site) const { return served_.empty() || served_.contains(site); }
 
@@ -96,6 +100,7 @@ class ControlPlaneImpl final : public ControlPlane {
   std::mutex loop_mutex_;
   std::condition_variable loop_wake_;
   std::deque<Event> events_;
+  std::vector<uint64_t> requeue_;  // jobs Requeue put back in the store, for the engine
   bool stopping_ = false;
   std::thread loop_;
 

@@ -2,12 +2,19 @@
 
 namespace suanwang {
 
-bool SiteLeases::Renew(const std::string& site, const std::string& agent, Timestamp now) {
+SiteLeases::Renewal SiteLeases::Renew(const std::string& site, const std::string& agent, Timestamp now) {
   std::lock_guard lock(mutex_);
   SiteLease& lease = leases_[site];
+  if (lease.live && now >= lease.expires_ms) return Renewal::kRanOut;
   const bool came_up = !lease.live;
   lease = SiteLease{agent, now, now + lease_ms_, true};
-  return came_up;
+  return came_up ? Renewal::kCameUp : Renewal::kRenewed;
+}
+
+bool SiteLeases::RanOut(const std::string& site, Timestamp now) const {
+  std::lock_guard lock(mutex_);
+  auto it = leases_.find(site);
+  return it != leases_.end() && it->second.live && now >= it->second.expires_ms;
 }
 
 std::vector<std::string> SiteLeases::Expire(Timestamp now) {

@@ -24,8 +24,15 @@ class SiteLeases {
  public:
   explicit SiteLeases(Timestamp lease_ms) : lease_ms_(lease_ms) {}
 
-  // Renews (or takes) the site's lease. True when the site was not live before: it comes up.
-  bool Renew(const std::string& site, const std::string& agent, Timestamp now);
+  enum class Renewal {
+    kRenewed,     // the site was up and stays up
+    kCameUp,      // the site was down (or never seen): it comes up
+    kRanOut,      // the lease ran out before this heartbeat and Expire has not yet taken it:
+                  // not renewed (the site's jobs must be requeued first; heartbeat again)
+  };
+  Renewal Renew(const std::string& site, const std::string& agent, Timestamp now);
+  // True when the site's lease ran out by `now` and Expire has not yet taken it.
+  bool RanOut(const std::string& site, Timestamp now) const;
   // Sites whose lease ran out at `now`, each returned once (they are down from then on).
   std::vector<std::string> Expire(Timestamp now);
   // The site's lease, if an agent ever held it.

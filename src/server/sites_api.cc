@@ -120,8 +120,9 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
   auto beat = ParseHeartbeat(req.body);
   if (!beat) return ProblemFor(beat.error());
   const Timestamp now = clock_.Now();
-  const bool came_up = leases_.Renew(site, beat->agent, now);
-  if (came_up) {
+  const SiteLeases::Renewal renewal = leases_.Renew(site, beat->agent, now);
+  if (renewal == SiteLeases::Renewal::kRanOut) return LeaseRanOut(site);
+  if (renewal == SiteLeases::Renewal::kCameUp) {
     auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
       SW_CHECK(tx.PutSite(StoredSite{site, beat->agent, beat->resources_json, now, now}));
       SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "site.up", "site/" + site, beat->agent));
@@ -133,17 +134,27 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
   return Json(200, nlohmann::json{{"lease_ms", leases_.lease_ms()}, {"server_ms", now}}.dump());
 }
 
+HttpResponse ControlPlaneImpl::LeaseRanOut(const std::string& site) {
+  HttpResponse r = Problem(503, "Service Unavailable",
+                           "the lease of site '" + site + "' ran out; its jobs are being requeued; try again");
+  r.headers["Retry-After"] = "1";
+  return r;
+}
+
 HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpRequest& req, const Caller& who) {
   if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
   auto batch = ParseReports(req.body);
   if (!batch) return ProblemFor(batch.error());
   const Timestamp now = clock_.Now();
+  // What the site's tasks did after its lease ran out is settled by the requeue first.
+  if (leases_.RanOut(site, now)) return LeaseRanOut(site);
   const std::string actor = who.tenant + "/" + who.role + "@" + site;
   uint64_t accepted = 0, stale = 0;
-  std::vector<uint64_t> ended;
+  std::vector<uint64_t> ended, requeued;
   auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
     accepted = stale = 0;
     ended.clear();
+    requeued.clear();
     for (const TaskReport& report : batch->reports) {
       auto job = tx.GetJob(report.job);
       if (!job) {
@@ -158,6 +169,11 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
       }
       ++accepted;
       SW_CHECK(tx.PutTask(effect.task));
+      if (effect.requeue) {
+        SW_CHECK(Requeue(tx, *job, "task " + std::to_string(report.task) + " was lost: " + effect.task.reason + "; requeued", now));
+        requeued.push_back(job->id);
+        continue;
+      }
       if (!effect.job_state.empty()) {
         SW_CHECK(tx.UpdateJob(job->id, job->version, effect.job_state, job->site, effect.job_reason, now));
         SW_CHECK(tx.AppendAudit(now, actor, "job." + effect.job_state, "job/" + std::to_string(job->id),
@@ -172,6 +188,7 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
   reports_accepted_ += accepted;
   reports_stale_ += stale;
   for (uint64_t id : ended) Enqueue(JobFinished{id});
+  for (uint64_t id : requeued) EnqueueRequeue(id);
   return Json(200, nlohmann::json{{"accepted", accepted}, {"stale", stale}}.dump());
 }
 
@@ -228,20 +245,23 @@ void ControlPlaneImpl::LoseSite(const std::string& site, Timestamp now) {
                  done.error().message.c_str());
     return;
   }
-  for (uint64_t id : requeued) {
-    std::optional<JobSpec> spec;
-    {
-      std::lock_guard lock(jobs_mutex_);
-      if (auto it = specs_.find(id); it != specs_.end()) spec = it->second;
-    }
-    if (!spec) continue;
-    {
-      // Frees its room at the lost site; its command and spec stay for the next placement.
-      std::lock_guard lock(models_mutex_);
-      (void)scheduler_->Apply(JobFinished{id}, now);
-    }
-    Apply(SubmitJob{*spec});
+  for (uint64_t id : requeued) RequeueInEngine(id, now);
+}
+
+// The engine frees the job's room where it ran and takes it as a new submission; its command
+// and spec stay for the next placement.
+void ControlPlaneImpl::RequeueInEngine(uint64_t id, Timestamp now) {
+  std::optional<JobSpec> spec;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    if (auto it = specs_.find(id); it != specs_.end()) spec = it->second;
   }
+  if (!spec) return;
+  {
+    std::lock_guard lock(models_mutex_);
+    (void)scheduler_->Apply(JobFinished{id}, now);
+  }
+  Apply(SubmitJob{*spec});
 }
 
 }  // namespace suanwang

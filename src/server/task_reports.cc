@@ -46,6 +46,14 @@ ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>
     }
     return effect;
   }
+  if (report.fenced) {
+    t.state = "lost";
+    t.reason = DescribeExit(report);
+    t.stdout_tail = report.stdout_tail;
+    t.stderr_tail = report.stderr_tail;
+    effect.requeue = !JobIsFinal(job.state);
+    return effect;
+  }
   const bool ok = report.event == TaskEvent::kExited && !report.killed && !report.out_of_memory &&
                   report.signal == 0 && report.exit_code == 0;
   t.state = ok ? "succeeded" : report.killed ? "killed" : "failed";

@@ -8,7 +8,8 @@
 // Job outcome: the first task that fails (non-zero exit, a signal, out of memory, or it could
 // not start) fails the whole gang, and the rest of it is killed; the job succeeds when every
 // task exited 0. A job already in a final state (cancelled) keeps it; its tasks are still
-// recorded.
+// recorded. A task its agent killed because it could not renew the site's lease (fenced) did
+// not fail: it is lost, and the job goes back to the queue.
 #pragma once
 
 #include <string>
@@ -26,6 +27,7 @@ struct ReportEffect {
   std::string job_reason;
   bool kill_others = false;   // a gang member failed while others may run: stop them
   bool job_ended = false;     // the job left the engine's running set: free its resources
+  bool requeue = false;       // the task was lost with its site's lease (fenced): requeue the job
 };
 
 ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>& tasks, const std::string& site,

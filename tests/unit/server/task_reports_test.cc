@@ -102,6 +102,21 @@ TEST(TaskReportsTest, StaleAndDuplicateReportsChangeNothing) {
   EXPECT_TRUE(ApplyTaskReport(Job("running"), Gang(1, "running"), "sh-edge", Report(0, TaskEvent::kStarted), 44).stale);
 }
 
+TEST(TaskReportsTest, ATaskFencedWithItsSitesLeaseIsLostAndTheJobRequeued) {
+  TaskReport fenced = Report(1, TaskEvent::kExited);
+  fenced.killed = true;
+  fenced.fenced = true;
+  fenced.signal = 9;
+  fenced.error = "its agent could not renew the site's lease";
+  ReportEffect e = ApplyTaskReport(Job("running"), Gang(2, "running"), "sh-edge", fenced, 60);
+  ASSERT_FALSE(e.stale);
+  EXPECT_EQ(e.task.state, "lost");
+  EXPECT_EQ(e.task.reason, "killed: its agent could not renew the site's lease");
+  EXPECT_TRUE(e.requeue);
+  EXPECT_EQ(e.job_state, "");  // not failed: the requeue decides
+  EXPECT_FALSE(ApplyTaskReport(Job("cancelled"), Gang(1, "running"), "sh-edge", fenced, 61).requeue);
+}
+
 TEST(TaskReportsTest, ACancelledJobKeepsItsStateButRecordsItsTasks) {
   TaskReport killed = Report(0, TaskEvent::kExited);
   killed.killed = true;

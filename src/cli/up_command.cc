@@ -1,0 +1,120 @@
+#include "cli/up_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "cli/cli_util.h"
+
+namespace suanwang {
+namespace {
+
+std::string SelfPath() {
+  char path[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : "suanwang";
+}
+
+// Starts `suanwang agent` for one site as a child process with the default signal mask.
+pid_t SpawnAgent(const std::string& self, const std::string& site, const std::string& home, const std::string& url,
+                 int64_t poll_ms) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  const std::string poll = std::to_string(poll_ms);
+  ::execl(self.c_str(), self.c_str(), "agent", "--site", site.c_str(), "--home", home.c_str(), "--url", url.c_str(),
+          "--poll-ms", poll.c_str(), static_cast<char*>(nullptr));
+  std::fprintf(stderr, "suanwang up: cannot start the agent for %s: exec %s failed\n", site.c_str(), self.c_str());
+  ::_exit(127);
+}
+
+// Stops the agents: SIGTERM, then SIGKILL for any still there after `grace`.
+void StopAgents(std::map<pid_t, std::string>& agents, std::chrono::milliseconds grace) {
+  for (const auto& [pid, site] : agents) ::kill(pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (!agents.empty() && std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    const pid_t done = ::waitpid(-1, &status, WNOHANG);
+    if (done > 0) {
+      agents.erase(done);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  for (const auto& [pid, site] : agents) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  agents.clear();
+}
+
+}  // namespace
+
+int RunUp(const UpOptions& o) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ServerOptions server_options = o.server;
+  server_options.sites = o.sites;
+  SystemClock clock;
+  auto server = StartServer(server_options, clock);
+  if (!server) return Fail(server.error());
+  std::thread http([&] { server->http->Run(); });
+
+  const std::string self = SelfPath();
+  std::map<pid_t, std::string> agents;
+  for (const std::string& site : o.sites) agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms)] = site;
+
+  std::string token;
+  std::ifstream(server->home + "/admin.token") >> token;
+  PublishUrl(*server);
+  std::printf("suanwang up: server %s, store %s\n", server->url.c_str(), server->store_url.c_str());
+  std::printf("  agents (local processes) for sites:");
+  for (const std::string& site : o.sites) std::printf(" %s", site.c_str());
+  const std::string shown = token.empty() ? "(in " + server->home + "/admin.token)" : token;
+  std::printf("\n  admin token: %s\n", shown.c_str());
+  std::printf("  try: export SUANWANG_URL=%s SUANWANG_TOKEN=$(cat %s/admin.token); %s sites\n",
+              server->url.c_str(), server->home.c_str(), self.c_str());
+  std::printf("  Ctrl-C stops the agents and the server.\n");
+  std::fflush(stdout);
+
+  // Wait for a signal; restart an agent that died on its own (at most once a second per site).
+  std::map<std::string, std::chrono::steady_clock::time_point> last_start;
+  while (true) {
+    timespec tick{0, 200 * 1000 * 1000};
+    if (sigtimedwait(&signals, nullptr, &tick) > 0) break;
+    int status = 0;
+    const pid_t done = ::waitpid(-1, &status, WNOHANG);
+    if (done <= 0 || !agents.contains(done)) continue;
+    const std::string site = agents[done];
+    agents.erase(done);
+    std::fprintf(stderr, "suanwang up: the agent for %s ended (status %d); starting it again\n", site.c_str(), status);
+    auto& last = last_start[site];
+    if (std::chrono::steady_clock::now() - last < std::chrono::seconds(1)) std::this_thread::sleep_for(std::chrono::seconds(1));
+    last = std::chrono::steady_clock::now();
+    agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms)] = site;
+  }
+  std::printf("suanwang up: stopping\n");
+  std::fflush(stdout);
+  StopAgents(agents, std::chrono::milliseconds(8000));
+  server->http->Stop();
+  http.join();
+  WithdrawUrl(*server);
+  std::printf("suanwang up: stopped\n");
+  return 0;
+}
+
+}  // namespace suanwang

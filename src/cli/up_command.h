@@ -1,0 +1,22 @@
+// `suanwang up`: the embedded default. One command starts the server (SQLite in --home) and a
+// local agent for each of three demo sites of the default network, in different hubs; prints
+// the URL and an admin token; stops everything cleanly on Ctrl-C (SIGINT) or SIGTERM.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/server_command.h"
+
+namespace suanwang {
+
+struct UpOptions {
+  ServerOptions server;  // --home, --listen, --store, --network, --policy, --lease-ms
+  // Sites that get a local agent (and are the only ones that run work).
+  std::vector<std::string> sites = {"sh-edge", "zjk-1", "zw-1"};
+  int64_t poll_ms = 20;
+};
+
+int RunUp(const UpOptions& options);
+
+}  // namespace suanwang

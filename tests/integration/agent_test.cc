@@ -1,0 +1,182 @@
+// Real `suanwang up`, `server` and `agent` processes on 127.0.0.1 (port 0, temp homes): jobs go
+// in through the API, agents run them as local processes, and states, output, cancels, lost
+// sites and agent restarts come back through the API.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "testlib/child_process.h"
+#include "testlib/test_cluster.h"
+
+namespace {
+
+using json = nlohmann::json;
+using suanwang::testing::ChildProcess;
+using suanwang::testing::FirstLine;
+using suanwang::testing::WaitUntil;
+using namespace std::chrono_literals;
+
+std::string Home(const std::string& name) {
+  std::string home = std::filesystem::path(suanwang::testing::WriteTempFile("marker", "")).parent_path() / name;
+  std::filesystem::remove_all(home);
+  std::filesystem::create_directories(home);
+  return home;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A client of the server whose URL and admin token are in `home`.
+class Api {
+ public:
+  explicit Api(const std::string& home) : home_(home) {}
+  bool Ready() {
+    url_ = FirstLine(home_ + "/url");
+    token_ = FirstLine(home_ + "/admin.token");
+    return !url_.empty() && !token_.empty();
+  }
+  httplib::Client Client() const {
+    httplib::Client c(url_);
+    c.set_tcp_nodelay(true);
+    c.set_bearer_token_auth(token_);
+    return c;
+  }
+  uint64_t Submit(const json& job) {
+    auto r = Client().Post("/v1/jobs", job.dump(), "application/json");
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+    return r && r->status == 201 ? json::parse(r->body)["id"].get<uint64_t>() : 0;
+  }
+  json Job(uint64_t id) {
+    auto r = Client().Get("/v1/jobs/" + std::to_string(id));
+    return r && r->status == 200 ? json::parse(r->body) : json{};
+  }
+  json WaitForState(uint64_t id, const std::string& state, std::chrono::milliseconds timeout = 20s) {
+    json j;
+    WaitUntil([&] { return (j = Job(id)).value("state", "") == state; }, timeout);
+    return j;
+  }
+  bool SiteUp(const std::string& site) {
+    auto r = Client().Get("/v1/sites/" + site);
+    return r && r->status == 200 && json::parse(r->body).value("up", false);
+  }
+  std::string Logs(uint64_t id, int task, const std::string& stream) {
+    auto r = Client().Get("/v1/jobs/" + std::to_string(id) + "/logs?task=" + std::to_string(task) + "&stream=" + stream);
+    return r && r->status == 200 ? r->body : "(status " + std::to_string(r ? r->status : 0) + ")";
+  }
+
+ private:
+  std::string home_, url_, token_;
+};
+
+json ShellJob(const std::string& name, const std::string& script, int tasks = 1) {
+  return json{{"name", name},
+              {"tasks", tasks},
+              {"resources", {{"cpu", 0.1}, {"memory_mib", 64}}},
+              {"command", {"sh", "-c", script}},
+              {"tier", "t1"},
+              {"origin", "sh"}};
+}
+
+TEST(AgentTest, UpRunsJobsToTheirEndAndStopsCleanly) {
+  const std::string home = Home("up");
+  ChildProcess up(SW_BINARY, {"up", "--home", home, "--listen", "127.0.0.1:0"}, home + "/up.log");
+  Api api(home);
+  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/up.log");
+  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge") && api.SiteUp("zjk-1") && api.SiteUp("zw-1"); }, 10s))
+      << ReadFile(home + "/up.log");
+  EXPECT_FALSE(api.SiteUp("yrd-1"));  // no agent: runs nothing
+
+  const uint64_t ok = api.Submit(ShellJob("ok", "echo out; echo err >&2"));
+  const uint64_t fails = api.Submit(ShellJob("fails", "exit 3"));
+  json missing = ShellJob("missing", "");
+  missing["command"] = {"/nonexistent/program"};
+  const uint64_t no_program = api.Submit(missing);
+  const uint64_t gang = api.Submit(ShellJob("gang", "if [ $SUANWANG_TASK_INDEX = 1 ]; then exit 4; fi; sleep 30", 3));
+  const uint64_t long_job = api.Submit(ShellJob("long", "sleep 30"));
+  json huge = ShellJob("huge", "true");
+  huge["resources"]["gpus"] = 16;
+  const uint64_t never = api.Submit(huge);
+
+  json j = api.WaitForState(ok, "succeeded");
+  EXPECT_EQ(j["site"], "sh-edge");
+  EXPECT_EQ(j["reason"], "exit code 0");
+  ASSERT_EQ(j["tasks"].size(), 1u);
+  EXPECT_EQ(j["tasks"][0]["state"], "succeeded");
+  EXPECT_GT(j["tasks"][0]["wall_seconds"].get<double>(), 0);
+  EXPECT_EQ(api.Logs(ok, 0, "stdout"), "out\n");
+  EXPECT_EQ(api.Logs(ok, 0, "stderr"), "err\n");
+
+  EXPECT_EQ(api.WaitForState(fails, "failed")["reason"], "task 0: exit code 3");
+  EXPECT_NE(api.WaitForState(no_program, "failed")["reason"].get<std::string>().find("could not start"),
+            std::string::npos);
+  // One failed member fails the gang; the others are stopped.
+  j = api.WaitForState(gang, "failed");
+  EXPECT_EQ(j["reason"], "task 1: exit code 4");
+  ASSERT_TRUE(WaitUntil([&] {
+    j = api.Job(gang);
+    return j["tasks"].size() == 3 && j["tasks"][0]["state"] == "killed" && j["tasks"][2]["state"] == "killed";
+  }, 15s)) << j.dump();
+  EXPECT_NE(api.WaitForState(never, "rejected")["reason"].get<std::string>().find("can never fit"), std::string::npos);
+
+  // Cancel a running job: the agent stops its task.
+  api.WaitForState(long_job, "running");
+  auto c = api.Client();
+  ASSERT_EQ(c.Post("/v1/jobs/" + std::to_string(long_job) + "/cancel", "", "text/plain")->status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return api.Job(long_job)["tasks"][0]["state"] == "killed"; }, 15s))
+      << api.Job(long_job).dump();
+  EXPECT_EQ(api.Job(long_job)["state"], "cancelled");
+
+  // Ctrl-C: agents and server stop, the process exits 0.
+  up.Signal(SIGINT);
+  const int status = up.Wait(20s);
+  ASSERT_NE(status, -1) << "suanwang up did not stop; " << ReadFile(home + "/up.log");
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(home + "/up.log");
+  EXPECT_FALSE(std::filesystem::exists(home + "/url"));
+}
+
+// The agent cannot reach the server (here: the server is stopped): before its lease runs out it
+// kills its tasks; the server, once back, finds the lease gone, requeues the job with a new
+// attempt, and the old attempt's reports count for nothing.
+TEST(AgentTest, ALostLeaseFencesTheAgentAndRequeuesItsJobs) {
+  const std::string home = Home("lease");
+  const std::string marker = home + "/attempts";
+  ChildProcess server(SW_BINARY,
+                      {"server", "--home", home, "--listen", "127.0.0.1:0", "--sites", "sh-edge", "--lease-ms", "1500"},
+                      home + "/server.log");
+  Api api(home);
+  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
+  ChildProcess agent(SW_BINARY, {"agent", "--site", "sh-edge", "--home", home}, home + "/agent.log");
+  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge"); }, 10s)) << ReadFile(home + "/agent.log");
+
+  const uint64_t id =
+      api.Submit(ShellJob("fenced", "echo \"start $SUANWANG_ATTEMPT\" >> " + marker + "; sleep 3; echo \"end $SUANWANG_ATTEMPT\" >> " + marker));
+  ASSERT_EQ(api.WaitForState(id, "running")["tasks"][0]["attempt"], 1);
+
+  server.Signal(SIGSTOP);
+  // The agent kills its task within the lease (1.5 s) and well before the task would end (3 s).
+  const bool fenced = WaitUntil([&] { return ReadFile(home + "/agent.log").find("killed task j") != std::string::npos; }, 5s);
+  std::this_thread::sleep_for(1s);  // past the lease on the server's side too
+  server.Signal(SIGCONT);
+  ASSERT_TRUE(fenced) << ReadFile(home + "/agent.log");
+
+  json j = api.WaitForState(id, "succeeded", 30s);
+  ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
+  EXPECT_EQ(j["tasks"][0]["attempt"], 2);
+  // Attempt 1 never finished (it was killed); attempt 2 ran to its end.
+  EXPECT_EQ(ReadFile(marker), "start 1\nstart 2\nend 2\n");
+  auto metrics = api.Client().Get("/metrics");
+  EXPECT_NE(metrics->body.find("suanwang_sites_lost_total 1"), std::string::npos) << metrics->body;
+}
+
+}  // namespace
