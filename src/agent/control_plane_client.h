@@ -17,9 +17,10 @@ namespace suanwang {
 class ControlPlaneClient {
  public:
   virtual ~ControlPlaneClient() = default;
-  // Commands with seq > after, in order. Errors: kUnavailable (no answer, or a 5xx),
+  // Commands with seq > after, in order; when there are none yet, the server may hold the call
+  // for up to `wait_ms` until one arrives. Errors: kUnavailable (no answer, or a 5xx),
   // kPermissionDenied (401/403), kInvalidArgument (another 4xx; the problem's detail).
-  virtual Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit) = 0;
+  virtual Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit, Timestamp wait_ms) = 0;
   // Renews the site's lease; returns its length in ms. Errors as above.
   virtual Result<Timestamp> SendHeartbeat(const Heartbeat& heartbeat) = 0;
   // Errors as above; on success the server has committed every report.

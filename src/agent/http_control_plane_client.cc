@@ -22,9 +22,9 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     });
   }
 
-  Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit) override {
-    SW_TRY(body, Call("GET", "/v1/sites/" + site_ + "/dispatches?after=" + std::to_string(after) +
-                                 "&limit=" + std::to_string(limit), ""));
+  Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit, Timestamp wait_ms) override {
+    SW_TRY(body, Call("GET", "/v1/sites/" + site_ + "/dispatches?after=" + std::to_string(after) + "&limit=" +
+                                 std::to_string(limit) + "&wait_ms=" + std::to_string(wait_ms), ""));
     std::vector<SignedCommand> out;
     try {
       const nlohmann::json answer = nlohmann::json::parse(body);

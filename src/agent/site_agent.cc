@@ -101,10 +101,11 @@ bool SiteAgent::lease_live() const { return lease_until_ms_ != 0 && clock_.Now()
 
 Timestamp SiteAgent::FenceAt() const { return lease_until_ms_ == 0 ? 0 : lease_until_ms_ - lease_ms_ / 10; }
 
-// No call may block past the moment the agent must fence.
-void SiteAgent::LimitCallTime() {
-  Timestamp limit = 2000;
-  if (lease_until_ms_ != 0) limit = std::clamp<Timestamp>(FenceAt() - clock_.Now(), 50, 2000);
+// No call may block past the moment the agent must fence; `held_ms` is how long the server may
+// hold this call on purpose.
+void SiteAgent::LimitCallTime(Timestamp held_ms) {
+  Timestamp limit = 2000 + held_ms;
+  if (lease_until_ms_ != 0) limit = std::clamp<Timestamp>(FenceAt() - clock_.Now(), 50, limit);
   server_.SetTimeout(limit);
 }
 
@@ -152,8 +153,12 @@ bool SiteAgent::Heartbeat(Timestamp now) {
 }
 
 bool SiteAgent::FetchAndApply() {
-  LimitCallTime();
-  auto commands = server_.FetchDispatches(state_.last_seq, 100);
+  // Held at most until the next heartbeat is due, and never past the fence.
+  Timestamp wait = options_.wait_ms;
+  if (lease_until_ms_ != 0) wait = std::min(wait, std::max<Timestamp>(0, FenceAt() - clock_.Now() - 100));
+  wait = std::clamp<Timestamp>(std::min(wait, next_heartbeat_ms_ - clock_.Now()), 0, options_.wait_ms);
+  LimitCallTime(wait);
+  auto commands = server_.FetchDispatches(state_.last_seq, 100, wait);
   if (!commands) {
     log_("dispatches: " + commands.error().message);
     return false;

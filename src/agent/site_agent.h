@@ -36,7 +36,10 @@ struct SiteAgentOptions {
   std::string agent_id;         // e.g. "host/pid"
   std::string state_path;       // the state file
   std::string resources_json = "{}";
-  Timestamp poll_ms = 20;        // between rounds while the server answers
+  Timestamp poll_ms = 5;         // between rounds while the server answers
+  // How long the server may hold a fetch of commands when there are none (a long poll). Bounds
+  // how late the agent notices a task's exit, too.
+  Timestamp wait_ms = 100;
   Timestamp heartbeat_ms = 1000;
   Timestamp kill_grace_ms = 5000;
   Timestamp max_backoff_ms = 5000;  // longest wait between tries while the server is away
@@ -82,7 +85,7 @@ class SiteAgent {
   void Collect();
   void Fence(Timestamp now);
   Timestamp FenceAt() const;  // 0: no lease held yet
-  void LimitCallTime();
+  void LimitCallTime(Timestamp held_ms = 0);
   void Kill(const std::string& key, AgentTask& task, Timestamp grace_ms);
   bool Flush();
   void Save();

@@ -81,6 +81,7 @@ int RunAgent(const AgentOptions& o) {
   options.state_path = state_dir + "/state.json";
   options.resources_json = resources;
   options.poll_ms = o.poll_ms;
+  options.wait_ms = o.wait_ms;
   options.heartbeat_ms = o.heartbeat_ms;
   const std::string prefix = "suanwang agent " + o.site + ": ";
   auto log = [&](const std::string& line) {

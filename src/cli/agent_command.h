@@ -14,7 +14,8 @@ struct AgentOptions {
   std::string server_key;  // pinned server public key (default: HOME/dispatch.key.pub)
   std::string resources;   // declared resources (JSON file); default: discovered
   std::string executor = "local";
-  int64_t poll_ms = 20;
+  int64_t poll_ms = 5;
+  int64_t wait_ms = 100;
   int64_t heartbeat_ms = 1000;
 };
 

@@ -7,6 +7,7 @@
 #include "cli/up_command.h"
 #include "cli/audit_command.h"
 #include "cli/bench_command.h"
+#include "cli/bench_running_command.h"
 #include "cli/bench_submit_command.h"
 #include "cli/client_commands.h"
 #include "cli/server_command.h"
@@ -89,6 +90,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
       ->capture_default_str();
   up_cmd->add_option("--sites", up.sites, "sites that get a local agent")->delimiter(',')->capture_default_str();
+  up_cmd->add_option("--agent-poll-ms", up.poll_ms, "the agents' pause between rounds")
+      ->check(CLI::Range(int64_t{0}, int64_t{60000}))
+      ->capture_default_str();
+  up_cmd->add_option("--agent-wait-ms", up.wait_ms, "how long the server may hold an agent's poll (0: plain polling)")
+      ->check(CLI::Range(int64_t{0}, int64_t{30000}))
+      ->capture_default_str();
 
   AgentOptions agent;
   auto* agent_cmd = app.add_subcommand("agent", "a site agent: runs the site's dispatched tasks and reports them");
@@ -100,8 +107,11 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--server-key", agent.server_key, "the server's pinned public key (default: HOME/dispatch.key.pub)");
   agent_cmd->add_option("--resources", agent.resources, "declared resources (JSON file) instead of discovering them");
   agent_cmd->add_option("--executor", agent.executor, "how tasks run: local")->capture_default_str();
-  agent_cmd->add_option("--poll-ms", agent.poll_ms, "wait between polls of the server")
-      ->check(CLI::Range(int64_t{1}, int64_t{60000}))
+  agent_cmd->add_option("--poll-ms", agent.poll_ms, "pause between rounds (each round long-polls for commands)")
+      ->check(CLI::Range(int64_t{0}, int64_t{60000}))
+      ->capture_default_str();
+  agent_cmd->add_option("--wait-ms", agent.wait_ms, "how long the server may hold a poll for commands (0: plain polling)")
+      ->check(CLI::Range(int64_t{0}, int64_t{30000}))
       ->capture_default_str();
   agent_cmd->add_option("--heartbeat-ms", agent.heartbeat_ms, "wait between heartbeats")
       ->check(CLI::Range(int64_t{10}, int64_t{600000}))
@@ -130,6 +140,17 @@ int main(int argc, char** argv) {
   submit_bench_cmd->add_option("--token", submit_bench.token, "API token (default: $SUANWANG_TOKEN)");
   submit_bench_cmd->add_option("--ids-out", submit_bench.ids_out, "write each acknowledged job id, one per line");
   submit_bench_cmd->add_flag("--json", submit_bench.json, "print one JSON object");
+
+  BenchRunningOptions running_bench;
+  auto* running_bench_cmd =
+      bench->add_subcommand("running", "submit -> running latency through a server and its agents (e.g. suanwang up)");
+  running_bench_cmd->add_option("--jobs", running_bench.jobs, "jobs, one after another")->capture_default_str();
+  running_bench_cmd->add_option("--max-gap-ms", running_bench.max_gap_ms, "random pause 0..N ms before each submission")
+      ->capture_default_str();
+  running_bench_cmd->add_option("--seed", running_bench.seed, "seed of the pauses")->capture_default_str();
+  running_bench_cmd->add_option("--url", running_bench.url, "server URL (default: $SUANWANG_URL)");
+  running_bench_cmd->add_option("--token", running_bench.token, "API token (default: $SUANWANG_TOKEN)");
+  running_bench_cmd->add_flag("--json", running_bench.json, "print one JSON object");
 
   ClientOptions client;
   auto add_client_flags = [&](CLI::App* cmd) {
@@ -203,6 +224,7 @@ int main(int argc, char** argv) {
   if (*agent_cmd) return RunAgent(agent);
   if (*up_cmd) return RunUp(up);
   if (*submit_bench_cmd) return RunBenchSubmit(submit_bench);
+  if (*running_bench_cmd) return RunBenchRunning(running_bench);
   if (*submit_cmd) return RunSubmit(client, submit_file, idempotency_key);
   if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);
   if (*job_cmd) return RunJob(client, job_id);

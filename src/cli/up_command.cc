@@ -25,15 +25,15 @@ std::string SelfPath() {
 
 // Starts `suanwang agent` for one site as a child process with the default signal mask.
 pid_t SpawnAgent(const std::string& self, const std::string& site, const std::string& home, const std::string& url,
-                 int64_t poll_ms) {
+                 int64_t poll_ms, int64_t wait_ms) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   sigset_t none;
   sigemptyset(&none);
   pthread_sigmask(SIG_SETMASK, &none, nullptr);
-  const std::string poll = std::to_string(poll_ms);
+  const std::string poll = std::to_string(poll_ms), wait = std::to_string(wait_ms);
   ::execl(self.c_str(), self.c_str(), "agent", "--site", site.c_str(), "--home", home.c_str(), "--url", url.c_str(),
-          "--poll-ms", poll.c_str(), static_cast<char*>(nullptr));
+          "--poll-ms", poll.c_str(), "--wait-ms", wait.c_str(), static_cast<char*>(nullptr));
   std::fprintf(stderr, "suanwang up: cannot start the agent for %s: exec %s failed\n", site.c_str(), self.c_str());
   ::_exit(127);
 }
@@ -76,7 +76,7 @@ int RunUp(const UpOptions& o) {
 
   const std::string self = SelfPath();
   std::map<pid_t, std::string> agents;
-  for (const std::string& site : o.sites) agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms)] = site;
+  for (const std::string& site : o.sites) agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms)] = site;
 
   std::string token;
   std::ifstream(server->home + "/admin.token") >> token;
@@ -105,7 +105,7 @@ int RunUp(const UpOptions& o) {
     auto& last = last_start[site];
     if (std::chrono::steady_clock::now() - last < std::chrono::seconds(1)) std::this_thread::sleep_for(std::chrono::seconds(1));
     last = std::chrono::steady_clock::now();
-    agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms)] = site;
+    agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms)] = site;
   }
   std::printf("suanwang up: stopping\n");
   std::fflush(stdout);

@@ -14,7 +14,8 @@ struct UpOptions {
   ServerOptions server;  // --home, --listen, --store, --network, --policy, --lease-ms
   // Sites that get a local agent (and are the only ones that run work).
   std::vector<std::string> sites = {"sh-edge", "zjk-1", "zw-1"};
-  int64_t poll_ms = 20;
+  int64_t poll_ms = 5;
+  int64_t wait_ms = 100;
 };
 
 int RunUp(const UpOptions& options);

@@ -19,6 +19,11 @@ bool IsFinalJobState(const std::string& state) {
 
 ControlPlaneImpl::~ControlPlaneImpl() {
   {
+    std::lock_guard lock(commit_mutex_);
+    closing_ = true;
+  }
+  commit_cv_.notify_all();
+  {
     std::lock_guard lock(loop_mutex_);
     stopping_ = true;
   }
@@ -42,7 +47,13 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
   config.node_policy = o.node_policy;
   SW_TRY(scheduler, Scheduler::Create(network_, models_, config, PolicyContext{}));
   scheduler_ = std::move(scheduler);
-  committer_ = std::make_unique<GroupCommitter>(*store_);
+  committer_ = std::make_unique<GroupCommitter>(*store_, 512, [this] {
+    {
+      std::lock_guard lock(commit_mutex_);
+      ++commits_seen_;
+    }
+    commit_cv_.notify_all();
+  });
   limiter_ = std::make_unique<RateLimiter>(o.rate_limit_per_s, o.rate_limit_burst);
   SigningKey key = GenerateSigningKey();
   if (!o.signing_key_file.empty()) {

@@ -101,6 +101,12 @@ class ControlPlaneImpl final : public ControlPlane {
   std::condition_variable loop_wake_;
   std::deque<Event> events_;
   std::vector<uint64_t> requeue_;  // jobs Requeue put back in the store, for the engine
+
+  // Long polls of the dispatch log wait for the next commit (it may hold new dispatches).
+  std::mutex commit_mutex_;
+  std::condition_variable commit_cv_;
+  uint64_t commits_seen_ = 0;
+  bool closing_ = false;
   bool stopping_ = false;
   std::thread loop_;
 

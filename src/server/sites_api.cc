@@ -1,5 +1,6 @@
 // Sites: what the network holds, the agents' heartbeats and reports, the dispatch log, and
 // what happens when a site's agent falls silent.
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -9,15 +10,38 @@
 
 namespace suanwang {
 
+// ?wait_ms=W (at most 30000): when there is nothing after `after`, wait up to W ms for more.
 HttpResponse ControlPlaneImpl::ListDispatches(const std::string& site, const std::map<std::string, std::string>& query) {
   if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
   auto page = ParsePage(query);
   if (!page) return ProblemFor(page.error());
-  auto tx = store_->Begin();
-  if (!tx) return ProblemFor(tx.error());
-  auto dispatches = (*tx)->ReadDispatches(site, page->after, page->limit);
-  if (!dispatches) return ProblemFor(dispatches.error());
-  return Json(200, DispatchListJson(*dispatches, page->after));
+  uint64_t wait_ms = 0;
+  if (auto it = query.find("wait_ms"); it != query.end()) {
+    auto wait = ParseId(it->second, "wait_ms");
+    if (!wait || *wait > 30000) {
+      return Problem(400, "Bad Request", "wait_ms '" + it->second + "' must be an integer in 0..30000");
+    }
+    wait_ms = *wait;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  while (true) {
+    uint64_t seen = 0;
+    {
+      std::lock_guard lock(commit_mutex_);
+      seen = commits_seen_;
+    }
+    auto tx = store_->Begin();
+    if (!tx) return ProblemFor(tx.error());
+    auto dispatches = (*tx)->ReadDispatches(site, page->after, page->limit);
+    if (!dispatches) return ProblemFor(dispatches.error());
+    (*tx)->Rollback();
+    if (!dispatches->empty() || std::chrono::steady_clock::now() >= deadline) {
+      return Json(200, DispatchListJson(*dispatches, page->after));
+    }
+    std::unique_lock lock(commit_mutex_);
+    commit_cv_.wait_until(lock, deadline, [&] { return closing_ || commits_seen_ != seen; });
+    if (closing_) return Json(200, DispatchListJson(*dispatches, page->after));
+  }
 }
 
 namespace {

@@ -4,8 +4,11 @@
 
 namespace suanwang {
 
-GroupCommitter::GroupCommitter(Store& store, size_t max_batch)
-    : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch), writer_([this] { Loop(); }) {}
+GroupCommitter::GroupCommitter(Store& store, size_t max_batch, std::function<void()> after_commit)
+    : store_(store),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      after_commit_(std::move(after_commit)),
+      writer_([this] { Loop(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -63,6 +66,7 @@ void GroupCommitter::Loop() {
     }
     Result<void> committed = (*tx)->Commit();
     ++commits_;
+    if (committed && after_commit_) after_commit_();
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].done.set_value(committed ? std::move(results[i]) : committed);
     }

@@ -24,7 +24,9 @@ class GroupCommitter {
  public:
   using Op = std::function<Result<void>(Transaction&)>;
 
-  explicit GroupCommitter(Store& store, size_t max_batch = 512);
+  // `after_commit` (optional) runs on the writer thread after each durable commit, before the
+  // waiting callers are answered (e.g. to wake readers of what was just written).
+  explicit GroupCommitter(Store& store, size_t max_batch = 512, std::function<void()> after_commit = {});
   ~GroupCommitter();  // finishes what was submitted, then stops
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -45,6 +47,7 @@ class GroupCommitter {
 
   Store& store_;
   const size_t max_batch_;
+  std::function<void()> after_commit_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
