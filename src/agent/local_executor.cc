@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace suanwang {
 namespace {
@@ -75,7 +76,63 @@ Result<void> OpenChildFds(const std::string& workdir, ChildFds& fds) {
   return {};
 }
 
-// Runs in the forked child: only async-signal-safe calls until execve.
+// Decimal digits of `v` into `out` (async-signal-safe); returns the length.
+size_t FormatNumber(int64_t v, char* out) {
+  char digits[24];
+  size_t n = 0;
+  const bool negative = v < 0;
+  uint64_t u = negative ? static_cast<uint64_t>(-(v + 1)) + 1 : static_cast<uint64_t>(v);
+  do {
+    digits[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  size_t len = 0;
+  if (negative) out[len++] = '-';
+  while (n > 0) out[len++] = digits[--n];
+  return len;
+}
+
+// Writes "exited CODE|signaled SIG cpu_us N maxrss_kib M\n" to kKeeperStatusFile in the
+// working directory (through a temporary file and rename, so it is whole or absent).
+void WriteKeeperStatus(int status, const ::rusage& usage) {
+  char text[160];
+  size_t len = 0;
+  auto put = [&](const char* s) {
+    while (*s) text[len++] = *s++;
+  };
+  if (WIFSIGNALED(status)) {
+    put("signaled ");
+    len += FormatNumber(WTERMSIG(status), text + len);
+  } else {
+    put("exited ");
+    len += FormatNumber(WEXITSTATUS(status), text + len);
+  }
+  put(" cpu_us ");
+  const int64_t cpu_us = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000 + usage.ru_utime.tv_usec +
+                         usage.ru_stime.tv_usec;
+  len += FormatNumber(cpu_us, text + len);
+  put(" maxrss_kib ");
+  len += FormatNumber(usage.ru_maxrss, text + len);
+  put("\n");
+  const int fd = ::open("exit_status.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  [[maybe_unused]] auto written = ::write(fd, text, len);
+  ::fsync(fd);
+  ::close(fd);
+  ::rename("exit_status.tmp", kKeeperStatusFile);
+}
+
+void SetSignals(void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) ::sigaction(sig, &action, nullptr);
+}
+
+// Runs in the forked child: only async-signal-safe calls. The child is the task's keeper: it
+// leads the process group, starts the task as its own child, waits for it, writes how it ended
+// to the working directory (so an agent that restarted meanwhile can still learn it), and ends
+// the same way. It ignores the polite stop signals sent to the group (the task gets them);
+// SIGKILL ends both.
 [[noreturn]] void ExecChild(const ChildFds& fds, int cgroup_procs_fd, const char* workdir,
                             const char* program, char* const argv[], char* const envp[]) {
   ::setpgid(0, 0);
@@ -86,12 +143,33 @@ Result<void> OpenChildFds(const std::string& workdir, ChildFds& fds) {
                    ::dup2(fds.stderr_fd, 2) < 0)) {
     err = errno;
   }
-  if (err == 0) {
+  SetSignals(SIG_IGN);
+  const pid_t task = err == 0 ? ::fork() : -1;
+  if (err == 0 && task < 0) err = errno;
+  if (task == 0) {
+    SetSignals(SIG_DFL);
     ::execve(program, argv, envp);
     err = errno;
+    [[maybe_unused]] auto written = ::write(fds.error_write, &err, sizeof err);
+    ::_exit(127);
   }
-  [[maybe_unused]] auto written = ::write(fds.error_write, &err, sizeof err);
-  ::_exit(127);
+  if (err != 0) {
+    [[maybe_unused]] auto written = ::write(fds.error_write, &err, sizeof err);
+    ::_exit(127);
+  }
+  ::close(fds.error_write);
+  int status = 0;
+  ::rusage usage{};
+  while (::wait4(task, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  WriteKeeperStatus(status, usage);
+  if (WIFSIGNALED(status)) {
+    struct sigaction action {};
+    action.sa_handler = SIG_DFL;
+    ::sigaction(WTERMSIG(status), &action, nullptr);
+    ::kill(::getpid(), WTERMSIG(status));
+  }
+  ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 std::vector<std::string> TaskEnvironment(const TaskSpec& spec, const std::string& path_env,
@@ -228,6 +306,25 @@ TaskExit LocalExecutor::Finish(const std::string& task_id, Task& task, int statu
     task.cgroup->Remove();
   }
   return exit;
+}
+
+std::optional<KeeperStatus> ReadKeeperStatus(const std::string& workdir) {
+  std::ifstream in(workdir + "/" + kKeeperStatusFile);
+  std::string how, cpu_key, rss_key;
+  int64_t value = 0, cpu_us = 0, maxrss = 0;
+  if (!(in >> how >> value >> cpu_key >> cpu_us >> rss_key >> maxrss) || cpu_key != "cpu_us" ||
+      rss_key != "maxrss_kib" || (how != "exited" && how != "signaled")) {
+    return std::nullopt;
+  }
+  KeeperStatus status;
+  if (how == "exited") {
+    status.exit_code = static_cast<int>(value);
+  } else {
+    status.signal = static_cast<int>(value);
+  }
+  status.cpu_seconds = static_cast<double>(cpu_us) / 1e6;
+  status.peak_memory_kib = maxrss;
+  return status;
 }
 
 std::vector<std::string> LocalExecutor::Running() const {

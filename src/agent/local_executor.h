@@ -1,5 +1,8 @@
 // Runs tasks as child processes of the agent: one working directory and process group each,
 // stdout/stderr to files, cgroup v2 limits where a parent group is delegated to the agent.
+// Each task runs under a small keeper process (the group leader, the pid reported) that
+// records how the task ended in WORKDIR/exit_status, so an agent that restarted while the task
+// ran (and is no longer its parent) can still learn its exit code and usage.
 #pragma once
 
 #include <sys/resource.h>
@@ -19,6 +22,19 @@ struct LocalExecutorOptions {
   std::string work_root;                    // task working directories are work_root/TASK_ID
   std::optional<std::string> cgroup_parent;  // cgroup v2 directory; none: limits not enforced
 };
+
+inline constexpr const char* kKeeperStatusFile = "exit_status";
+
+// How a task ended, as its keeper wrote it down.
+struct KeeperStatus {
+  int exit_code = 0;
+  int signal = 0;
+  double cpu_seconds = 0;
+  int64_t peak_memory_kib = 0;
+};
+
+// The keeper's record in `workdir`, if the task ended and it was written.
+std::optional<KeeperStatus> ReadKeeperStatus(const std::string& workdir);
 
 class LocalExecutor final : public Executor {
  public:

@@ -1,5 +1,7 @@
 #include "agent/site_agent.h"
 
+#include "agent/local_executor.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -47,6 +49,28 @@ TaskReport BaseReport(const AgentTask& t, TaskEvent event, Timestamp now) {
   return r;
 }
 
+// The report of a task that ended while it was not the agent's child (the agent restarted):
+// how it ended comes from its keeper's record, when there is one.
+TaskReport OrphanExitReport(const AgentTask& t, Timestamp now) {
+  TaskReport r = BaseReport(t, TaskEvent::kExited, now);
+  r.killed = t.kill_requested;
+  r.fenced = t.fenced;
+  if (auto status = ReadKeeperStatus(t.workdir)) {
+    r.exit_code = status->exit_code;
+    r.signal = status->signal;
+    r.cpu_ms = static_cast<int64_t>(status->cpu_seconds * 1000);
+    r.peak_memory_kib = status->peak_memory_kib;
+  } else {
+    r.exit_code = 255;
+    r.error = t.pid == 0 ? "the agent restarted while starting it; not started again"
+                         : "exit status unknown: the agent restarted and the task left no record";
+  }
+  r.wall_ms = now - t.started_ms;
+  r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
+  r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
+  return r;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SiteAgent>> SiteAgent::Create(SiteAgentOptions options, const std::string& public_key_hex,
@@ -85,13 +109,9 @@ void SiteAgent::Adopt() {
       ++it;
       continue;
     }
-    TaskReport r = BaseReport(t, TaskEvent::kExited, now);
-    r.exit_code = 255;
-    r.error = t.pid == 0 ? "the agent restarted while starting it; not started again"
-                         : "exit status unknown: the agent restarted and the task had ended";
-    r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
-    r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
-    log_("task " + it->first + ": " + r.error);
+    TaskReport r = OrphanExitReport(t, now);
+    log_("task " + it->first + " ended while the agent was away: " +
+         (r.error.empty() ? "exit code " + std::to_string(r.exit_code) + ", signal " + std::to_string(r.signal) : r.error));
     state_.unsent.push_back(std::move(r));
     it = state_.tasks.erase(it);
   }
@@ -265,14 +285,7 @@ void SiteAgent::Collect() {
       continue;
     }
     if (task != state_.tasks.end()) {
-      const AgentTask& t = task->second;
-      TaskReport r = BaseReport(t, TaskEvent::kExited, now);
-      r.killed = t.kill_requested;
-      r.exit_code = 255;
-      r.error = "exit status unknown: the agent restarted while the task ran";
-      r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
-      r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
-      state_.unsent.push_back(std::move(r));
+      state_.unsent.push_back(OrphanExitReport(task->second, now));
       state_.tasks.erase(task);
       ++counters_.exited;
       changed = true;

@@ -6,8 +6,8 @@
 // Durable: the last accepted sequence number, the tasks started and the unsent reports live in
 // a state file (agent_state.h), so a restarted agent neither loses a report nor starts a task
 // twice. Tasks that outlived a restart of the agent are found again by pid and process start
-// time and watched until they end; their exit status is then unknown (they were not our
-// children any more) and reported as such.
+// time and watched until they end; how they ended is read from their keeper's record (see
+// local_executor.h).
 //
 // Fencing: when the agent cannot renew its lease before it runs out, it kills every task it
 // runs (SIGKILL, no grace) a tenth of the lease before the lease ends, counted from when the

@@ -179,4 +179,34 @@ TEST(AgentTest, ALostLeaseFencesTheAgentAndRequeuesItsJobs) {
   EXPECT_NE(metrics->body.find("suanwang_sites_lost_total 1"), std::string::npos) << metrics->body;
 }
 
+// kill -9 of an agent leaves its tasks running; a new agent for the site finds them, does not
+// start them again, and reports how they ended (from their keepers' records).
+TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
+  const std::string home = Home("restart");
+  const std::string marker = home + "/runs";
+  ChildProcess server(SW_BINARY, {"server", "--home", home, "--listen", "127.0.0.1:0", "--sites", "sh-edge"},
+                      home + "/server.log");
+  Api api(home);
+  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
+  auto first = std::make_unique<ChildProcess>(SW_BINARY, std::vector<std::string>{"agent", "--site", "sh-edge", "--home", home},
+                                              home + "/agent.log");
+  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge"); }, 10s)) << ReadFile(home + "/agent.log");
+  const uint64_t ok = api.Submit(ShellJob("survivor", "echo run >> " + marker + "; sleep 2; echo finished"));
+  const uint64_t bad = api.Submit(ShellJob("survivor-fails", "sleep 2; exit 5"));
+  api.WaitForState(ok, "running");
+  api.WaitForState(bad, "running");
+  first->Signal(SIGKILL);
+  ASSERT_NE(first->Wait(5s), -1);
+  first.reset();
+  ChildProcess second(SW_BINARY, {"agent", "--site", "sh-edge", "--home", home}, home + "/agent.log");
+
+  json j = api.WaitForState(ok, "succeeded", 20s);
+  ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
+  EXPECT_EQ(j["tasks"][0]["attempt"], 1);
+  EXPECT_EQ(api.Logs(ok, 0, "stdout"), "finished\n");
+  EXPECT_EQ(ReadFile(marker), "run\n");  // started once
+  EXPECT_EQ(api.WaitForState(bad, "failed", 20s)["reason"], "task 0: exit code 5");
+  EXPECT_NE(ReadFile(home + "/agent.log").find("still running after a restart"), std::string::npos);
+}
+
 }  // namespace

@@ -92,6 +92,25 @@ TEST_F(LocalExecutorTest, ReportsExitCodeAndSignal) {
   EXPECT_FALSE(crashed.killed_by_request);
 }
 
+TEST_F(LocalExecutorTest, TheKeeperRecordsHowTheTaskEnded) {
+  LocalExecutor executor(LocalExecutorOptions{root_.string(), std::nullopt}, clock_);
+  ASSERT_TRUE(executor.Start(Spec("seven", {"sh", "-c", "exit 7"})));
+  ASSERT_TRUE(executor.Start(Spec("killed", {"sh", "-c", "kill -9 $$"})));
+  std::vector<TaskExit> exits = {WaitFor(executor, "seven"), WaitFor(executor, "killed")};
+  auto seven = ReadKeeperStatus(root_ / "seven");
+  ASSERT_TRUE(seven);
+  EXPECT_EQ(seven->exit_code, 7);
+  EXPECT_EQ(seven->signal, 0);
+  EXPECT_GT(seven->peak_memory_kib, 0);
+  auto killed = ReadKeeperStatus(root_ / "killed");
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(killed->signal, 9);
+  // The keeper ends the way its task did, so the executor sees the same.
+  EXPECT_EQ(exits[0].exit_code, 7);
+  EXPECT_EQ(exits[1].signal, 9);
+  EXPECT_FALSE(ReadKeeperStatus(root_ / "never-started"));
+}
+
 TEST_F(LocalExecutorTest, ReportsUsage) {
   LocalExecutor executor({root_.string(), std::nullopt}, clock_);
   ASSERT_TRUE(executor.Start(
