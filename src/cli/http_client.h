@@ -10,9 +10,11 @@ class Client;
 
 namespace suanwang {
 
+// The config file is $SUANWANG_CONFIG, else ~/.config/suanwang/config.yaml, with `url:` and
+// `token:` keys.
 struct Endpoint {
-  std::string url;    // --url, else $SUANWANG_URL, else http://127.0.0.1:8080
-  std::string token;  // --token, else $SUANWANG_TOKEN
+  std::string url;    // --url, else $SUANWANG_URL, else the config file's, else http://127.0.0.1:8080
+  std::string token;  // --token, else $SUANWANG_TOKEN, else the config file's
 };
 Endpoint ResolveEndpoint(const std::string& url_flag, const std::string& token_flag);
 

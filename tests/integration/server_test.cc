@@ -294,6 +294,43 @@ TEST(ServerTest, CliSubmitJobJobsCancel) {
   CliRun anonymous = Cli(server.url(), "jobs");
   EXPECT_EQ(anonymous.exit_code, 2);
   EXPECT_TRUE(anonymous.output.starts_with("error: 401: missing, unknown or revoked token")) << anonymous.output;
+
+  // Sites, tenants, tokens, logs.
+  CliRun sites = cli("sites -o json");
+  ASSERT_EQ(sites.exit_code, 0) << sites.output;
+  EXPECT_EQ(json::parse(sites.output).size(), 13u);  // every site of the default network
+  EXPECT_NE(cli("sites").output.find("sh-edge"), std::string::npos);
+  CliRun logs = cli("logs " + std::to_string(id));
+  EXPECT_EQ(logs.exit_code, 2);  // no agent ran it: its task has not ended
+  EXPECT_TRUE(logs.output.starts_with("error: 409: task 0 of job")) << logs.output;
+  ASSERT_EQ(cli("tenants create acme").exit_code, 0);
+  EXPECT_NE(cli("tenants -o json").output.find("\"acme\""), std::string::npos);
+  EXPECT_EQ(cli("tenants create acme").exit_code, 2);  // exists: 409
+  CliRun made = cli("tokens create --tenant acme --role user --name ci -o json");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const json token_json = json::parse(made.output);
+  const std::string user_token = token_json["token"];
+  CliRun tokens = cli("tokens");
+  EXPECT_NE(tokens.output.find("ci"), std::string::npos);
+  EXPECT_EQ(tokens.output.find("sw_"), std::string::npos);  // secrets are never listed
+  // URL and token from the config file when neither flag nor environment gives them.
+  const std::string config =
+      suanwang::testing::WriteTempFile("config.yaml", "url: " + server.url() + "\ntoken: " + user_token + "\n");
+  auto with_config = [&](const std::string& args) {
+    const std::string command =
+        "SUANWANG_URL= SUANWANG_TOKEN= SUANWANG_CONFIG=" + config + " " + SW_BINARY + " " + args + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+    const int status = pclose(pipe);
+    return CliRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  };
+  CliRun as_user = with_config("jobs -o json");
+  ASSERT_EQ(as_user.exit_code, 0) << as_user.output;
+  EXPECT_TRUE(json::parse(as_user.output).empty());  // tenant acme has no jobs
+  ASSERT_EQ(cli("tokens revoke " + std::to_string(token_json["id"].get<uint64_t>())).exit_code, 0);
+  EXPECT_EQ(with_config("jobs").exit_code, 2);
 }
 
 // Every endpoint x role x tenant: a user never reaches another tenant's jobs; only admins
