@@ -1,0 +1,165 @@
+// The site agent's logic against an in-memory server (the HTTP client is exercised against the
+// real server in tests/integration/agent_test.cc) and the real local executor.
+#include "agent/site_agent.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "agent/local_executor.h"
+
+namespace suanwang {
+namespace {
+
+// Serves a fixed list of commands (whatever `after` says: it may replay or skip on purpose).
+class FakeServer final : public ControlPlaneClient {
+ public:
+  Result<std::vector<SignedCommand>> FetchDispatches(uint64_t, size_t, Timestamp) override {
+    return std::exchange(next_, {});
+  }
+  Result<Timestamp> SendHeartbeat(const Heartbeat& h) override {
+    heartbeats.push_back(h);
+    return Timestamp{60000};
+  }
+  Result<void> SendReports(const ReportBatch& batch) override {
+    reports.insert(reports.end(), batch.reports.begin(), batch.reports.end());
+    return {};
+  }
+  void SetTimeout(Timestamp) override {}
+
+  void Serve(std::vector<SignedCommand> commands) { next_ = std::move(commands); }
+  std::vector<Heartbeat> heartbeats;
+  std::vector<TaskReport> reports;
+
+ private:
+  std::vector<SignedCommand> next_;
+};
+
+class SiteAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("sw-agent-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_ / "tasks");
+    key_ = GenerateSigningKey();
+    signer_.emplace(*DispatchSigner::Create(key_.secret_key_hex));
+    executor_ = std::make_unique<LocalExecutor>(LocalExecutorOptions{(root_ / "tasks").string(), std::nullopt}, clock_);
+    agent_ = MakeAgent();
+  }
+  void TearDown() override {
+    agent_.reset();
+    executor_.reset();
+    std::filesystem::remove_all(root_);
+  }
+
+  std::unique_ptr<SiteAgent> MakeAgent() {
+    SiteAgentOptions options;
+    options.site = "sh-edge";
+    options.agent_id = "test/1";
+    options.state_path = (root_ / "state.json").string();
+    auto agent = SiteAgent::Create(options, key_.public_key_hex, server_, *executor_, clock_,
+                                   [this](const std::string& line) { log_ += line + "\n"; });
+    EXPECT_TRUE(agent) << agent.error().message;
+    return agent ? std::move(*agent) : nullptr;
+  }
+
+  std::string Run(uint64_t job, std::string script) {
+    RunCommand run;
+    run.job = job;
+    run.argv = {"sh", "-c", std::move(script)};
+    return FormatSiteCommand(run);
+  }
+
+  // Steps until the server holds `count` reports (at most 5 s).
+  void StepUntilReports(size_t count) {
+    for (int i = 0; i < 500 && server_.reports.size() < count; ++i) {
+      agent_->Step();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  std::filesystem::path root_;
+  SystemClock clock_;
+  SigningKey key_;
+  std::optional<DispatchSigner> signer_;
+  FakeServer server_;
+  std::unique_ptr<LocalExecutor> executor_;
+  std::unique_ptr<SiteAgent> agent_;
+  std::string log_;
+};
+
+TEST_F(SiteAgentTest, RunsASignedCommandAndReportsStartAndExit) {
+  server_.Serve({signer_->Sign("sh-edge", 1, Run(7, "echo hi; exit 3"))});
+  StepUntilReports(2);
+  ASSERT_EQ(server_.reports.size(), 2u) << log_;
+  EXPECT_EQ(server_.reports[0].event, TaskEvent::kStarted);
+  EXPECT_EQ(server_.reports[1].event, TaskEvent::kExited);
+  EXPECT_EQ(server_.reports[1].job, 7u);
+  EXPECT_EQ(server_.reports[1].exit_code, 3);
+  EXPECT_EQ(server_.reports[1].stdout_tail, "hi\n");
+  EXPECT_EQ(agent_->state().last_seq, 1u);
+  EXPECT_TRUE(agent_->state().unsent.empty());
+  ASSERT_FALSE(server_.heartbeats.empty());
+  EXPECT_EQ(server_.heartbeats[0].agent, "test/1");
+}
+
+TEST_F(SiteAgentTest, RefusesTamperedUnsignedReplayedReorderedAndMisroutedCommands) {
+  const std::string marker = (root_ / "ran").string();
+  const std::string payload = Run(1, "echo once >> " + marker);
+  SignedCommand tampered = signer_->Sign("sh-edge", 1, payload);
+  tampered.payload = Run(1, "echo tampered >> " + marker);
+  SignedCommand unsigned_command = signer_->Sign("sh-edge", 1, payload);
+  unsigned_command.signature.clear();
+  const SignedCommand misrouted = signer_->Sign("zw-1", 1, payload);
+  const SignedCommand ahead = signer_->Sign("sh-edge", 3, payload);  // 2 is missing: out of order
+  for (const SignedCommand& bad : {tampered, unsigned_command, misrouted, ahead}) {
+    server_.Serve({bad});
+    agent_->Step();
+  }
+  EXPECT_EQ(agent_->counters().rejected, 4u) << log_;
+  EXPECT_EQ(agent_->counters().started, 0u);
+  EXPECT_EQ(agent_->state().last_seq, 0u);  // nothing was accepted
+  EXPECT_NE(log_.find("rejected dispatch seq 1"), std::string::npos) << log_;
+  EXPECT_NE(log_.find("rejected dispatch seq 3"), std::string::npos) << log_;
+
+  // The genuine command runs once; replaying it is refused.
+  server_.Serve({signer_->Sign("sh-edge", 1, payload)});
+  StepUntilReports(2);
+  server_.Serve({signer_->Sign("sh-edge", 1, payload)});
+  agent_->Step();
+  EXPECT_EQ(agent_->counters().started, 1u);
+  EXPECT_EQ(agent_->counters().rejected, 5u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::ifstream in(marker);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(all, "once\n");
+}
+
+TEST_F(SiteAgentTest, AfterARefusedCommandNothingLaterInTheBatchIsApplied) {
+  SignedCommand bad = signer_->Sign("sh-edge", 1, Run(1, "true"));
+  bad.signature[0] = bad.signature[0] == 'a' ? 'b' : 'a';
+  server_.Serve({bad, signer_->Sign("sh-edge", 2, Run(2, "true"))});
+  agent_->Step();
+  EXPECT_EQ(agent_->counters().rejected, 1u);
+  EXPECT_EQ(agent_->counters().accepted, 0u);
+  EXPECT_EQ(agent_->counters().started, 0u);
+}
+
+TEST_F(SiteAgentTest, AcceptedSequenceSurvivesARestartOfTheAgent) {
+  server_.Serve({signer_->Sign("sh-edge", 1, Run(1, "true"))});
+  StepUntilReports(2);
+  agent_ = MakeAgent();  // a new process would load the same state file
+  EXPECT_EQ(agent_->state().last_seq, 1u);
+  server_.Serve({signer_->Sign("sh-edge", 1, Run(1, "true"))});  // the same command again
+  agent_->Step();
+  EXPECT_EQ(agent_->counters().rejected, 1u);
+  EXPECT_EQ(agent_->counters().started, 0u);
+}
+
+}  // namespace
+}  // namespace suanwang
