@@ -23,6 +23,7 @@ Result<AgentState> LoadAgentState(const std::string& path) {
   text << in.rdbuf();
   try {
     json j = json::parse(text.str());
+    state.synced = j.value("synced", false);
     state.last_seq = j.at("last_seq").get<uint64_t>();
     for (const auto& [key, t] : j.at("tasks").items()) {
       state.tasks[key] = AgentTask{t.at("job").get<uint64_t>(),   t.at("task").get<int>(),
@@ -55,7 +56,7 @@ Result<void> SaveAgentState(const std::string& path, const AgentState& state) {
   }
   json unsent = json::parse(FormatReports(ReportBatch{"", state.unsent})).at("reports");
   const std::string text =
-      json{{"last_seq", state.last_seq}, {"tasks", tasks}, {"unsent", unsent}}.dump(-1, ' ', false,
+      json{{"synced", state.synced}, {"last_seq", state.last_seq}, {"tasks", tasks}, {"unsent", unsent}}.dump(-1, ' ', false,
                                                                                      json::error_handler_t::replace);
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -32,6 +32,9 @@ struct AgentTask {
 };
 
 struct AgentState {
+  // False until the agent's first heartbeat told it where the site's dispatch log ends: an
+  // agent without history starts there (the server requeues what the site had), never at 1.
+  bool synced = false;
   uint64_t last_seq = 0;
   std::map<std::string, AgentTask> tasks;  // by task key (TaskKey)
   std::vector<TaskReport> unsent;          // oldest first

@@ -21,8 +21,9 @@ class ControlPlaneClient {
   // for up to `wait_ms` until one arrives. Errors: kUnavailable (no answer, or a 5xx),
   // kPermissionDenied (401/403), kInvalidArgument (another 4xx; the problem's detail).
   virtual Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit, Timestamp wait_ms) = 0;
-  // Renews the site's lease; returns its length in ms. Errors as above.
-  virtual Result<Timestamp> SendHeartbeat(const Heartbeat& heartbeat) = 0;
+  // Renews the site's lease; returns its length and where the site's dispatch log ends.
+  // Errors as above.
+  virtual Result<HeartbeatAnswer> SendHeartbeat(const Heartbeat& heartbeat) = 0;
   // Errors as above; on success the server has committed every report.
   virtual Result<void> SendReports(const ReportBatch& batch) = 0;
   // The longest the next calls may take (connect, send, wait for the answer) before they fail

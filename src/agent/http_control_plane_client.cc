@@ -38,10 +38,11 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
     return out;
   }
 
-  Result<Timestamp> SendHeartbeat(const Heartbeat& heartbeat) override {
+  Result<HeartbeatAnswer> SendHeartbeat(const Heartbeat& heartbeat) override {
     SW_TRY(body, Call("POST", "/v1/sites/" + site_ + "/heartbeat", FormatHeartbeat(heartbeat)));
     try {
-      return nlohmann::json::parse(body).at("lease_ms").get<Timestamp>();
+      const nlohmann::json answer = nlohmann::json::parse(body);
+      return HeartbeatAnswer{answer.at("lease_ms").get<Timestamp>(), answer.at("log_end").get<uint64_t>()};
     } catch (const nlohmann::json::exception& e) {
       return MakeError(ErrorCode::kInvalidArgument, std::string("heartbeat: unexpected answer: ") + e.what());
     }

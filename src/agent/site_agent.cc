@@ -80,6 +80,7 @@ Result<std::unique_ptr<SiteAgent>> SiteAgent::Create(SiteAgentOptions options, c
   SW_TRY(verifier, DispatchVerifier::Create(public_key_hex, options.site, state.last_seq));
   std::unique_ptr<SiteAgent> agent(
       new SiteAgent(std::move(options), std::move(verifier), server, executor, clock, std::move(log)));
+  agent->public_key_hex_ = public_key_hex;
   agent->state_ = std::move(state);
   agent->Adopt();
   SW_CHECK(SaveAgentState(agent->options_.state_path, agent->state_));
@@ -154,21 +155,32 @@ Timestamp SiteAgent::Backoff() {
 }
 
 bool SiteAgent::Heartbeat(Timestamp now) {
-  suanwang::Heartbeat beat{options_.agent_id, options_.resources_json, {}};
+  suanwang::Heartbeat beat{options_.agent_id, options_.resources_json, {}, !state_.synced};
   for (const auto& [key, t] : state_.tasks) beat.running.push_back(key);
+  for (const TaskReport& r : state_.unsent) beat.running.push_back(TaskKey(r.job, r.task, r.attempt));
   LimitCallTime();
-  auto lease = server_.SendHeartbeat(beat);
-  if (!lease) {
-    log_("heartbeat: " + lease.error().message);
+  auto answer = server_.SendHeartbeat(beat);
+  if (!answer) {
+    log_("heartbeat: " + answer.error().message);
     next_heartbeat_ms_ = now;  // retry on the next round
     return false;
   }
-  if (!lease_live()) log_("holds the lease of site " + options_.site + " (" + std::to_string(*lease) + " ms)");
+  const Timestamp lease = answer->lease_ms;
+  if (!lease_live()) log_("holds the lease of site " + options_.site + " (" + std::to_string(lease) + " ms)");
+  if (!state_.synced) {
+    // No history: start after the log's current end (the server requeued what the site had).
+    auto verifier = DispatchVerifier::Create(public_key_hex_, options_.site, answer->log_end);
+    if (verifier) verifier_ = std::move(*verifier);
+    state_.last_seq = answer->log_end;
+    state_.synced = true;
+    Save();
+    log_("new to site " + options_.site + ": reading its commands after #" + std::to_string(answer->log_end));
+  }
   // Counted from when the heartbeat was sent: the agent's lease ends no later than the server's.
-  lease_until_ms_ = now + *lease;
-  lease_ms_ = *lease;
+  lease_until_ms_ = now + lease;
+  lease_ms_ = lease;
   fenced_ = false;
-  next_heartbeat_ms_ = now + std::min(options_.heartbeat_ms, *lease / 3);
+  next_heartbeat_ms_ = now + std::min(options_.heartbeat_ms, lease / 3);
   return true;
 }
 

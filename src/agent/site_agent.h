@@ -93,6 +93,7 @@ class SiteAgent {
 
   SiteAgentOptions options_;
   DispatchVerifier verifier_;
+  std::string public_key_hex_;
   ControlPlaneClient& server_;
   Executor& executor_;
   const Clock& clock_;

@@ -234,13 +234,13 @@ Result<ReportBatch> ParseReports(const std::string& body) {
 std::string FormatHeartbeat(const Heartbeat& h) {
   json resources = json::parse(h.resources_json, nullptr, false);
   if (resources.is_discarded()) resources = json::object();
-  return json{{"agent", h.agent}, {"resources", resources}, {"running", h.running}}.dump();
+  return json{{"agent", h.agent}, {"resources", resources}, {"running", h.running}, {"fresh", h.fresh}}.dump();
 }
 
 Result<Heartbeat> ParseHeartbeat(const std::string& body) {
   SW_TRY(j, ParseJson(body));
   Fields f(j, "");
-  SW_CHECK(f.OnlyKnown({"agent", "resources", "running"}));
+  SW_CHECK(f.OnlyKnown({"agent", "resources", "running", "fresh"}));
   Heartbeat h;
   SW_TRY(agent, f.Get<std::string>("agent"));
   if (agent.empty() || agent.size() > 200) return std::unexpected(Bad("agent", "must be 1-200 characters"));
@@ -251,6 +251,8 @@ Result<Heartbeat> ParseHeartbeat(const std::string& body) {
   }
   SW_TRY(running, f.Get<std::vector<std::string>>("running", std::vector<std::string>{}));
   h.running = std::move(running);
+  SW_TRY(fresh, f.Get<bool>("fresh", false));
+  h.fresh = fresh;
   return h;
 }
 

@@ -6,8 +6,10 @@
 //    "memory_mib":..,"gpu_milli":..,"argv":[..]}   start one task of a placed gang
 //   {"op":"kill","job":J}                            stop every task of the job at the site
 // Agent -> server:
-//   POST /v1/sites/{site}/heartbeat  {"agent":ID,"resources":{..},"running":["j1-t0-a1",..]}
-//     answer {"lease_ms":L,"server_ms":T}: the agent holds the site's lease for L ms
+//   POST /v1/sites/{site}/heartbeat  {"agent":ID,"resources":{..},"running":["j1-t0-a1",..],
+//                                     "fresh":false}
+//     answer {"lease_ms":L,"server_ms":T,"log_end":N}: the agent holds the site's lease for L
+//     ms; N is the last sequence number of the site's dispatch log
 //   POST /v1/sites/{site}/reports    {"agent":ID,"reports":[TaskReport..]}
 //     answer {"accepted":N,"stale":M}
 #pragma once
@@ -86,7 +88,19 @@ Result<ReportBatch> ParseReports(const std::string& body);
 struct Heartbeat {
   std::string agent;
   std::string resources_json = "{}";  // an object: what the agent found or was told
-  std::vector<std::string> running;   // task keys
+  // Keys of every task the agent answers for: running, or ended with a report not yet
+  // acknowledged. A new agent for a site that does not list a task the server has as running
+  // there lost it (e.g. its state was wiped); the server requeues that job.
+  std::vector<std::string> running;
+  // An agent with no state yet (first start, or its state was lost): it knows no task and
+  // starts reading the dispatch log after the answer's log_end; the server requeues whatever
+  // the site was running or about to run.
+  bool fresh = false;
+};
+
+struct HeartbeatAnswer {
+  Timestamp lease_ms = 0;
+  uint64_t log_end = 0;
 };
 
 std::string FormatHeartbeat(const Heartbeat& heartbeat);

@@ -6,9 +6,9 @@ SiteLeases::Renewal SiteLeases::Renew(const std::string& site, const std::string
   std::lock_guard lock(mutex_);
   SiteLease& lease = leases_[site];
   if (lease.live && now >= lease.expires_ms) return Renewal::kRanOut;
-  const bool came_up = !lease.live;
+  const Renewal renewal = !lease.live ? Renewal::kCameUp : lease.agent != agent ? Renewal::kNewAgent : Renewal::kRenewed;
   lease = SiteLease{agent, now, now + lease_ms_, true};
-  return came_up ? Renewal::kCameUp : Renewal::kRenewed;
+  return renewal;
 }
 
 bool SiteLeases::RanOut(const std::string& site, Timestamp now) const {

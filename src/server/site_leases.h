@@ -25,7 +25,8 @@ class SiteLeases {
   explicit SiteLeases(Timestamp lease_ms) : lease_ms_(lease_ms) {}
 
   enum class Renewal {
-    kRenewed,     // the site was up and stays up
+    kRenewed,     // the site was up and stays up, with the same agent
+    kNewAgent,    // the site was up and stays up, but another agent took it (a restart)
     kCameUp,      // the site was down (or never seen): it comes up
     kRanOut,      // the lease ran out before this heartbeat and Expire has not yet taken it:
                   // not renewed (the site's jobs must be requeued first; heartbeat again)

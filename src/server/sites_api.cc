@@ -2,6 +2,7 @@
 // what happens when a site's agent falls silent.
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "server/control_plane_impl.h"
@@ -142,20 +143,52 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
   if (!index) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
   if (!Serves(site)) return Problem(409, "Conflict", "site '" + site + "' is not one this server runs work on (--sites)");
   auto beat = ParseHeartbeat(req.body);
-  if (!beat) return ProblemFor(beat.error());
+  if (!beat) return ProblemFor(Error{beat.error().code, "request body: " + beat.error().message});
   const Timestamp now = clock_.Now();
   const SiteLeases::Renewal renewal = leases_.Renew(site, beat->agent, now);
   if (renewal == SiteLeases::Renewal::kRanOut) return LeaseRanOut(site);
-  if (renewal == SiteLeases::Renewal::kCameUp) {
+  uint64_t log_end = 0;
+  if (renewal == SiteLeases::Renewal::kCameUp || renewal == SiteLeases::Renewal::kNewAgent || beat->fresh) {
+    // A new agent for the site: register it, and requeue what the site ran that it does not know
+    // (a fresh agent knows nothing, not even what it was about to run).
+    const std::set<std::string> known(beat->running.begin(), beat->running.end());
+    std::vector<uint64_t> requeued;
     auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+      requeued.clear();
       SW_CHECK(tx.PutSite(StoredSite{site, beat->agent, beat->resources_json, now, now}));
-      SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "site.up", "site/" + site, beat->agent));
+      SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "site.agent", "site/" + site, beat->agent));
+      SW_TRY(running, tx.ListJobs(JobFilter{"", "running", 0, 100000}));
+      if (beat->fresh) {
+        SW_TRY(placed, tx.ListJobs(JobFilter{"", "placed", 0, 100000}));
+        running.insert(running.end(), placed.begin(), placed.end());
+      }
+      for (const StoredJob& job : running) {
+        if (job.site != site) continue;
+        SW_TRY(tasks, tx.ListTasks(job.id));
+        for (const StoredTask& t : tasks) {
+          const bool lost = t.state == "running" || (beat->fresh && t.state == "dispatched");
+          if (!lost || known.contains(TaskKey(job.id, t.task, t.attempt))) continue;
+          SW_CHECK(Requeue(tx, job, "task " + std::to_string(t.task) + " was lost: the site's new agent " + beat->agent +
+                                        " does not know it; requeued",
+                           now));
+          requeued.push_back(job.id);
+          break;
+        }
+      }
       return {};
     });
     if (!done) return ProblemFor(done.error());
-    Enqueue(SiteStatus{*index, true});
+    for (uint64_t id : requeued) EnqueueRequeue(id);
+    if (renewal == SiteLeases::Renewal::kCameUp) Enqueue(SiteStatus{*index, true});
   }
-  return Json(200, nlohmann::json{{"lease_ms", leases_.lease_ms()}, {"server_ms", now}}.dump());
+  {
+    auto tx = store_->Begin();
+    if (!tx) return ProblemFor(tx.error());
+    auto end = (*tx)->LastDispatchSeq(site);
+    if (!end) return ProblemFor(end.error());
+    log_end = *end;
+  }
+  return Json(200, nlohmann::json{{"lease_ms", leases_.lease_ms()}, {"server_ms", now}, {"log_end", log_end}}.dump());
 }
 
 HttpResponse ControlPlaneImpl::LeaseRanOut(const std::string& site) {
@@ -168,7 +201,7 @@ HttpResponse ControlPlaneImpl::LeaseRanOut(const std::string& site) {
 HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpRequest& req, const Caller& who) {
   if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
   auto batch = ParseReports(req.body);
-  if (!batch) return ProblemFor(batch.error());
+  if (!batch) return ProblemFor(Error{batch.error().code, "request body: " + batch.error().message});
   const Timestamp now = clock_.Now();
   // What the site's tasks did after its lease ran out is settled by the requeue first.
   if (leases_.RanOut(site, now)) return LeaseRanOut(site);

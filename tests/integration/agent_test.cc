@@ -209,4 +209,65 @@ TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
   EXPECT_NE(ReadFile(home + "/agent.log").find("still running after a restart"), std::string::npos);
 }
 
+// kill -9 of the server while a job runs: after the restart the job is still the site's
+// (restored, not dispatched again), and the agent's reports finish it.
+TEST(AgentTest, AServerRestartKeepsRunningJobsAndTheAgentsFinishThem) {
+  const std::string home = Home("server-restart");
+  const std::string marker = home + "/runs";
+  const std::vector<std::string> args = {"server", "--home", home, "--listen", "127.0.0.1:0", "--sites", "sh-edge"};
+  auto server = std::make_unique<ChildProcess>(SW_BINARY, args, home + "/server.log");
+  Api api(home);
+  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
+  ChildProcess agent(SW_BINARY, {"agent", "--site", "sh-edge", "--home", home}, home + "/agent.log");
+  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge"); }, 10s)) << ReadFile(home + "/agent.log");
+  const uint64_t id = api.Submit(ShellJob("through-a-restart", "echo run >> " + marker + "; sleep 2"));
+  api.WaitForState(id, "running");
+  server->Signal(SIGKILL);
+  ASSERT_NE(server->Wait(5s), -1);
+  // The same address again (agents are configured with the server's address).
+  const std::string url = FirstLine(home + "/url");
+  std::filesystem::remove(home + "/url");
+  std::vector<std::string> again = args;
+  again[4] = url.substr(url.find("//") + 2);
+  server = std::make_unique<ChildProcess>(SW_BINARY, again, home + "/server.log");
+  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
+  json j = api.WaitForState(id, "succeeded", 20s);
+  ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
+  EXPECT_EQ(j["tasks"][0]["attempt"], 1);
+  EXPECT_EQ(ReadFile(marker), "run\n");
+  // The server still places new work there.
+  EXPECT_EQ(api.WaitForState(api.Submit(ShellJob("after", "true")), "succeeded")["site"], "sh-edge");
+}
+
+// An agent whose state is lost (kill -9, its tasks gone, its directory wiped) comes back fresh:
+// the server requeues what the site was running, the agent does not replay old commands, and
+// the job runs again as attempt 2.
+TEST(AgentTest, AFreshAgentGetsTheSitesLostWorkRequeuedNotReplayed) {
+  const std::string home = Home("fresh");
+  const std::string marker = home + "/attempts";
+  ChildProcess server(SW_BINARY, {"server", "--home", home, "--listen", "127.0.0.1:0", "--sites", "sh-edge"},
+                      home + "/server.log");
+  Api api(home);
+  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
+  auto first = std::make_unique<ChildProcess>(
+      SW_BINARY, std::vector<std::string>{"agent", "--site", "sh-edge", "--home", home, "--state-dir", home + "/a1"},
+      home + "/agent.log");
+  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge"); }, 10s)) << ReadFile(home + "/agent.log");
+  const uint64_t id = api.Submit(
+      ShellJob("lost", "echo \"start $SUANWANG_ATTEMPT\" >> " + marker + "; sleep 2; echo \"end $SUANWANG_ATTEMPT\" >> " + marker));
+  api.WaitForState(id, "running");
+  first->Signal(SIGKILL);
+  ASSERT_NE(first->Wait(5s), -1);
+  first.reset();
+  // Its task dies too (the machine was lost), and its state with it.
+  std::system(("pkill -KILL -f 'start \\$SUANWANG_ATTEMPT' ; rm -rf " + home + "/a1").c_str());
+  ChildProcess second(SW_BINARY, {"agent", "--site", "sh-edge", "--home", home, "--state-dir", home + "/a2"},
+                      home + "/agent.log");
+  json j = api.WaitForState(id, "succeeded", 20s);
+  ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
+  EXPECT_EQ(j["tasks"][0]["attempt"], 2);
+  EXPECT_EQ(ReadFile(marker), "start 1\nstart 2\nend 2\n");
+  EXPECT_NE(ReadFile(home + "/agent.log").find("new to site sh-edge"), std::string::npos);
+}
+
 }  // namespace

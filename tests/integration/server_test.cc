@@ -180,9 +180,40 @@ TEST(ServerTest, MalformedRequestsGetProblemsAndChangeNothing) {
   EXPECT_EQ(c2.Get("/v1/nothing")->status, 404);
   EXPECT_EQ(c2.Delete("/v1/jobs")->status, 405);
   EXPECT_EQ(c2.Get("/v1/jobs?limit=0")->status, 400);
+  // The agents' endpoints and the logs refuse what is malformed the same way.
+  struct SiteCase {
+    std::string path, body;
+    int status;
+    std::string field;
+  };
+  for (const SiteCase& k : std::vector<SiteCase>{
+           {"/v1/sites/wuhu-1/heartbeat", "{not json", 400, ""},
+           {"/v1/sites/wuhu-1/heartbeat", R"({"agent": 5})", 400, "agent"},
+           {"/v1/sites/wuhu-1/heartbeat", R"({"agent": "a", "colour": 1})", 400, "colour"},
+           {"/v1/sites/wuhu-1/heartbeat", R"({"agent": "a", "resources": [1]})", 400, "resources"},
+           {"/v1/sites/atlantis-1/heartbeat", R"({"agent": "a"})", 404, ""},
+           {"/v1/sites/wuhu-1/reports", R"({"agent": "a", "reports": [{"job": 1, "task": 0, "attempt": 1, "event": "exploded"}]})", 400, "reports[0].event"},
+           {"/v1/sites/wuhu-1/reports", R"({"agent": "a", "reports": [{"job": "1", "task": 0, "attempt": 1, "event": "started"}]})", 400, "reports[0].job"},
+           {"/v1/sites/wuhu-1/reports", R"({"agent": "a"})", 400, "reports"},
+       }) {
+    auto r = c2.Post(k.path, k.body, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, k.status) << k.path << " " << k.body << ": " << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
+    if (!k.field.empty()) {
+      EXPECT_EQ(json::parse(r->body)["invalid-params"][0]["name"], k.field) << r->body;
+    }
+  }
+  EXPECT_EQ(c2.Post("/v1/sites/wuhu-1/reports", std::string(2 << 20, 'x'), "application/json")->status, 413);
+  EXPECT_EQ(c2.Get("/v1/sites/wuhu-1/dispatches?wait_ms=99999")->status, 400);
+  EXPECT_EQ(c2.Get("/v1/sites/atlantis-1")->status, 404);
+  EXPECT_EQ(c2.Get("/v1/jobs/1/logs?stream=stdin")->status, 400);
+  EXPECT_EQ(c2.Get("/v1/jobs/1/logs?task=abc")->status, 400);
   auto list = c2.Get("/v1/jobs");
   ASSERT_TRUE(list);
   EXPECT_TRUE(json::parse(list->body)["jobs"].empty());  // nothing was stored
+  const json sites = json::parse(c2.Get("/v1/sites")->body)["sites"];
+  for (const auto& site : sites) EXPECT_TRUE(site["agent"].is_null()) << site.dump();  // no agent registered
 }
 
 TEST(ServerTest, AcknowledgedJobsSurviveKillNine) {

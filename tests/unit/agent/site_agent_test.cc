@@ -20,9 +20,9 @@ class FakeServer final : public ControlPlaneClient {
   Result<std::vector<SignedCommand>> FetchDispatches(uint64_t, size_t, Timestamp) override {
     return std::exchange(next_, {});
   }
-  Result<Timestamp> SendHeartbeat(const Heartbeat& h) override {
+  Result<HeartbeatAnswer> SendHeartbeat(const Heartbeat& h) override {
     heartbeats.push_back(h);
-    return Timestamp{60000};
+    return HeartbeatAnswer{60000, log_end};
   }
   Result<void> SendReports(const ReportBatch& batch) override {
     reports.insert(reports.end(), batch.reports.begin(), batch.reports.end());
@@ -32,6 +32,7 @@ class FakeServer final : public ControlPlaneClient {
 
   void Serve(std::vector<SignedCommand> commands) { next_ = std::move(commands); }
   std::vector<Heartbeat> heartbeats;
+  uint64_t log_end = 0;
   std::vector<TaskReport> reports;
 
  private:
@@ -159,6 +160,25 @@ TEST_F(SiteAgentTest, AcceptedSequenceSurvivesARestartOfTheAgent) {
   agent_->Step();
   EXPECT_EQ(agent_->counters().rejected, 1u);
   EXPECT_EQ(agent_->counters().started, 0u);
+}
+
+TEST_F(SiteAgentTest, AnAgentWithoutHistoryStartsAtTheEndOfTheLogNotAtItsBeginning) {
+  server_.log_end = 5;  // the site's log already holds five commands for a previous agent
+  server_.Serve({signer_->Sign("sh-edge", 1, Run(1, "true"))});
+  agent_->Step();
+  ASSERT_FALSE(server_.heartbeats.empty());
+  EXPECT_TRUE(server_.heartbeats[0].fresh);
+  EXPECT_EQ(agent_->state().last_seq, 5u);
+  EXPECT_TRUE(agent_->state().synced);
+  EXPECT_EQ(agent_->counters().rejected, 1u);  // an old command is not run again
+  EXPECT_EQ(agent_->counters().started, 0u);
+  server_.Serve({signer_->Sign("sh-edge", 6, Run(2, "true"))});
+  StepUntilReports(2);
+  EXPECT_EQ(agent_->counters().started, 1u);
+  agent_ = MakeAgent();  // restarted with its state: no longer fresh
+  agent_->Step();
+  EXPECT_FALSE(server_.heartbeats.back().fresh);
+  EXPECT_EQ(agent_->state().last_seq, 6u);
 }
 
 }  // namespace

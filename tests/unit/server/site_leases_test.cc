@@ -11,6 +11,8 @@ TEST(SiteLeasesTest, HeartbeatsKeepASiteUpAndSilenceExpiresItOnce) {
   using R = SiteLeases::Renewal;
   EXPECT_EQ(leases.Renew("sh-edge", "host/1", 0), R::kCameUp);
   EXPECT_EQ(leases.Renew("sh-edge", "host/1", 900), R::kRenewed);
+  EXPECT_EQ(leases.Renew("sh-edge", "host/9", 900), R::kNewAgent);  // the agent restarted
+  EXPECT_EQ(leases.Renew("sh-edge", "host/1", 900), R::kNewAgent);
   EXPECT_TRUE(leases.Expire(1899).empty());
   EXPECT_EQ(leases.Expire(1900), std::vector<std::string>{"sh-edge"});
   EXPECT_TRUE(leases.Expire(5000).empty());  // reported once
