@@ -195,6 +195,9 @@ bool SiteAgent::FetchAndApply() {
     log_("dispatches: " + commands.error().message);
     return false;
   }
+  // Two durable steps per batch, not per command: every accepted command (and each new task as
+  // "starting") is saved before any process starts; then the tasks start and are saved again.
+  std::vector<RunCommand> to_start;
   for (const SignedCommand& command : *commands) {
     if (auto ok = verifier_.Accept(command); !ok) {
       ++counters_.rejected;
@@ -207,28 +210,37 @@ bool SiteAgent::FetchAndApply() {
     if (!parsed) {
       log_("dispatch seq " + std::to_string(command.seq) + " is signed but malformed (skipped): " +
            parsed.error().message);
-      Save();
       continue;
     }
     if (const auto* run = std::get_if<RunCommand>(&*parsed)) {
-      ApplyRun(*run);
+      const std::string key = TaskKey(run->job, run->task, run->attempt);
+      if (state_.tasks.contains(key)) continue;
+      state_.tasks[key] = AgentTask{run->job, run->task, run->attempt, 0, 0, "", clock_.Now(), false, false};
+      to_start.push_back(*run);
     } else {
       ApplyKill(std::get<KillCommand>(*parsed).job);
     }
   }
+  if (commands->empty()) return true;
+  Save();
+  for (const RunCommand& run : to_start) StartTask(run);
+  if (!to_start.empty()) Save();
   return true;
 }
 
-void SiteAgent::ApplyRun(const RunCommand& run) {
+// Starts a task saved as "starting", unless a later command of the batch already stopped it.
+void SiteAgent::StartTask(const RunCommand& run) {
   const std::string key = TaskKey(run.job, run.task, run.attempt);
   const Timestamp now = clock_.Now();
-  if (state_.tasks.contains(key)) {
-    Save();
+  AgentTask& t = state_.tasks[key];
+  if (t.kill_requested) {
+    TaskReport r = BaseReport(t, TaskEvent::kExited, now);
+    r.killed = true;
+    r.error = "stopped before it started";
+    state_.unsent.push_back(std::move(r));
+    state_.tasks.erase(key);
     return;
   }
-  AgentTask& t = state_.tasks[key];
-  t = AgentTask{run.job, run.task, run.attempt, 0, 0, "", now, false, false};
-  Save();  // "starting" is durable before the process exists
   TaskSpec spec;
   spec.task_id = key;
   spec.argv = run.argv;
@@ -249,21 +261,19 @@ void SiteAgent::ApplyRun(const RunCommand& run) {
     log_("task " + key + " could not start: " + r.error);
     state_.unsent.push_back(std::move(r));
     state_.tasks.erase(key);
-  } else {
-    ++counters_.started;
-    t.pid = started->pid;
-    t.proc_start_ticks = ProcStartTicks(started->pid);
-    t.workdir = started->workdir;
-    state_.unsent.push_back(BaseReport(t, TaskEvent::kStarted, now));
+    return;
   }
-  Save();
+  ++counters_.started;
+  t.pid = started->pid;
+  t.proc_start_ticks = ProcStartTicks(started->pid);
+  t.workdir = started->workdir;
+  state_.unsent.push_back(BaseReport(t, TaskEvent::kStarted, now));
 }
 
 void SiteAgent::ApplyKill(uint64_t job) {
   for (auto& [key, t] : state_.tasks) {
     if (t.job == job) Kill(key, t, options_.kill_grace_ms);
   }
-  Save();
 }
 
 void SiteAgent::Collect() {

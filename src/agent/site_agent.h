@@ -80,7 +80,7 @@ class SiteAgent {
   void Adopt();
   bool Heartbeat(Timestamp now);
   bool FetchAndApply();
-  void ApplyRun(const RunCommand& run);
+  void StartTask(const RunCommand& run);
   void ApplyKill(uint64_t job);
   void Collect();
   void Fence(Timestamp now);

@@ -31,6 +31,9 @@ pid_t SpawnAgent(const std::string& self, const std::string& site, const std::st
   sigset_t none;
   sigemptyset(&none);
   pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  // On one machine the agents and their tasks yield to the server: the API stays responsive
+  // while a burst of jobs runs.
+  [[maybe_unused]] int niceness = ::nice(10);
   const std::string poll = std::to_string(poll_ms), wait = std::to_string(wait_ms);
   ::execl(self.c_str(), self.c_str(), "agent", "--site", site.c_str(), "--home", home.c_str(), "--url", url.c_str(),
           "--poll-ms", poll.c_str(), "--wait-ms", wait.c_str(), static_cast<char*>(nullptr));
