@@ -175,13 +175,17 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
           break;
         }
       }
+      // Read in this transaction: the requeued jobs' next placements come after it, so a fresh
+      // agent that starts after log_end still gets them.
+      SW_TRY(end, tx.LastDispatchSeq(site));
+      log_end = end;
       return {};
     });
     if (!done) return ProblemFor(done.error());
     for (uint64_t id : requeued) EnqueueRequeue(id);
     if (renewal == SiteLeases::Renewal::kCameUp) Enqueue(SiteStatus{*index, true});
   }
-  {
+  if (renewal == SiteLeases::Renewal::kRenewed && !beat->fresh) {
     auto tx = store_->Begin();
     if (!tx) return ProblemFor(tx.error());
     auto end = (*tx)->LastDispatchSeq(site);
