@@ -27,8 +27,8 @@ Result<AgentState> LoadAgentState(const std::string& path) {
     state.last_seq = j.at("last_seq").get<uint64_t>();
     for (const auto& [key, t] : j.at("tasks").items()) {
       state.tasks[key] = AgentTask{t.at("job").get<uint64_t>(),   t.at("task").get<int>(),
-                                   t.at("attempt").get<uint64_t>(), t.at("pid").get<int>(),
-                                   t.at("proc_start_ticks").get<uint64_t>(), t.at("workdir").get<std::string>(),
+                                   t.at("attempt").get<uint64_t>(), t.at("handle").get<std::string>(),
+                                   t.at("workdir").get<std::string>(),
                                    t.at("started_ms").get<int64_t>(), t.at("kill_requested").get<bool>(),
                                    t.value("fenced", false)};
     }
@@ -47,8 +47,7 @@ Result<void> SaveAgentState(const std::string& path, const AgentState& state) {
     tasks[key] = {{"job", t.job},
                   {"task", t.task},
                   {"attempt", t.attempt},
-                  {"pid", t.pid},
-                  {"proc_start_ticks", t.proc_start_ticks},
+                  {"handle", t.handle},
                   {"workdir", t.workdir},
                   {"started_ms", t.started_ms},
                   {"kill_requested", t.kill_requested},

@@ -1,6 +1,6 @@
 // What a site agent must not forget across its own restarts, kept in one JSON file that is
 // replaced atomically (write, fsync, rename): the last dispatch it accepted, the tasks it
-// started (with pid and process start time, so a restarted agent can find them again), and the
+// started (with the executor's handle, so a restarted agent can find them again), and the
 // reports the server has not yet acknowledged.
 //
 // Order of writes makes "never twice" hold: a run command's task is saved as `starting`
@@ -23,8 +23,7 @@ struct AgentTask {
   uint64_t job = 0;
   int task = 0;
   uint64_t attempt = 1;
-  int pid = 0;                   // 0 while starting
-  uint64_t proc_start_ticks = 0;  // /proc/PID/stat field 22: tells a reused pid apart
+  std::string handle;            // the executor's handle (Executor::Adopt); empty while starting
   std::string workdir;
   int64_t started_ms = 0;
   bool kill_requested = false;

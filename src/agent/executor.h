@@ -35,6 +35,7 @@ struct TaskExit {
   bool killed_by_request = false;  // Kill() was called for it
   bool out_of_memory = false;      // the memory limit ended it (known only with cgroup v2)
   TaskUsage usage;
+  std::string error;               // set when how it ended is not known (exit_code is then 255)
 };
 
 // What the executor reports when a task starts.
@@ -43,6 +44,7 @@ struct TaskStarted {
   int pid = 0;
   std::string workdir;          // holds `stdout` and `stderr` of the task
   bool limits_enforced = false; // false where the machine offers no usable cgroup v2
+  std::string handle;           // what Adopt needs to find the task again (executor-specific)
 };
 
 class Executor {
@@ -62,8 +64,13 @@ class Executor {
   // Collects the tasks that ended since the last call, without blocking.
   virtual std::vector<TaskExit> Poll() = 0;
 
-  // Ids of the tasks started and not yet returned by Poll.
+  // Ids of the tasks started (or adopted) and not yet returned by Poll.
   virtual std::vector<std::string> Running() const = 0;
+
+  // Takes back a task that an earlier process of the agent started, from the handle Start
+  // returned then, so that Kill and Poll cover it again. True when it was found (still running,
+  // or ended with its end on record: Poll reports it); false when it left no trace.
+  virtual bool Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) = 0;
 };
 
 }  // namespace suanwang

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace suanwang {
 namespace {
@@ -254,10 +255,16 @@ Result<TaskStarted> LocalExecutor::Start(const TaskSpec& spec) {
   }
   const bool limits = cgroup.has_value();
   tasks_.emplace(spec.task_id, Task{pid, started, std::nullopt, std::move(cgroup)});
-  return TaskStarted{spec.task_id, pid, workdir, limits};
+  return TaskStarted{spec.task_id, pid, workdir, limits, std::to_string(pid) + ":" + std::to_string(ProcStartTicks(pid))};
 }
 
 Result<void> LocalExecutor::Kill(const std::string& task_id, Timestamp grace_ms) {
+  if (auto a = adopted_.find(task_id); a != adopted_.end()) {
+    const Timestamp deadline = clock_.Now() + std::max<Timestamp>(0, grace_ms);
+    if (!a->second.kill_deadline_ms || deadline < *a->second.kill_deadline_ms) a->second.kill_deadline_ms = deadline;
+    if (a->second.pid != 0) ::kill(-a->second.pid, grace_ms > 0 ? SIGTERM : SIGKILL);
+    return {};
+  }
   auto it = tasks_.find(task_id);
   if (it == tasks_.end()) {
     return MakeError(ErrorCode::kNotFound, "task '" + task_id + "' is not running");
@@ -272,6 +279,29 @@ Result<void> LocalExecutor::Kill(const std::string& task_id, Timestamp grace_ms)
 std::vector<TaskExit> LocalExecutor::Poll() {
   std::vector<TaskExit> exits;
   const Timestamp now = clock_.Now();
+  for (auto it = adopted_.begin(); it != adopted_.end();) {
+    Adopted& a = it->second;
+    if (a.pid != 0 && ProcStartTicks(a.pid) == a.start_ticks) {
+      if (a.kill_deadline_ms && now >= *a.kill_deadline_ms) ::kill(-a.pid, SIGKILL);
+      ++it;
+      continue;
+    }
+    TaskExit exit;
+    exit.task_id = it->first;
+    exit.killed_by_request = a.kill_deadline_ms.has_value();
+    if (auto status = ReadKeeperStatus(a.workdir)) {
+      exit.exit_code = status->exit_code;
+      exit.signal = status->signal;
+      exit.usage.cpu_seconds = status->cpu_seconds;
+      exit.usage.peak_memory_kib = status->peak_memory_kib;
+    } else {
+      exit.exit_code = 255;
+      exit.error = "exit status unknown: the task ended while the agent was away and left no record";
+    }
+    exit.usage.wall_ms = now - a.adopted_ms;
+    exits.push_back(std::move(exit));
+    it = adopted_.erase(it);
+  }
   for (auto it = tasks_.begin(); it != tasks_.end();) {
     Task& task = it->second;
     int status = 0;
@@ -330,7 +360,42 @@ std::optional<KeeperStatus> ReadKeeperStatus(const std::string& workdir) {
 std::vector<std::string> LocalExecutor::Running() const {
   std::vector<std::string> ids;
   for (const auto& [id, task] : tasks_) ids.push_back(id);
+  for (const auto& [id, task] : adopted_) ids.push_back(id);
   return ids;
+}
+
+bool LocalExecutor::Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) {
+  const auto colon = handle.find(':');
+  if (colon == std::string::npos || tasks_.contains(task_id)) return false;
+  Adopted a;
+  try {
+    a.pid = std::stoi(handle.substr(0, colon));
+    a.start_ticks = std::stoull(handle.substr(colon + 1));
+  } catch (const std::exception&) {
+    return false;
+  }
+  a.workdir = workdir;
+  a.adopted_ms = clock_.Now();
+  const bool alive = a.pid > 0 && a.start_ticks != 0 && ProcStartTicks(a.pid) == a.start_ticks;
+  if (!alive && !ReadKeeperStatus(workdir)) return false;
+  if (!alive) a.pid = 0;
+  adopted_[task_id] = std::move(a);
+  return true;
+}
+
+uint64_t ProcStartTicks(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(in, text)) return 0;
+  // The command name (field 2) may hold spaces and parentheses: count from its last ')'.
+  const auto paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 > text.size()) return 0;
+  std::istringstream rest(text.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) return std::stoull(field);
+  }
+  return 0;
 }
 
 }  // namespace suanwang

@@ -47,8 +47,19 @@ class LocalExecutor final : public Executor {
   Result<void> Kill(const std::string& task_id, Timestamp grace_ms) override;
   std::vector<TaskExit> Poll() override;
   std::vector<std::string> Running() const override;
+  // The handle is "PID:START_TICKS" of the task's keeper (field 22 of /proc/PID/stat tells a
+  // reused pid apart). An adopted task is not the executor's child: it is watched through /proc
+  // and its end read from the keeper's record.
+  bool Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) override;
 
  private:
+  struct Adopted {
+    int pid = 0;                 // 0: already ended
+    uint64_t start_ticks = 0;
+    std::string workdir;
+    Timestamp adopted_ms = 0;
+    std::optional<Timestamp> kill_deadline_ms;
+  };
   struct Task {
     int pid = 0;
     Timestamp started_ms = 0;
@@ -60,6 +71,11 @@ class LocalExecutor final : public Executor {
   LocalExecutorOptions options_;
   const Clock& clock_;
   std::map<std::string, Task> tasks_;
+  std::map<std::string, Adopted> adopted_;
 };
+
+// Field 22 of /proc/PID/stat (start time in clock ticks since boot), 0 when there is no such
+// process.
+uint64_t ProcStartTicks(int pid);
 
 }  // namespace suanwang

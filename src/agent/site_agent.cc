@@ -1,7 +1,5 @@
 #include "agent/site_agent.h"
 
-#include "agent/local_executor.h"
-
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,22 +9,6 @@
 
 namespace suanwang {
 namespace {
-
-// Field 22 of /proc/PID/stat (start time in clock ticks since boot), or 0 when the process
-// does not exist. The command name (field 2) may hold spaces: count from its closing ')'.
-uint64_t ProcStartTicks(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!std::getline(in, text)) return 0;
-  const auto paren = text.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::istringstream rest(text.substr(paren + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i) {
-    if (i == 22) return std::stoull(field);
-  }
-  return 0;
-}
 
 std::string ReadTail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
@@ -46,28 +28,6 @@ TaskReport BaseReport(const AgentTask& t, TaskEvent event, Timestamp now) {
   r.attempt = t.attempt;
   r.event = event;
   r.at_ms = now;
-  return r;
-}
-
-// The report of a task that ended while it was not the agent's child (the agent restarted):
-// how it ended comes from its keeper's record, when there is one.
-TaskReport OrphanExitReport(const AgentTask& t, Timestamp now) {
-  TaskReport r = BaseReport(t, TaskEvent::kExited, now);
-  r.killed = t.kill_requested;
-  r.fenced = t.fenced;
-  if (auto status = ReadKeeperStatus(t.workdir)) {
-    r.exit_code = status->exit_code;
-    r.signal = status->signal;
-    r.cpu_ms = static_cast<int64_t>(status->cpu_seconds * 1000);
-    r.peak_memory_kib = status->peak_memory_kib;
-  } else {
-    r.exit_code = 255;
-    r.error = t.pid == 0 ? "the agent restarted while starting it; not started again"
-                         : "exit status unknown: the agent restarted and the task left no record";
-  }
-  r.wall_ms = now - t.started_ms;
-  r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
-  r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
   return r;
 }
 
@@ -100,19 +60,25 @@ SiteAgent::SiteAgent(SiteAgentOptions options, DispatchVerifier verifier, Contro
 // Tasks in the state file are from a previous run of the agent: watch those still alive,
 // report the others as lost (a task saved as starting may or may not have started; it is not
 // started again).
+// Tasks in the state file are from a previous run of the agent: the executor takes back those
+// it can still find; the others are reported lost (a task saved as starting may or may not
+// have started; it is not started again).
 void SiteAgent::Adopt() {
   const Timestamp now = clock_.Now();
   for (auto it = state_.tasks.begin(); it != state_.tasks.end();) {
     const AgentTask& t = it->second;
-    if (t.pid != 0 && ProcStartTicks(t.pid) == t.proc_start_ticks && t.proc_start_ticks != 0) {
-      adopted_.insert(it->first);
-      log_("found task " + it->first + " (pid " + std::to_string(t.pid) + ") still running after a restart; watching it");
+    if (!t.handle.empty() && executor_.Adopt(it->first, t.handle, t.workdir)) {
+      log_("found task " + it->first + " (" + t.handle + ") again after a restart; watching it");
       ++it;
       continue;
     }
-    TaskReport r = OrphanExitReport(t, now);
-    log_("task " + it->first + " ended while the agent was away: " +
-         (r.error.empty() ? "exit code " + std::to_string(r.exit_code) + ", signal " + std::to_string(r.signal) : r.error));
+    TaskReport r = BaseReport(t, TaskEvent::kExited, now);
+    r.exit_code = 255;
+    r.error = t.handle.empty() ? "the agent restarted while starting it; not started again"
+                               : "lost: the agent restarted and found no trace of the task";
+    r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
+    r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
+    log_("task " + it->first + ": " + r.error);
     state_.unsent.push_back(std::move(r));
     it = state_.tasks.erase(it);
   }
@@ -215,7 +181,7 @@ bool SiteAgent::FetchAndApply() {
     if (const auto* run = std::get_if<RunCommand>(&*parsed)) {
       const std::string key = TaskKey(run->job, run->task, run->attempt);
       if (state_.tasks.contains(key)) continue;
-      state_.tasks[key] = AgentTask{run->job, run->task, run->attempt, 0, 0, "", clock_.Now(), false, false};
+      state_.tasks[key] = AgentTask{run->job, run->task, run->attempt, "", "", clock_.Now(), false, false};
       to_start.push_back(*run);
     } else {
       ApplyKill(std::get<KillCommand>(*parsed).job);
@@ -264,8 +230,7 @@ void SiteAgent::StartTask(const RunCommand& run) {
     return;
   }
   ++counters_.started;
-  t.pid = started->pid;
-  t.proc_start_ticks = ProcStartTicks(started->pid);
+  t.handle = started->handle;
   t.workdir = started->workdir;
   state_.unsent.push_back(BaseReport(t, TaskEvent::kStarted, now));
 }
@@ -295,24 +260,11 @@ void SiteAgent::Collect() {
     r.wall_ms = exit.usage.wall_ms;
     r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
     r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
+    if (!exit.error.empty() && r.error.empty()) r.error = exit.error;
     state_.unsent.push_back(std::move(r));
     state_.tasks.erase(it);
     ++counters_.exited;
     changed = true;
-  }
-  for (auto it = adopted_.begin(); it != adopted_.end();) {
-    auto task = state_.tasks.find(*it);
-    if (task != state_.tasks.end() && ProcStartTicks(task->second.pid) == task->second.proc_start_ticks) {
-      ++it;
-      continue;
-    }
-    if (task != state_.tasks.end()) {
-      state_.unsent.push_back(OrphanExitReport(task->second, now));
-      state_.tasks.erase(task);
-      ++counters_.exited;
-      changed = true;
-    }
-    it = adopted_.erase(it);
   }
   if (changed) Save();
 }
@@ -344,11 +296,7 @@ void SiteAgent::StopAll(const std::string& why) {
 
 void SiteAgent::Kill(const std::string& key, AgentTask& t, Timestamp grace_ms) {
   t.kill_requested = true;
-  if (adopted_.contains(key)) {
-    ::kill(-t.pid, SIGKILL);  // not our child: no grace to enforce, stop it now
-  } else if (t.pid != 0) {
-    (void)executor_.Kill(key, grace_ms);
-  }
+  if (!t.handle.empty()) (void)executor_.Kill(key, grace_ms);
 }
 
 bool SiteAgent::Flush() {

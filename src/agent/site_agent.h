@@ -5,9 +5,8 @@
 //
 // Durable: the last accepted sequence number, the tasks started and the unsent reports live in
 // a state file (agent_state.h), so a restarted agent neither loses a report nor starts a task
-// twice. Tasks that outlived a restart of the agent are found again by pid and process start
-// time and watched until they end; how they ended is read from their keeper's record (see
-// local_executor.h).
+// twice. Tasks that outlived a restart of the agent are taken back by the executor from their
+// handle (Executor::Adopt) and reported when they end.
 //
 // Fencing: when the agent cannot renew its lease before it runs out, it kills every task it
 // runs (SIGKILL, no grace) a tenth of the lease before the lease ends, counted from when the
@@ -101,7 +100,6 @@ class SiteAgent {
   Rng rng_;
   AgentState state_;
   SiteAgentCounters counters_;
-  std::set<std::string> adopted_;  // tasks left by a previous run of the agent, still alive
   Timestamp next_heartbeat_ms_ = 0;
   Timestamp lease_until_ms_ = 0;   // 0: never held
   Timestamp lease_ms_ = 0;

@@ -206,7 +206,7 @@ TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
   EXPECT_EQ(api.Logs(ok, 0, "stdout"), "finished\n");
   EXPECT_EQ(ReadFile(marker), "run\n");  // started once
   EXPECT_EQ(api.WaitForState(bad, "failed", 20s)["reason"], "task 0: exit code 5");
-  EXPECT_NE(ReadFile(home + "/agent.log").find("still running after a restart"), std::string::npos);
+  EXPECT_NE(ReadFile(home + "/agent.log").find("again after a restart; watching it"), std::string::npos);
 }
 
 // kill -9 of the server while a job runs: after the restart the job is still the site's
