@@ -18,6 +18,7 @@ struct TaskSpec {
   std::vector<std::pair<std::string, std::string>> env;   // added to PATH and SUANWANG_TASK_ID
   int64_t cpu_milli = 0;   // 0: no CPU limit
   int64_t memory_mib = 0;  // 0: no memory limit
+  int gpus = 0;            // GPUs it was placed on (a share of one GPU counts as one)
 };
 
 // Resources a finished task used.

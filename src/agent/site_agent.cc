@@ -67,7 +67,8 @@ void SiteAgent::Adopt() {
   const Timestamp now = clock_.Now();
   for (auto it = state_.tasks.begin(); it != state_.tasks.end();) {
     const AgentTask& t = it->second;
-    if (!t.handle.empty() && executor_.Adopt(it->first, t.handle, t.workdir)) {
+    // An empty handle: saved as starting; an executor that tags its tasks may still find it.
+    if (executor_.Adopt(it->first, t.handle, t.workdir)) {
       log_("found task " + it->first + " (" + t.handle + ") again after a restart; watching it");
       ++it;
       continue;
@@ -212,6 +213,7 @@ void SiteAgent::StartTask(const RunCommand& run) {
   spec.argv = run.argv;
   spec.cpu_milli = run.cpu_milli;
   spec.memory_mib = run.memory_mib;
+  spec.gpus = static_cast<int>(run.gpus.size());
   spec.env = {{"SUANWANG_JOB_ID", std::to_string(run.job)},
               {"SUANWANG_TASK_INDEX", std::to_string(run.task)},
               {"SUANWANG_ATTEMPT", std::to_string(run.attempt)},

@@ -1,0 +1,246 @@
+#include "agent/slurm_executor.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace suanwang {
+namespace {
+
+// 'text' quoted for a POSIX shell.
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// "KEY=VALUE" fields of a `scontrol -o show job` line.
+std::map<std::string, std::string> Fields(const std::string& line) {
+  std::map<std::string, std::string> fields;
+  std::istringstream in(line);
+  std::string word;
+  while (in >> word) {
+    const auto eq = word.find('=');
+    if (eq != std::string::npos) fields.emplace(word.substr(0, eq), word.substr(eq + 1));
+  }
+  return fields;
+}
+
+// "[D-]HH:MM:SS" or "MM:SS" in milliseconds; 0 when unreadable.
+Timestamp ParseRunTime(const std::string& text) {
+  int64_t days = 0, h = 0, m = 0, s = 0;
+  std::string rest = text;
+  if (auto dash = rest.find('-'); dash != std::string::npos) {
+    days = std::atoll(rest.substr(0, dash).c_str());
+    rest = rest.substr(dash + 1);
+  }
+  std::vector<int64_t> parts;
+  std::stringstream in(rest);
+  std::string part;
+  while (std::getline(in, part, ':')) parts.push_back(std::atoll(part.c_str()));
+  if (parts.size() == 3) {
+    h = parts[0], m = parts[1], s = parts[2];
+  } else if (parts.size() == 2) {
+    m = parts[0], s = parts[1];
+  } else {
+    return 0;
+  }
+  return (((days * 24 + h) * 60 + m) * 60 + s) * 1000;
+}
+
+bool IsPendingOrRunning(const std::string& state) {
+  static const std::set<std::string> live = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED",
+                                             "REQUEUED", "RESIZING", "STAGE_OUT", "SIGNALING", "REQUEUE_HOLD",
+                                             "REQUEUE_FED", "RESV_DEL_HOLD", "STOPPED"};
+  return live.contains(state);
+}
+
+}  // namespace
+
+Result<std::optional<SlurmJobEnd>> ParseScontrolJob(const std::string& line, Timestamp* run_ms) {
+  const auto fields = Fields(line);
+  auto state = fields.find("JobState");
+  auto exit = fields.find("ExitCode");
+  if (state == fields.end() || exit == fields.end()) {
+    return MakeError(ErrorCode::kInvalidArgument, "scontrol show job: no JobState or ExitCode in '" + line + "'");
+  }
+  if (run_ms) *run_ms = fields.contains("RunTime") ? ParseRunTime(fields.at("RunTime")) : 0;
+  if (IsPendingOrRunning(state->second)) return std::optional<SlurmJobEnd>{};
+  SlurmJobEnd end;
+  const auto colon = exit->second.find(':');
+  end.exit_code = std::atoi(exit->second.substr(0, colon).c_str());
+  if (colon != std::string::npos) end.signal = std::atoi(exit->second.substr(colon + 1).c_str());
+  const std::string& s = state->second;
+  if (s == "CANCELLED") {
+    end.cancelled = true;
+  } else if (s == "OUT_OF_MEMORY") {
+    end.out_of_memory = true;
+  } else if (s == "TIMEOUT") {
+    end.error = "Slurm ended it at its time limit (TIMEOUT)";
+  } else if (s != "COMPLETED" && s != "FAILED") {
+    end.error = "Slurm job ended " + s;  // NODE_FAIL, BOOT_FAIL, DEADLINE, PREEMPTED, ...
+  }
+  if (!end.error.empty() && end.exit_code == 0 && end.signal == 0) end.exit_code = 255;
+  return std::optional<SlurmJobEnd>{end};
+}
+
+SlurmExecutor::SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock)
+    : options_(std::move(options)), runner_(runner), clock_(clock) {}
+
+Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
+  if (spec.task_id.empty() || spec.task_id.starts_with('.') || spec.task_id.find('/') != std::string::npos) {
+    return MakeError(ErrorCode::kInvalidArgument, "task id '" + spec.task_id + "': must be non-empty, without '/'");
+  }
+  if (spec.argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "task '" + spec.task_id + "': empty command");
+  if (jobs_.contains(spec.task_id)) {
+    return MakeError(ErrorCode::kConflict, "task '" + spec.task_id + "' is already running");
+  }
+  const std::string workdir = options_.work_root + "/" + spec.task_id;
+  std::error_code ec;
+  std::filesystem::create_directories(workdir, ec);
+  if (ec) return MakeError(ErrorCode::kUnavailable, "working directory '" + workdir + "': " + ec.message());
+  {
+    std::ofstream script(workdir + "/run.sh", std::ios::trunc);
+    script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
+    script << "export SUANWANG_TASK_ID=" << ShellQuote(spec.task_id) << "\n";
+    for (const auto& [key, value] : spec.env) script << "export " << key << "=" << ShellQuote(value) << "\n";
+    script << "exec";
+    for (const std::string& arg : spec.argv) script << " " << ShellQuote(arg);
+    script << "\n";
+    if (!script) return MakeError(ErrorCode::kUnavailable, workdir + "/run.sh: cannot write");
+  }
+  std::vector<std::string> argv = {"sbatch",
+                                   "--parsable",
+                                   "--job-name=" + options_.job_prefix + spec.task_id,
+                                   "--chdir=" + workdir,
+                                   "--output=" + workdir + "/stdout",
+                                   "--error=" + workdir + "/stderr",
+                                   "--ntasks=1",
+                                   "--cpus-per-task=" + std::to_string(std::max<int64_t>(1, (spec.cpu_milli + 999) / 1000))};
+  if (spec.memory_mib > 0) argv.push_back("--mem=" + std::to_string(spec.memory_mib));
+  if (spec.gpus > 0) argv.push_back("--gres=gpu:" + std::to_string(spec.gpus));
+  if (!options_.partition.empty()) argv.push_back("--partition=" + options_.partition);
+  argv.push_back(workdir + "/run.sh");
+  SW_TRY(out, runner_.Run(argv));
+  std::string id = out.out.substr(0, out.out.find_first_of(";\n"));
+  if (out.exit_code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+    std::string why = out.err.empty() ? out.out : out.err;
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return MakeError(ErrorCode::kUnavailable, "task '" + spec.task_id + "': sbatch refused it: " + why);
+  }
+  jobs_[spec.task_id] = Job{id, clock_.Now(), false};
+  TaskStarted started;
+  started.task_id = spec.task_id;
+  started.workdir = workdir;
+  started.limits_enforced = true;  // Slurm allocates the CPUs and memory asked for
+  started.handle = id;
+  return started;
+}
+
+Result<void> SlurmExecutor::Kill(const std::string& task_id, Timestamp grace_ms) {
+  auto it = jobs_.find(task_id);
+  if (it == jobs_.end()) return MakeError(ErrorCode::kNotFound, "task '" + task_id + "' is not running");
+  it->second.kill_requested = true;
+  std::vector<std::string> argv = {"scancel"};
+  if (grace_ms <= 0) argv.push_back("--signal=KILL");
+  argv.push_back(it->second.slurm_id);
+  SW_TRY(out, runner_.Run(argv));
+  if (out.exit_code != 0) return MakeError(ErrorCode::kUnavailable, "scancel " + it->second.slurm_id + ": " + out.err);
+  return {};
+}
+
+std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const Job& job) {
+  auto shown = runner_.Run({"scontrol", "-o", "show", "job", job.slurm_id});
+  if (!shown) return std::nullopt;  // the controller is away: try again later
+  TaskExit exit;
+  exit.task_id = task_id;
+  exit.killed_by_request = job.kill_requested;
+  if (shown->exit_code != 0) {
+    // Only "Invalid job id" means Slurm no longer knows it (it aged out of the controller's
+    // memory); anything else (the controller restarting) decides nothing.
+    if (shown->err.find("Invalid job id") == std::string::npos) return std::nullopt;
+    exit.exit_code = 255;
+    exit.error = "Slurm no longer knows job " + job.slurm_id + "; how it ended is unknown";
+    exit.usage.wall_ms = clock_.Now() - job.started_ms;
+    return exit;
+  }
+  Timestamp run_ms = 0;
+  auto end = ParseScontrolJob(shown->out, &run_ms);
+  if (!end || !end->has_value()) return std::nullopt;
+  const SlurmJobEnd& e = **end;
+  exit.exit_code = e.exit_code;
+  exit.signal = e.signal;
+  exit.out_of_memory = e.out_of_memory;
+  exit.killed_by_request = job.kill_requested || e.cancelled;
+  exit.error = e.error;
+  if (e.cancelled && !job.kill_requested) exit.error = "cancelled in Slurm (not through suanwang)";
+  exit.usage.wall_ms = run_ms;
+  return exit;
+}
+
+std::vector<TaskExit> SlurmExecutor::Poll() {
+  std::vector<TaskExit> exits;
+  const Timestamp now = clock_.Now();
+  if (jobs_.empty() || now - last_poll_ms_ < options_.poll_ms) return exits;
+  last_poll_ms_ = now;
+  std::string ids;
+  for (const auto& [task, job] : jobs_) ids += (ids.empty() ? "" : ",") + job.slurm_id;
+  auto listed = runner_.Run({"squeue", "--noheader", "--states=all", "--jobs=" + ids, "--format=%i|%T"});
+  if (!listed) return exits;  // the controller is away (restarting): nothing is decided
+  std::map<std::string, std::string> state;
+  std::istringstream lines(listed->out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto bar = line.find('|');
+    if (bar != std::string::npos) state[line.substr(0, bar)] = line.substr(bar + 1);
+  }
+  // squeue refuses a whole list when one id is unknown ("Invalid job id"): then each job is
+  // asked for below. Any other failure (the controller restarting) decides nothing this round.
+  if (listed->exit_code != 0 && listed->err.find("Invalid job id") == std::string::npos) return exits;
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    auto s = state.find(it->second.slurm_id);
+    if (s != state.end() && IsPendingOrRunning(s->second)) {
+      ++it;
+      continue;
+    }
+    auto exit = Collect(it->first, it->second);
+    if (!exit) {
+      ++it;
+      continue;
+    }
+    exits.push_back(std::move(*exit));
+    it = jobs_.erase(it);
+  }
+  return exits;
+}
+
+std::vector<std::string> SlurmExecutor::Running() const {
+  std::vector<std::string> ids;
+  for (const auto& [task, job] : jobs_) ids.push_back(task);
+  return ids;
+}
+
+bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle, const std::string&) {
+  std::string id = handle;
+  if (id.empty()) {
+    auto found = runner_.Run({"squeue", "--noheader", "--states=all", "--name=" + options_.job_prefix + task_id,
+                              "--format=%i"});
+    if (!found || found->exit_code != 0) return false;
+    id = found->out.substr(0, found->out.find('\n'));
+  }
+  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) return false;
+  auto shown = runner_.Run({"scontrol", "-o", "show", "job", id});
+  if (!shown || shown->exit_code != 0) return false;
+  if (Fields(shown->out)["JobName"] != options_.job_prefix + task_id) return false;
+  jobs_[task_id] = Job{id, clock_.Now(), false};
+  return true;
+}
+
+}  // namespace suanwang

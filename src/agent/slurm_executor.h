@@ -1,0 +1,67 @@
+// Runs tasks on a Slurm cluster: each task is one batch job submitted with sbatch, named
+// PREFIX + task id (the tag that finds it again after a restart of the agent), in its own
+// working directory (which the cluster's nodes must see at the same path) with stdout and
+// stderr there. States come from squeue (one call for all tasks, at most every poll_ms) and a
+// finished job's exit code and run time from `scontrol show job`; cancel is scancel (SIGTERM,
+// then SIGKILL after the cluster's KillWait). It reads and writes nothing of Slurm's
+// configuration: it needs only sbatch, squeue, scontrol and scancel on PATH and SLURM_CONF.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "agent/command_runner.h"
+#include "agent/executor.h"
+#include "common/clock.h"
+
+namespace suanwang {
+
+struct SlurmExecutorOptions {
+  std::string work_root;           // task working directories are work_root/TASK_ID
+  std::string partition;           // empty: the cluster's default
+  std::string job_prefix = "sw-";  // job names are job_prefix + task id
+  Timestamp poll_ms = 500;         // squeue at most this often
+};
+
+// What a Slurm job's state means for a task: still going, or ended (and how).
+struct SlurmJobEnd {
+  int exit_code = 0;
+  int signal = 0;
+  bool cancelled = false;
+  bool out_of_memory = false;
+  std::string error;  // for ends that are not the program's own (node failure, time limit)
+};
+// Parses JobState, ExitCode (CODE:SIGNAL) and RunTime of `scontrol -o show job` output; nullopt
+// while the job is pending or running. Errors: kInvalidArgument when the fields are missing.
+Result<std::optional<SlurmJobEnd>> ParseScontrolJob(const std::string& line, Timestamp* run_ms);
+
+class SlurmExecutor final : public Executor {
+ public:
+  SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock);
+
+  // Errors also: kUnavailable when sbatch refuses the job (its message is passed on).
+  Result<TaskStarted> Start(const TaskSpec& spec) override;
+  Result<void> Kill(const std::string& task_id, Timestamp grace_ms) override;
+  std::vector<TaskExit> Poll() override;
+  std::vector<std::string> Running() const override;
+  // The handle is the Slurm job id; with no handle (the agent stopped between sbatch and saving
+  // it) the job is looked up by its name.
+  bool Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) override;
+
+ private:
+  struct Job {
+    std::string slurm_id;
+    Timestamp started_ms = 0;
+    bool kill_requested = false;
+  };
+  std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
+
+  SlurmExecutorOptions options_;
+  CommandRunner& runner_;
+  const Clock& clock_;
+  std::map<std::string, Job> jobs_;
+  Timestamp last_poll_ms_ = 0;
+};
+
+}  // namespace suanwang

@@ -1,0 +1,182 @@
+// The Slurm executor against captured Slurm output (tests/data/slurm/), replayed through the
+// CommandRunner seam. The real cluster is exercised by tests/integration/slurm_test.cc.
+#include "agent/slurm_executor.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace suanwang {
+namespace {
+
+std::string Data(const std::string& name) {
+  std::ifstream in(std::string(SW_SOURCE_DIR) + "/tests/data/slurm/" + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Answers each command with the next canned output for its program; records every call.
+class ReplayRunner final : public CommandRunner {
+ public:
+  Result<CommandOutput> Run(const std::vector<std::string>& argv) override {
+    calls.push_back(argv);
+    auto& queue = answers[argv[0]];
+    if (queue.empty()) return MakeError(ErrorCode::kUnavailable, "no canned answer for " + argv[0]);
+    auto answer = queue.front();
+    queue.pop_front();
+    return answer;
+  }
+  void Answer(const std::string& program, Result<CommandOutput> output) { answers[program].push_back(output); }
+  std::map<std::string, std::deque<Result<CommandOutput>>> answers;
+  std::vector<std::vector<std::string>> calls;
+};
+
+class SlurmExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() / ("sw-slurm-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(root_);
+    options_.work_root = root_.string();
+    options_.poll_ms = 0;
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  TaskSpec Spec(const std::string& id) {
+    TaskSpec spec;
+    spec.task_id = id;
+    spec.argv = {"sh", "-c", "echo it's \"quoted\""};
+    spec.env = {{"SUANWANG_JOB_ID", "1"}};
+    spec.cpu_milli = 1500;
+    spec.memory_mib = 512;
+    spec.gpus = 1;
+    return spec;
+  }
+
+  std::filesystem::path root_;
+  SlurmExecutorOptions options_;
+  ReplayRunner runner_;
+  ManualClock clock_{1000};
+};
+
+TEST_F(SlurmExecutorTest, StartSubmitsOneBatchJobTaggedWithTheTask) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
+  auto started = executor.Start(Spec("j1-t0-a1"));
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_EQ(started->handle, "2");
+  const auto& argv = runner_.calls.at(0);
+  const std::string workdir = (root_ / "j1-t0-a1").string();
+  EXPECT_EQ(argv, (std::vector<std::string>{"sbatch", "--parsable", "--job-name=sw-j1-t0-a1", "--chdir=" + workdir,
+                                            "--output=" + workdir + "/stdout", "--error=" + workdir + "/stderr",
+                                            "--ntasks=1", "--cpus-per-task=2", "--mem=512", "--gres=gpu:1",
+                                            workdir + "/run.sh"}));
+  std::ifstream script(workdir + "/run.sh");
+  std::stringstream text;
+  text << script.rdbuf();
+  EXPECT_NE(text.str().find("export SUANWANG_JOB_ID='1'\n"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("exec 'sh' '-c' 'echo it'\\''s \"quoted\"'\n"), std::string::npos) << text.str();
+  EXPECT_EQ(executor.Running(), std::vector<std::string>{"j1-t0-a1"});
+}
+
+TEST_F(SlurmExecutorTest, ARefusedSubmissionSaysWhy) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{1, "", "sbatch: error: Memory specification can not be satisfied\n"});
+  auto started = executor.Start(Spec("j2-t0-a1"));
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().message,
+            "task 'j2-t0-a1': sbatch refused it: sbatch: error: Memory specification can not be satisfied");
+  EXPECT_TRUE(executor.Running().empty());
+}
+
+TEST_F(SlurmExecutorTest, PollMapsSlurmStatesToExits) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  for (const char* id : {"3", "1", "2"}) runner_.Answer("sbatch", CommandOutput{0, std::string(id) + "\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("ok")));
+  ASSERT_TRUE(executor.Start(Spec("failed")));
+  ASSERT_TRUE(executor.Start(Spec("cancelled")));
+  runner_.Answer("scancel", CommandOutput{0, "", ""});
+  ASSERT_TRUE(executor.Kill("cancelled", 5000));
+  EXPECT_EQ(runner_.calls.back(), (std::vector<std::string>{"scancel", "2"}));
+  runner_.Answer("squeue", CommandOutput{0, "3|COMPLETED\n1|FAILED\n2|CANCELLED\n", ""});
+  // Collected in task-id order: cancelled (2), failed (1), ok (3).
+  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_cancelled.txt"), ""});
+  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_failed.txt"), ""});
+  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_completed.txt"), ""});
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 3u);
+  EXPECT_EQ(exits[0].task_id, "cancelled");
+  EXPECT_TRUE(exits[0].killed_by_request);
+  EXPECT_EQ(exits[0].signal, 15);
+  EXPECT_EQ(exits[1].task_id, "failed");
+  EXPECT_EQ(exits[1].exit_code, 3);
+  EXPECT_FALSE(exits[1].killed_by_request);
+  EXPECT_EQ(exits[2].task_id, "ok");
+  EXPECT_EQ(exits[2].exit_code, 0);
+  EXPECT_EQ(exits[2].usage.wall_ms, 1000);  // RunTime=00:00:01
+  EXPECT_TRUE(executor.Running().empty());
+}
+
+TEST_F(SlurmExecutorTest, RunningJobsAndAnUnreachableControllerDecideNothing) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("long")));
+  runner_.Answer("squeue", CommandOutput{0, "2|RUNNING\n", ""});
+  EXPECT_TRUE(executor.Poll().empty());
+  // slurmctld restarting: squeue fails; nothing ends.
+  runner_.Answer("squeue", CommandOutput{1, "", "slurm_load_jobs error: Unable to contact slurm controller\n"});
+  EXPECT_TRUE(executor.Poll().empty());
+  // squeue answers but leaves the job out, and scontrol cannot reach the controller: still nothing.
+  runner_.Answer("squeue", CommandOutput{0, "", ""});
+  runner_.Answer("scontrol", CommandOutput{1, "", "Unable to contact slurm controller (connect failure)\n"});
+  EXPECT_TRUE(executor.Poll().empty());
+  EXPECT_EQ(executor.Running(), std::vector<std::string>{"long"});
+  // Slurm forgot the job: it ends with the reason.
+  runner_.Answer("squeue", CommandOutput{0, "", ""});
+  runner_.Answer("scontrol", CommandOutput{1, "", Data("scontrol_unknown.err")});
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].exit_code, 255);
+  EXPECT_EQ(exits[0].error, "Slurm no longer knows job 2; how it ended is unknown");
+}
+
+TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_running.txt"), ""});
+  EXPECT_TRUE(executor.Adopt("j1-t0-a1", "2", ""));
+  // No handle saved (the agent stopped between sbatch and its state file): found by name.
+  SlurmExecutor again(options_, runner_, clock_);
+  runner_.Answer("squeue", CommandOutput{0, "2\n", ""});
+  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_running.txt"), ""});
+  EXPECT_TRUE(again.Adopt("j1-t0-a1", "", ""));
+  EXPECT_EQ(runner_.calls[1], (std::vector<std::string>{"squeue", "--noheader", "--states=all",
+                                                        "--name=sw-j1-t0-a1", "--format=%i"}));
+  // A job of another name under that id is not ours.
+  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_completed.txt"), ""});
+  EXPECT_FALSE(again.Adopt("j9-t0-a1", "3", ""));
+  runner_.Answer("squeue", CommandOutput{0, "", ""});
+  EXPECT_FALSE(again.Adopt("j8-t0-a1", "", ""));
+}
+
+TEST(ScontrolParseTest, StatesAndRunTimes) {
+  Timestamp run = 0;
+  auto running = ParseScontrolJob(Data("scontrol_running.txt"), &run);
+  ASSERT_TRUE(running);
+  EXPECT_FALSE(running->has_value());
+  EXPECT_EQ(run, 2000);
+  auto timeout = ParseScontrolJob("JobState=TIMEOUT ExitCode=0:15 RunTime=1-02:03:04", &run);
+  ASSERT_TRUE(timeout && timeout->has_value());
+  EXPECT_EQ((*timeout)->error, "Slurm ended it at its time limit (TIMEOUT)");
+  EXPECT_EQ(run, ((26 * 60 + 3) * 60 + 4) * 1000);
+  auto node_fail = ParseScontrolJob("JobState=NODE_FAIL ExitCode=0:0", nullptr);
+  EXPECT_EQ((*node_fail)->exit_code, 255);
+  EXPECT_EQ((*node_fail)->error, "Slurm job ended NODE_FAIL");
+  EXPECT_FALSE(ParseScontrolJob("no fields here", nullptr));
+}
+
+}  // namespace
+}  // namespace suanwang
