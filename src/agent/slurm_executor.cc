@@ -1,6 +1,7 @@
 #include "agent/slurm_executor.h"
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -89,6 +90,27 @@ Result<std::optional<SlurmJobEnd>> ParseScontrolJob(const std::string& line, Tim
   }
   if (!end.error.empty() && end.exit_code == 0 && end.signal == 0) end.exit_code = 255;
   return std::optional<SlurmJobEnd>{end};
+}
+
+Result<std::string> DiscoverSlurmResources(CommandRunner& runner) {
+  SW_TRY(out, runner.Run({"sinfo", "--noheader", "--format=%R|%D|%c|%m|%G"}));
+  if (out.exit_code != 0) return MakeError(ErrorCode::kUnavailable, "sinfo: " + out.err);
+  nlohmann::json partitions = nlohmann::json::array();
+  std::istringstream lines(out.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> f;
+    std::stringstream parts(line);
+    std::string part;
+    while (std::getline(parts, part, '|')) f.push_back(part);
+    if (f.size() != 5) continue;
+    partitions.push_back({{"name", f[0]},
+                          {"nodes", std::atoll(f[1].c_str())},
+                          {"cpus", std::atoll(f[2].c_str())},
+                          {"memory_mb", std::atoll(f[3].c_str())},
+                          {"gres", f[4]}});
+  }
+  return nlohmann::json{{"source", "slurm"}, {"partitions", partitions}}.dump();
 }
 
 SlurmExecutor::SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock)

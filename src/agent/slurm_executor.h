@@ -36,6 +36,11 @@ struct SlurmJobEnd {
 // while the job is pending or running. Errors: kInvalidArgument when the fields are missing.
 Result<std::optional<SlurmJobEnd>> ParseScontrolJob(const std::string& line, Timestamp* run_ms);
 
+// What the cluster has, from `sinfo`: {"source":"slurm","partitions":[{"name","nodes","cpus",
+// "memory_mb","gres"}...]} (per partition: node count, CPUs and memory per node, GRES).
+// Errors: kUnavailable when sinfo cannot run or reach the controller.
+Result<std::string> DiscoverSlurmResources(CommandRunner& runner);
+
 class SlurmExecutor final : public Executor {
  public:
   SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock);

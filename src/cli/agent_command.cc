@@ -14,6 +14,7 @@
 #include "agent/local_executor.h"
 #include "agent/resources.h"
 #include "agent/site_agent.h"
+#include "agent/slurm_executor.h"
 #include "cli/cli_util.h"
 
 namespace suanwang {
@@ -35,8 +36,8 @@ std::string FromEnv(const char* name) { return std::getenv(name) ? std::getenv(n
 }  // namespace
 
 int RunAgent(const AgentOptions& o) {
-  if (o.executor != "local") {
-    std::fprintf(stderr, "error: --executor '%s': only 'local' is available\n", o.executor.c_str());
+  if (o.executor != "local" && o.executor != "slurm") {
+    std::fprintf(stderr, "error: --executor '%s': expected local or slurm\n", o.executor.c_str());
     return 2;
   }
   const std::string home = !o.home.empty() ? o.home : !FromEnv("SUANWANG_HOME").empty() ? FromEnv("SUANWANG_HOME") : ".suanwang";
@@ -60,7 +61,13 @@ int RunAgent(const AgentOptions& o) {
     std::fprintf(stderr, "error: state directory '%s': %s\n", state_dir.c_str(), ec.message().c_str());
     return 2;
   }
+  auto runner = MakeProcessRunner();
   std::string resources = DiscoverResources();
+  if (o.executor == "slurm") {
+    auto discovered = DiscoverSlurmResources(*runner);
+    if (!discovered) return Fail(discovered.error());
+    resources = *discovered;
+  }
   if (!o.resources.empty()) {
     auto declared = ReadDeclaredResources(o.resources);
     if (!declared) return Fail(declared.error());
@@ -70,10 +77,18 @@ int RunAgent(const AgentOptions& o) {
   gethostname(host, sizeof host - 1);
 
   SystemClock clock;
-  LocalExecutorOptions executor_options;
-  executor_options.work_root = state_dir + "/tasks";
-  if (const char* parent = std::getenv("SUANWANG_CGROUP_PARENT")) executor_options.cgroup_parent = parent;
-  LocalExecutor executor(executor_options, clock);
+  std::unique_ptr<Executor> executor;
+  if (o.executor == "slurm") {
+    SlurmExecutorOptions slurm;
+    slurm.work_root = std::filesystem::absolute(state_dir + "/tasks").string();
+    slurm.partition = o.slurm_partition;
+    executor = std::make_unique<SlurmExecutor>(slurm, *runner, clock);
+  } else {
+    LocalExecutorOptions local;
+    local.work_root = state_dir + "/tasks";
+    if (const char* parent = std::getenv("SUANWANG_CGROUP_PARENT")) local.cgroup_parent = parent;
+    executor = std::make_unique<LocalExecutor>(local, clock);
+  }
   auto server = MakeHttpControlPlaneClient(url, token, o.site);
   SiteAgentOptions options;
   options.site = o.site;
@@ -88,14 +103,14 @@ int RunAgent(const AgentOptions& o) {
     std::fprintf(stderr, "%s%s\n", prefix.c_str(), line.c_str());
     std::fflush(stderr);
   };
-  auto agent = SiteAgent::Create(options, public_key, *server, executor, clock, log);
+  auto agent = SiteAgent::Create(options, public_key, *server, *executor, clock, log);
   if (!agent) return Fail(agent.error());
 
   struct sigaction action = {};
   action.sa_handler = OnSignal;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
-  log("serving site " + o.site + " for " + url + " (state in " + state_dir + ")");
+  log("serving site " + o.site + " for " + url + " with the " + o.executor + " executor (state in " + state_dir + ")");
   while (!g_stop) {
     const Timestamp wait = (*agent)->Step();
     for (Timestamp slept = 0; slept < wait && !g_stop; slept += 10) {

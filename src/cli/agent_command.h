@@ -13,7 +13,8 @@ struct AgentOptions {
   std::string state_dir;   // default: HOME/agents/SITE (state file and task directories)
   std::string server_key;  // pinned server public key (default: HOME/dispatch.key.pub)
   std::string resources;   // declared resources (JSON file); default: discovered
-  std::string executor = "local";
+  std::string executor = "local";  // local | slurm
+  std::string slurm_partition;     // --executor slurm: partition (default: the cluster's default)
   int64_t poll_ms = 5;
   int64_t wait_ms = 100;
   int64_t heartbeat_ms = 1000;

@@ -106,7 +106,9 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--state-dir", agent.state_dir, "state file and task directories (default: HOME/agents/SITE)");
   agent_cmd->add_option("--server-key", agent.server_key, "the server's pinned public key (default: HOME/dispatch.key.pub)");
   agent_cmd->add_option("--resources", agent.resources, "declared resources (JSON file) instead of discovering them");
-  agent_cmd->add_option("--executor", agent.executor, "how tasks run: local")->capture_default_str();
+  agent_cmd->add_option("--executor", agent.executor, "how tasks run: local (processes here) or slurm (sbatch)")
+      ->capture_default_str();
+  agent_cmd->add_option("--slurm-partition", agent.slurm_partition, "with --executor slurm: the partition to submit to");
   agent_cmd->add_option("--poll-ms", agent.poll_ms, "pause between rounds (each round long-polls for commands)")
       ->check(CLI::Range(int64_t{0}, int64_t{60000}))
       ->capture_default_str();
