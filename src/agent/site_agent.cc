@@ -75,6 +75,7 @@ void SiteAgent::Adopt() {
     }
     TaskReport r = BaseReport(t, TaskEvent::kExited, now);
     r.exit_code = 255;
+    r.fenced = true;  // the task did not fail; it was lost with the agent: the server requeues it
     r.error = t.handle.empty() ? "the agent restarted while starting it; not started again"
                                : "lost: the agent restarted and found no trace of the task";
     r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);

@@ -133,13 +133,16 @@ Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
     script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
     script << "export SUANWANG_TASK_ID=" << ShellQuote(spec.task_id) << "\n";
     for (const auto& [key, value] : spec.env) script << "export " << key << "=" << ShellQuote(value) << "\n";
-    script << "exec";
-    for (const std::string& arg : spec.argv) script << " " << ShellQuote(arg);
-    script << "\n";
+    // The exit status is also written next to the output: a controller killed and restarted may
+    // forget that a job finished (its state file is older), but the record stays.
+    for (const std::string& arg : spec.argv) script << ShellQuote(arg) << " ";
+    script << "\ncode=$?\necho \"exited $code\" >" << kSlurmExitFile << ".tmp && mv " << kSlurmExitFile << ".tmp "
+           << kSlurmExitFile << "\nexit $code\n";
     if (!script) return MakeError(ErrorCode::kUnavailable, workdir + "/run.sh: cannot write");
   }
   std::vector<std::string> argv = {"sbatch",
                                    "--parsable",
+                                   "--no-requeue",  // suanwang, not Slurm, decides whether a task runs again
                                    "--job-name=" + options_.job_prefix + spec.task_id,
                                    "--chdir=" + workdir,
                                    "--output=" + workdir + "/stdout",
@@ -157,7 +160,7 @@ Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
     while (!why.empty() && why.back() == '\n') why.pop_back();
     return MakeError(ErrorCode::kUnavailable, "task '" + spec.task_id + "': sbatch refused it: " + why);
   }
-  jobs_[spec.task_id] = Job{id, clock_.Now(), false};
+  jobs_[spec.task_id] = Job{id, workdir, clock_.Now(), false};
   TaskStarted started;
   started.task_id = spec.task_id;
   started.workdir = workdir;
@@ -178,7 +181,23 @@ Result<void> SlurmExecutor::Kill(const std::string& task_id, Timestamp grace_ms)
   return {};
 }
 
+std::optional<int> ReadSlurmExitRecord(const std::string& workdir) {
+  std::ifstream in(workdir + "/" + kSlurmExitFile);
+  std::string word;
+  int code = 0;
+  if (in >> word >> code && word == "exited") return code;
+  return std::nullopt;
+}
+
 std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const Job& job) {
+  if (auto code = ReadSlurmExitRecord(job.workdir)) {
+    TaskExit exit;
+    exit.task_id = task_id;
+    exit.exit_code = *code;
+    exit.killed_by_request = job.kill_requested;
+    exit.usage.wall_ms = clock_.Now() - job.started_ms;
+    return exit;
+  }
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", job.slurm_id});
   if (!shown) return std::nullopt;  // the controller is away: try again later
   TaskExit exit;
@@ -228,9 +247,14 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
   if (listed->exit_code != 0 && listed->err.find("Invalid job id") == std::string::npos) return exits;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     auto s = state.find(it->second.slurm_id);
-    if (s != state.end() && IsPendingOrRunning(s->second)) {
+    if (s != state.end() && IsPendingOrRunning(s->second) && !ReadSlurmExitRecord(it->second.workdir)) {
       ++it;
       continue;
+    }
+    if (s != state.end() && IsPendingOrRunning(s->second)) {
+      // Ended by its own record while the controller still shows it running (it lost the
+      // completion in a restart): report it, and free what Slurm holds for it.
+      (void)runner_.Run({"scancel", it->second.slurm_id});
     }
     auto exit = Collect(it->first, it->second);
     if (!exit) {
@@ -249,7 +273,7 @@ std::vector<std::string> SlurmExecutor::Running() const {
   return ids;
 }
 
-bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle, const std::string&) {
+bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) {
   std::string id = handle;
   if (id.empty()) {
     auto found = runner_.Run({"squeue", "--noheader", "--states=all", "--name=" + options_.job_prefix + task_id,
@@ -261,7 +285,7 @@ bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle,
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", id});
   if (!shown || shown->exit_code != 0) return false;
   if (Fields(shown->out)["JobName"] != options_.job_prefix + task_id) return false;
-  jobs_[task_id] = Job{id, clock_.Now(), false};
+  jobs_[task_id] = Job{id, workdir.empty() ? options_.work_root + "/" + task_id : workdir, clock_.Now(), false};
   return true;
 }
 

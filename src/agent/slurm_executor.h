@@ -1,7 +1,7 @@
 // Runs tasks on a Slurm cluster: each task is one batch job submitted with sbatch, named
 // PREFIX + task id (the tag that finds it again after a restart of the agent), in its own
 // working directory (which the cluster's nodes must see at the same path) with stdout and
-// stderr there. States come from squeue (one call for all tasks, at most every poll_ms) and a
+// stderr there, submitted with --no-requeue (whether a task runs again is suanwang's call). States come from squeue (one call for all tasks, at most every poll_ms) and a
 // finished job's exit code and run time from `scontrol show job`; cancel is scancel (SIGTERM,
 // then SIGKILL after the cluster's KillWait). It reads and writes nothing of Slurm's
 // configuration: it needs only sbatch, squeue, scontrol and scancel on PATH and SLURM_CONF.
@@ -16,6 +16,11 @@
 #include "common/clock.h"
 
 namespace suanwang {
+
+// The batch script writes "exited CODE" here (in the task's working directory) when the
+// program ends; it outranks the controller's view, which a restart may have set back.
+inline constexpr const char* kSlurmExitFile = "exit_status";
+std::optional<int> ReadSlurmExitRecord(const std::string& workdir);
 
 struct SlurmExecutorOptions {
   std::string work_root;           // task working directories are work_root/TASK_ID
@@ -57,6 +62,7 @@ class SlurmExecutor final : public Executor {
  private:
   struct Job {
     std::string slurm_id;
+    std::string workdir;
     Timestamp started_ms = 0;
     bool kill_requested = false;
   };

@@ -82,6 +82,7 @@ int RunAgent(const AgentOptions& o) {
     SlurmExecutorOptions slurm;
     slurm.work_root = std::filesystem::absolute(state_dir + "/tasks").string();
     slurm.partition = o.slurm_partition;
+    slurm.job_prefix = "sw-" + o.site + "-";  // sites sharing a cluster keep their tags apart
     executor = std::make_unique<SlurmExecutor>(slurm, *runner, clock);
   } else {
     LocalExecutorOptions local;

@@ -71,7 +71,7 @@ TEST_F(SlurmExecutorTest, StartSubmitsOneBatchJobTaggedWithTheTask) {
   EXPECT_EQ(started->handle, "2");
   const auto& argv = runner_.calls.at(0);
   const std::string workdir = (root_ / "j1-t0-a1").string();
-  EXPECT_EQ(argv, (std::vector<std::string>{"sbatch", "--parsable", "--job-name=sw-j1-t0-a1", "--chdir=" + workdir,
+  EXPECT_EQ(argv, (std::vector<std::string>{"sbatch", "--parsable", "--no-requeue", "--job-name=sw-j1-t0-a1", "--chdir=" + workdir,
                                             "--output=" + workdir + "/stdout", "--error=" + workdir + "/stderr",
                                             "--ntasks=1", "--cpus-per-task=2", "--mem=512", "--gres=gpu:1",
                                             workdir + "/run.sh"}));
@@ -79,7 +79,9 @@ TEST_F(SlurmExecutorTest, StartSubmitsOneBatchJobTaggedWithTheTask) {
   std::stringstream text;
   text << script.rdbuf();
   EXPECT_NE(text.str().find("export SUANWANG_JOB_ID='1'\n"), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("exec 'sh' '-c' 'echo it'\\''s \"quoted\"'\n"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("\n'sh' '-c' 'echo it'\\''s \"quoted\"' \n"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("echo \"exited $code\" >exit_status.tmp && mv exit_status.tmp exit_status\n"),
+            std::string::npos) << text.str();
   EXPECT_EQ(executor.Running(), std::vector<std::string>{"j1-t0-a1"});
 }
 
@@ -160,6 +162,20 @@ TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
   EXPECT_FALSE(again.Adopt("j9-t0-a1", "3", ""));
   runner_.Answer("squeue", CommandOutput{0, "", ""});
   EXPECT_FALSE(again.Adopt("j8-t0-a1", "", ""));
+}
+
+TEST_F(SlurmExecutorTest, TheTasksOwnRecordOutranksAControllerThatForgotItEnded) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "8\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("j1-t0-a1")));
+  // slurmctld was killed after the job ended and restarted from an older state: RUNNING.
+  std::ofstream(root_ / "j1-t0-a1" / "exit_status") << "exited 0\n";
+  runner_.Answer("squeue", CommandOutput{0, "8|RUNNING\n", ""});
+  runner_.Answer("scancel", CommandOutput{0, "", ""});
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].exit_code, 0);
+  EXPECT_EQ(runner_.calls.back(), (std::vector<std::string>{"scancel", "8"}));  // Slurm's phantom freed
 }
 
 TEST(ScontrolParseTest, StatesAndRunTimes) {
