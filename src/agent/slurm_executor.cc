@@ -132,7 +132,10 @@ Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
     std::ofstream script(workdir + "/run.sh", std::ios::trunc);
     script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
     script << "export SUANWANG_TASK_ID=" << ShellQuote(spec.task_id) << "\n";
-    for (const auto& [key, value] : spec.env) script << "export " << key << "=" << ShellQuote(value) << "\n";
+    for (const auto& [key, value] : spec.env) {
+      if (key == "CUDA_VISIBLE_DEVICES") continue;  // Slurm binds the GPUs it allocates (--gres)
+      script << "export " << key << "=" << ShellQuote(value) << "\n";
+    }
     // The exit status is also written next to the output: a controller killed and restarted may
     // forget that a job finished (its state file is older), but the record stays.
     for (const std::string& arg : spec.argv) script << ShellQuote(arg) << " ";

@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--agent-poll-ms", up.poll_ms, "the agents' pause between rounds")
       ->check(CLI::Range(int64_t{0}, int64_t{60000}))
       ->capture_default_str();
+  bool up_slurm = false;
+  up_cmd->add_flag("--slurm", up_slurm, "zw-1 (or --slurm-site) runs its tasks on the Slurm cluster of SLURM_CONF");
+  up_cmd->add_option("--slurm-site", up.slurm_site, "the site whose agent submits to Slurm (implies --slurm)");
   up_cmd->add_option("--agent-wait-ms", up.wait_ms, "how long the server may hold an agent's poll (0: plain polling)")
       ->check(CLI::Range(int64_t{0}, int64_t{30000}))
       ->capture_default_str();
@@ -224,7 +227,10 @@ int main(int argc, char** argv) {
   if (*placement_cmd) return RunBenchPlacement(placement);
   if (*server_cmd) return RunServer(server);
   if (*agent_cmd) return RunAgent(agent);
-  if (*up_cmd) return RunUp(up);
+  if (*up_cmd) {
+    if (up_slurm && up.slurm_site.empty()) up.slurm_site = "zw-1";
+    return RunUp(up);
+  }
   if (*submit_bench_cmd) return RunBenchSubmit(submit_bench);
   if (*running_bench_cmd) return RunBenchRunning(running_bench);
   if (*submit_cmd) return RunSubmit(client, submit_file, idempotency_key);

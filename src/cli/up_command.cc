@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -25,7 +27,7 @@ std::string SelfPath() {
 
 // Starts `suanwang agent` for one site as a child process with the default signal mask.
 pid_t SpawnAgent(const std::string& self, const std::string& site, const std::string& home, const std::string& url,
-                 int64_t poll_ms, int64_t wait_ms) {
+                 int64_t poll_ms, int64_t wait_ms, bool slurm) {
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   sigset_t none;
@@ -36,7 +38,8 @@ pid_t SpawnAgent(const std::string& self, const std::string& site, const std::st
   [[maybe_unused]] int niceness = ::nice(10);
   const std::string poll = std::to_string(poll_ms), wait = std::to_string(wait_ms);
   ::execl(self.c_str(), self.c_str(), "agent", "--site", site.c_str(), "--home", home.c_str(), "--url", url.c_str(),
-          "--poll-ms", poll.c_str(), "--wait-ms", wait.c_str(), static_cast<char*>(nullptr));
+          "--poll-ms", poll.c_str(), "--wait-ms", wait.c_str(), "--executor", slurm ? "slurm" : "local",
+          static_cast<char*>(nullptr));
   std::fprintf(stderr, "suanwang up: cannot start the agent for %s: exec %s failed\n", site.c_str(), self.c_str());
   ::_exit(127);
 }
@@ -64,6 +67,18 @@ void StopAgents(std::map<pid_t, std::string>& agents, std::chrono::milliseconds 
 }  // namespace
 
 int RunUp(const UpOptions& o) {
+  if (!o.slurm_site.empty()) {
+    if (std::find(o.sites.begin(), o.sites.end(), o.slurm_site) == o.sites.end()) {
+      std::fprintf(stderr, "error: --slurm-site '%s' is not one of --sites\n", o.slurm_site.c_str());
+      return 2;
+    }
+    if (std::system("sinfo --noheader >/dev/null 2>&1") != 0) {
+      std::fprintf(stderr,
+                   "error: --slurm: no Slurm cluster answers (sinfo failed). Start one with scripts/slurm-start and "
+                   "export the SLURM_CONF it prints.\n");
+      return 2;
+    }
+  }
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -79,14 +94,14 @@ int RunUp(const UpOptions& o) {
 
   const std::string self = SelfPath();
   std::map<pid_t, std::string> agents;
-  for (const std::string& site : o.sites) agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms)] = site;
+  for (const std::string& site : o.sites) agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms, site == o.slurm_site)] = site;
 
   std::string token;
   std::ifstream(server->home + "/admin.token") >> token;
   PublishUrl(*server);
   std::printf("suanwang up: server %s, store %s\n", server->url.c_str(), server->store_url.c_str());
-  std::printf("  agents (local processes) for sites:");
-  for (const std::string& site : o.sites) std::printf(" %s", site.c_str());
+  std::printf("  agents for sites:");
+  for (const std::string& site : o.sites) std::printf(" %s (%s)", site.c_str(), site == o.slurm_site ? "Slurm" : "local");
   const std::string shown = token.empty() ? "(in " + server->home + "/admin.token)" : token;
   std::printf("\n  admin token: %s\n", shown.c_str());
   std::printf("  try: export SUANWANG_URL=%s SUANWANG_TOKEN=$(cat %s/admin.token); %s sites\n",
@@ -108,7 +123,7 @@ int RunUp(const UpOptions& o) {
     auto& last = last_start[site];
     if (std::chrono::steady_clock::now() - last < std::chrono::seconds(1)) std::this_thread::sleep_for(std::chrono::seconds(1));
     last = std::chrono::steady_clock::now();
-    agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms)] = site;
+    agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms, site == o.slurm_site)] = site;
   }
   std::printf("suanwang up: stopping\n");
   std::fflush(stdout);

@@ -16,6 +16,9 @@ struct UpOptions {
   std::vector<std::string> sites = {"sh-edge", "zjk-1", "zw-1"};
   int64_t poll_ms = 5;
   int64_t wait_ms = 100;
+  // With a Slurm cluster reachable (SLURM_CONF; scripts/slurm-start starts a local one): this
+  // site's agent submits its tasks to Slurm instead of running local processes.
+  std::string slurm_site;  // empty: every site local
 };
 
 int RunUp(const UpOptions& options);

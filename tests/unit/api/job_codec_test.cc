@@ -14,7 +14,7 @@ TEST(JobCodecTest, ParsesTheExampleJobs) {
   ASSERT_TRUE(gang) << gang.error().message;
   EXPECT_EQ(gang->spec.name, "train-resnet");
   EXPECT_EQ(gang->spec.tasks, 4);
-  EXPECT_EQ(gang->spec.task.cpu_milli, 8000);
+  EXPECT_EQ(gang->spec.task.cpu_milli, 1000);
   EXPECT_EQ(gang->spec.task.gpu_count, 1);
   EXPECT_EQ(gang->spec.task.gpu_milli, 1000);
   EXPECT_EQ(models.MaskToString(gang->spec.task.gpu_models), "A100|A800|H800");
