@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <thread>
 #include <chrono>
 #include <cstring>
 
@@ -102,6 +104,24 @@ class ProcessRunner final : public CommandRunner {
 };
 
 }  // namespace
+
+std::vector<Result<CommandOutput>> CommandRunner::RunMany(const std::vector<std::vector<std::string>>& commands,
+                                                          int parallel) {
+  std::vector<Result<CommandOutput>> results(commands.size(), MakeError(ErrorCode::kInternal, "not run"));
+  if (parallel <= 1 || commands.size() <= 1) {
+    for (size_t i = 0; i < commands.size(); ++i) results[i] = Run(commands[i]);
+    return results;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < parallel && static_cast<size_t>(w) < commands.size(); ++w) {
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < commands.size(); i = next++) results[i] = Run(commands[i]);
+    });
+  }
+  for (auto& t : workers) t.join();
+  return results;
+}
 
 std::unique_ptr<CommandRunner> MakeProcessRunner(Timestamp timeout_ms) {
   return std::make_unique<ProcessRunner>(timeout_ms);

@@ -24,6 +24,9 @@ class CommandRunner {
   // not an error (it is in exit_code). Errors: kUnavailable when it cannot be started or does
   // not finish within the runner's timeout (it is then killed).
   virtual Result<CommandOutput> Run(const std::vector<std::string>& argv) = 0;
+  // Runs several commands, up to `parallel` at a time; results in the order given.
+  virtual std::vector<Result<CommandOutput>> RunMany(const std::vector<std::vector<std::string>>& commands,
+                                                     int parallel);
 };
 
 std::unique_ptr<CommandRunner> MakeProcessRunner(Timestamp timeout_ms = 30000);

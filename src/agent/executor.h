@@ -37,6 +37,7 @@ struct TaskExit {
   bool out_of_memory = false;      // the memory limit ended it (known only with cgroup v2)
   TaskUsage usage;
   std::string error;               // set when how it ended is not known (exit_code is then 255)
+  bool lost = false;               // it did not fail: the system running it lost it (run it again)
 };
 
 // What the executor reports when a task starts.
@@ -57,6 +58,14 @@ class Executor {
   // executable file), kUnavailable (working directory, fork or exec failed; the message says
   // which and why). Nothing is left running after an error.
   virtual Result<TaskStarted> Start(const TaskSpec& spec) = 0;
+
+  // Starts several tasks; results in the order given (each as Start would answer). Executors
+  // whose starts are slow round trips (Slurm) overlap them.
+  virtual std::vector<Result<TaskStarted>> StartMany(const std::vector<TaskSpec>& specs) {
+    std::vector<Result<TaskStarted>> results;
+    for (const TaskSpec& spec : specs) results.push_back(Start(spec));
+    return results;
+  }
 
   // Asks a running task to stop: SIGTERM to its process group, SIGKILL once `grace_ms` has
   // passed (enforced by Poll). Errors: kNotFound (no such running task).

@@ -191,51 +191,60 @@ bool SiteAgent::FetchAndApply() {
   }
   if (commands->empty()) return true;
   Save();
-  for (const RunCommand& run : to_start) StartTask(run);
+  StartTasks(to_start);
   if (!to_start.empty()) Save();
   return true;
 }
 
-// Starts a task saved as "starting", unless a later command of the batch already stopped it.
-void SiteAgent::StartTask(const RunCommand& run) {
-  const std::string key = TaskKey(run.job, run.task, run.attempt);
+// Starts the tasks saved as "starting" (all at once: the executor may overlap them), except
+// those a later command of the batch already stopped.
+void SiteAgent::StartTasks(const std::vector<RunCommand>& runs) {
   const Timestamp now = clock_.Now();
-  AgentTask& t = state_.tasks[key];
-  if (t.kill_requested) {
-    TaskReport r = BaseReport(t, TaskEvent::kExited, now);
-    r.killed = true;
-    r.error = "stopped before it started";
-    state_.unsent.push_back(std::move(r));
-    state_.tasks.erase(key);
-    return;
+  std::vector<TaskSpec> specs;
+  for (const RunCommand& run : runs) {
+    const std::string key = TaskKey(run.job, run.task, run.attempt);
+    AgentTask& t = state_.tasks[key];
+    if (t.kill_requested) {
+      TaskReport r = BaseReport(t, TaskEvent::kExited, now);
+      r.killed = true;
+      r.error = "stopped before it started";
+      state_.unsent.push_back(std::move(r));
+      state_.tasks.erase(key);
+      continue;
+    }
+    TaskSpec spec;
+    spec.task_id = key;
+    spec.argv = run.argv;
+    spec.cpu_milli = run.cpu_milli;
+    spec.memory_mib = run.memory_mib;
+    spec.gpus = static_cast<int>(run.gpus.size());
+    spec.env = {{"SUANWANG_JOB_ID", std::to_string(run.job)},
+                {"SUANWANG_TASK_INDEX", std::to_string(run.task)},
+                {"SUANWANG_ATTEMPT", std::to_string(run.attempt)},
+                {"SUANWANG_SITE", options_.site},
+                {"SUANWANG_NODE", run.node}};
+    std::string gpus;
+    for (int g : run.gpus) gpus += (gpus.empty() ? "" : ",") + std::to_string(g);
+    if (!gpus.empty()) spec.env.push_back({"CUDA_VISIBLE_DEVICES", gpus});
+    specs.push_back(std::move(spec));
   }
-  TaskSpec spec;
-  spec.task_id = key;
-  spec.argv = run.argv;
-  spec.cpu_milli = run.cpu_milli;
-  spec.memory_mib = run.memory_mib;
-  spec.gpus = static_cast<int>(run.gpus.size());
-  spec.env = {{"SUANWANG_JOB_ID", std::to_string(run.job)},
-              {"SUANWANG_TASK_INDEX", std::to_string(run.task)},
-              {"SUANWANG_ATTEMPT", std::to_string(run.attempt)},
-              {"SUANWANG_SITE", options_.site},
-              {"SUANWANG_NODE", run.node}};
-  std::string gpus;
-  for (int g : run.gpus) gpus += (gpus.empty() ? "" : ",") + std::to_string(g);
-  if (!gpus.empty()) spec.env.push_back({"CUDA_VISIBLE_DEVICES", gpus});
-  auto started = executor_.Start(spec);
-  if (!started) {
-    TaskReport r = BaseReport(t, TaskEvent::kStartFailed, now);
-    r.error = started.error().message;
-    log_("task " + key + " could not start: " + r.error);
-    state_.unsent.push_back(std::move(r));
-    state_.tasks.erase(key);
-    return;
+  auto results = executor_.StartMany(specs);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const std::string& key = specs[i].task_id;
+    AgentTask& t = state_.tasks[key];
+    if (!results[i]) {
+      TaskReport r = BaseReport(t, TaskEvent::kStartFailed, now);
+      r.error = results[i].error().message;
+      log_("task " + key + " could not start: " + r.error);
+      state_.unsent.push_back(std::move(r));
+      state_.tasks.erase(key);
+      continue;
+    }
+    ++counters_.started;
+    t.handle = results[i]->handle;
+    t.workdir = results[i]->workdir;
+    state_.unsent.push_back(BaseReport(t, TaskEvent::kStarted, now));
   }
-  ++counters_.started;
-  t.handle = started->handle;
-  t.workdir = started->workdir;
-  state_.unsent.push_back(BaseReport(t, TaskEvent::kStarted, now));
 }
 
 void SiteAgent::ApplyKill(uint64_t job) {
@@ -264,6 +273,7 @@ void SiteAgent::Collect() {
     r.stdout_tail = ReadTail(t.workdir + "/stdout", kLogTailBytes);
     r.stderr_tail = ReadTail(t.workdir + "/stderr", kLogTailBytes);
     if (!exit.error.empty() && r.error.empty()) r.error = exit.error;
+    if (exit.lost) r.fenced = true;  // the server requeues it
     state_.unsent.push_back(std::move(r));
     state_.tasks.erase(it);
     ++counters_.exited;

@@ -79,7 +79,7 @@ class SiteAgent {
   void Adopt();
   bool Heartbeat(Timestamp now);
   bool FetchAndApply();
-  void StartTask(const RunCommand& run);
+  void StartTasks(const std::vector<RunCommand>& runs);
   void ApplyKill(uint64_t job);
   void Collect();
   void Fence(Timestamp now);

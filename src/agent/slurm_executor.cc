@@ -116,7 +116,7 @@ Result<std::string> DiscoverSlurmResources(CommandRunner& runner) {
 SlurmExecutor::SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock)
     : options_(std::move(options)), runner_(runner), clock_(clock) {}
 
-Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
+Result<std::vector<std::string>> SlurmExecutor::Prepare(const TaskSpec& spec) {
   if (spec.task_id.empty() || spec.task_id.starts_with('.') || spec.task_id.find('/') != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "task id '" + spec.task_id + "': must be non-empty, without '/'");
   }
@@ -156,7 +156,13 @@ Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
   if (spec.gpus > 0) argv.push_back("--gres=gpu:" + std::to_string(spec.gpus));
   if (!options_.partition.empty()) argv.push_back("--partition=" + options_.partition);
   argv.push_back(workdir + "/run.sh");
-  SW_TRY(out, runner_.Run(argv));
+  return argv;
+}
+
+Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const Result<CommandOutput>& sbatch) {
+  if (!sbatch) return std::unexpected(sbatch.error());
+  const CommandOutput& out = *sbatch;
+  const std::string workdir = options_.work_root + "/" + spec.task_id;
   std::string id = out.out.substr(0, out.out.find_first_of(";\n"));
   if (out.exit_code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
     std::string why = out.err.empty() ? out.out : out.err;
@@ -170,6 +176,29 @@ Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
   started.limits_enforced = true;  // Slurm allocates the CPUs and memory asked for
   started.handle = id;
   return started;
+}
+
+Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
+  SW_TRY(argv, Prepare(spec));
+  return Submitted(spec, runner_.Run(argv));
+}
+
+std::vector<Result<TaskStarted>> SlurmExecutor::StartMany(const std::vector<TaskSpec>& specs) {
+  std::vector<Result<TaskStarted>> results(specs.size(), MakeError(ErrorCode::kInternal, "not started"));
+  std::vector<std::vector<std::string>> commands;
+  std::vector<size_t> which;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    auto argv = Prepare(specs[i]);
+    if (!argv) {
+      results[i] = std::unexpected(argv.error());
+      continue;
+    }
+    commands.push_back(std::move(*argv));
+    which.push_back(i);
+  }
+  auto outputs = runner_.RunMany(commands, options_.parallel_submits);
+  for (size_t k = 0; k < which.size(); ++k) results[which[k]] = Submitted(specs[which[k]], outputs[k]);
+  return results;
 }
 
 Result<void> SlurmExecutor::Kill(const std::string& task_id, Timestamp grace_ms) {
@@ -206,12 +235,16 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const
   TaskExit exit;
   exit.task_id = task_id;
   exit.killed_by_request = job.kill_requested;
-  if (shown->exit_code != 0) {
-    // Only "Invalid job id" means Slurm no longer knows it (it aged out of the controller's
-    // memory); anything else (the controller restarting) decides nothing.
-    if (shown->err.find("Invalid job id") == std::string::npos) return std::nullopt;
+  const bool unknown = shown->exit_code != 0 && shown->err.find("Invalid job id") != std::string::npos;
+  // Only "Invalid job id" means Slurm no longer knows it (it aged out of the controller's
+  // memory); anything else (the controller restarting) decides nothing.
+  if (shown->exit_code != 0 && !unknown) return std::nullopt;
+  if (unknown || Fields(shown->out)["JobName"] != options_.job_prefix + task_id) {
+    // Forgotten, or its id now names another job (a controller restarted from an older state
+    // hands out ids again): it never ran to its end, since it left no record. Run it again.
     exit.exit_code = 255;
-    exit.error = "Slurm no longer knows job " + job.slurm_id + "; how it ended is unknown";
+    exit.lost = true;
+    exit.error = "Slurm lost job " + job.slurm_id + " (a controller restart) before it ran to its end";
     exit.usage.wall_ms = clock_.Now() - job.started_ms;
     return exit;
   }
@@ -236,25 +269,27 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
   last_poll_ms_ = now;
   std::string ids;
   for (const auto& [task, job] : jobs_) ids += (ids.empty() ? "" : ",") + job.slurm_id;
-  auto listed = runner_.Run({"squeue", "--noheader", "--states=all", "--jobs=" + ids, "--format=%i|%T"});
+  auto listed = runner_.Run({"squeue", "--noheader", "--states=all", "--jobs=" + ids, "--format=%i|%T|%j"});
   if (!listed) return exits;  // the controller is away (restarting): nothing is decided
-  std::map<std::string, std::string> state;
+  std::map<std::string, std::pair<std::string, std::string>> state;  // id -> (state, name)
   std::istringstream lines(listed->out);
   std::string line;
   while (std::getline(lines, line)) {
-    const auto bar = line.find('|');
-    if (bar != std::string::npos) state[line.substr(0, bar)] = line.substr(bar + 1);
+    const auto bar = line.find('|'), bar2 = line.find('|', bar + 1);
+    if (bar2 != std::string::npos) state[line.substr(0, bar)] = {line.substr(bar + 1, bar2 - bar - 1), line.substr(bar2 + 1)};
   }
   // squeue refuses a whole list when one id is unknown ("Invalid job id"): then each job is
   // asked for below. Any other failure (the controller restarting) decides nothing this round.
   if (listed->exit_code != 0 && listed->err.find("Invalid job id") == std::string::npos) return exits;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     auto s = state.find(it->second.slurm_id);
-    if (s != state.end() && IsPendingOrRunning(s->second) && !ReadSlurmExitRecord(it->second.workdir)) {
+    const bool ours = s != state.end() && s->second.second == options_.job_prefix + it->first;
+    const bool live = ours && IsPendingOrRunning(s->second.first);
+    if (live && !ReadSlurmExitRecord(it->second.workdir)) {
       ++it;
       continue;
     }
-    if (s != state.end() && IsPendingOrRunning(s->second)) {
+    if (live) {
       // Ended by its own record while the controller still shows it running (it lost the
       // completion in a restart): report it, and free what Slurm holds for it.
       (void)runner_.Run({"scancel", it->second.slurm_id});

@@ -27,6 +27,7 @@ struct SlurmExecutorOptions {
   std::string partition;           // empty: the cluster's default
   std::string job_prefix = "sw-";  // job names are job_prefix + task id
   Timestamp poll_ms = 500;         // squeue at most this often
+  int parallel_submits = 8;        // sbatch calls in flight at once (StartMany)
 };
 
 // What a Slurm job's state means for a task: still going, or ended (and how).
@@ -52,6 +53,8 @@ class SlurmExecutor final : public Executor {
 
   // Errors also: kUnavailable when sbatch refuses the job (its message is passed on).
   Result<TaskStarted> Start(const TaskSpec& spec) override;
+  // Up to `parallel_submits` sbatch at a time.
+  std::vector<Result<TaskStarted>> StartMany(const std::vector<TaskSpec>& specs) override;
   Result<void> Kill(const std::string& task_id, Timestamp grace_ms) override;
   std::vector<TaskExit> Poll() override;
   std::vector<std::string> Running() const override;
@@ -67,6 +70,10 @@ class SlurmExecutor final : public Executor {
     bool kill_requested = false;
   };
   std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
+  // Writes the task's directory and batch script; the sbatch command line.
+  Result<std::vector<std::string>> Prepare(const TaskSpec& spec);
+  // Records what sbatch answered.
+  Result<TaskStarted> Submitted(const TaskSpec& spec, const Result<CommandOutput>& sbatch);
 
   SlurmExecutorOptions options_;
   CommandRunner& runner_;

@@ -82,7 +82,8 @@ int RunAgent(const AgentOptions& o) {
     SlurmExecutorOptions slurm;
     slurm.work_root = std::filesystem::absolute(state_dir + "/tasks").string();
     slurm.partition = o.slurm_partition;
-    slurm.job_prefix = "sw-" + o.site + "-";  // sites sharing a cluster keep their tags apart
+    // Sites sharing a cluster keep their tags apart.
+    slurm.job_prefix = o.slurm_job_prefix.empty() ? "sw-" + o.site + "-" : o.slurm_job_prefix;
     executor = std::make_unique<SlurmExecutor>(slurm, *runner, clock);
   } else {
     LocalExecutorOptions local;

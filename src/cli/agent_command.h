@@ -15,6 +15,7 @@ struct AgentOptions {
   std::string resources;   // declared resources (JSON file); default: discovered
   std::string executor = "local";  // local | slurm
   std::string slurm_partition;     // --executor slurm: partition (default: the cluster's default)
+  std::string slurm_job_prefix;    // --executor slurm: job names start with it (default: sw-SITE-)
   int64_t poll_ms = 5;
   int64_t wait_ms = 100;
   int64_t heartbeat_ms = 1000;

@@ -112,6 +112,8 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--executor", agent.executor, "how tasks run: local (processes here) or slurm (sbatch)")
       ->capture_default_str();
   agent_cmd->add_option("--slurm-partition", agent.slurm_partition, "with --executor slurm: the partition to submit to");
+  agent_cmd->add_option("--slurm-job-prefix", agent.slurm_job_prefix,
+                        "with --executor slurm: Slurm job names start with this (default: sw-SITE-)");
   agent_cmd->add_option("--poll-ms", agent.poll_ms, "pause between rounds (each round long-polls for commands)")
       ->check(CLI::Range(int64_t{0}, int64_t{60000}))
       ->capture_default_str();

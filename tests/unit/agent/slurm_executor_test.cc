@@ -20,6 +20,13 @@ std::string Data(const std::string& name) {
   return s.str();
 }
 
+// A captured line with its JobName replaced (the captures ran under other names).
+std::string Named(std::string line, const std::string& name) {
+  const auto at = line.find("JobName=");
+  const auto end = line.find(' ', at);
+  return line.replace(at + 8, end - at - 8, name);
+}
+
 // Answers each command with the next canned output for its program; records every call.
 class ReplayRunner final : public CommandRunner {
  public:
@@ -104,11 +111,11 @@ TEST_F(SlurmExecutorTest, PollMapsSlurmStatesToExits) {
   runner_.Answer("scancel", CommandOutput{0, "", ""});
   ASSERT_TRUE(executor.Kill("cancelled", 5000));
   EXPECT_EQ(runner_.calls.back(), (std::vector<std::string>{"scancel", "2"}));
-  runner_.Answer("squeue", CommandOutput{0, "3|COMPLETED\n1|FAILED\n2|CANCELLED\n", ""});
+  runner_.Answer("squeue", CommandOutput{0, "3|COMPLETED|sw-ok\n1|FAILED|sw-failed\n2|CANCELLED|sw-cancelled\n", ""});
   // Collected in task-id order: cancelled (2), failed (1), ok (3).
-  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_cancelled.txt"), ""});
-  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_failed.txt"), ""});
-  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_completed.txt"), ""});
+  runner_.Answer("scontrol", CommandOutput{0, Named(Data("scontrol_cancelled.txt"), "sw-cancelled"), ""});
+  runner_.Answer("scontrol", CommandOutput{0, Named(Data("scontrol_failed.txt"), "sw-failed"), ""});
+  runner_.Answer("scontrol", CommandOutput{0, Named(Data("scontrol_completed.txt"), "sw-ok"), ""});
   auto exits = executor.Poll();
   ASSERT_EQ(exits.size(), 3u);
   EXPECT_EQ(exits[0].task_id, "cancelled");
@@ -127,7 +134,7 @@ TEST_F(SlurmExecutorTest, RunningJobsAndAnUnreachableControllerDecideNothing) {
   SlurmExecutor executor(options_, runner_, clock_);
   runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
   ASSERT_TRUE(executor.Start(Spec("long")));
-  runner_.Answer("squeue", CommandOutput{0, "2|RUNNING\n", ""});
+  runner_.Answer("squeue", CommandOutput{0, "2|RUNNING|sw-long\n", ""});
   EXPECT_TRUE(executor.Poll().empty());
   // slurmctld restarting: squeue fails; nothing ends.
   runner_.Answer("squeue", CommandOutput{1, "", "slurm_load_jobs error: Unable to contact slurm controller\n"});
@@ -143,7 +150,8 @@ TEST_F(SlurmExecutorTest, RunningJobsAndAnUnreachableControllerDecideNothing) {
   auto exits = executor.Poll();
   ASSERT_EQ(exits.size(), 1u);
   EXPECT_EQ(exits[0].exit_code, 255);
-  EXPECT_EQ(exits[0].error, "Slurm no longer knows job 2; how it ended is unknown");
+  EXPECT_TRUE(exits[0].lost);  // run it again
+  EXPECT_EQ(exits[0].error, "Slurm lost job 2 (a controller restart) before it ran to its end");
 }
 
 TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
@@ -170,12 +178,24 @@ TEST_F(SlurmExecutorTest, TheTasksOwnRecordOutranksAControllerThatForgotItEnded)
   ASSERT_TRUE(executor.Start(Spec("j1-t0-a1")));
   // slurmctld was killed after the job ended and restarted from an older state: RUNNING.
   std::ofstream(root_ / "j1-t0-a1" / "exit_status") << "exited 0\n";
-  runner_.Answer("squeue", CommandOutput{0, "8|RUNNING\n", ""});
+  runner_.Answer("squeue", CommandOutput{0, "8|RUNNING|sw-j1-t0-a1\n", ""});
   runner_.Answer("scancel", CommandOutput{0, "", ""});
   auto exits = executor.Poll();
   ASSERT_EQ(exits.size(), 1u);
   EXPECT_EQ(exits[0].exit_code, 0);
   EXPECT_EQ(runner_.calls.back(), (std::vector<std::string>{"scancel", "8"}));  // Slurm's phantom freed
+}
+
+TEST_F(SlurmExecutorTest, AnIdThatNowNamesAnotherJobMeansTheTaskWasLost) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("j7-t0-a1")));
+  // The controller restarted from an older state and gave id 2 to another submission.
+  runner_.Answer("squeue", CommandOutput{0, "2|RUNNING|sw-j1-t0-a1\n", ""});
+  runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_running.txt"), ""});
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_TRUE(exits[0].lost);
 }
 
 TEST(ScontrolParseTest, StatesAndRunTimes) {
