@@ -265,12 +265,26 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const
 std::vector<TaskExit> SlurmExecutor::Poll() {
   std::vector<TaskExit> exits;
   const Timestamp now = clock_.Now();
+  // Tasks that wrote their exit record are done without asking the controller.
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (!ReadSlurmExitRecord(it->second.workdir)) {
+      ++it;
+      continue;
+    }
+    if (auto exit = Collect(it->first, it->second)) exits.push_back(std::move(*exit));
+    it = jobs_.erase(it);
+  }
+  // The others (pending, running, or ended without a record: cancelled, failed to start, lost)
+  // by one squeue, at most every poll_ms: the controller's time is the cluster's.
   if (jobs_.empty() || now - last_poll_ms_ < options_.poll_ms) return exits;
   last_poll_ms_ = now;
   std::string ids;
   for (const auto& [task, job] : jobs_) ids += (ids.empty() ? "" : ",") + job.slurm_id;
   auto listed = runner_.Run({"squeue", "--noheader", "--states=all", "--jobs=" + ids, "--format=%i|%T|%j"});
   if (!listed) return exits;  // the controller is away (restarting): nothing is decided
+  // squeue refuses a whole list when one id is unknown ("Invalid job id"): then each job is
+  // asked for below. Any other failure (the controller restarting) decides nothing this round.
+  if (listed->exit_code != 0 && listed->err.find("Invalid job id") == std::string::npos) return exits;
   std::map<std::string, std::pair<std::string, std::string>> state;  // id -> (state, name)
   std::istringstream lines(listed->out);
   std::string line;
@@ -278,21 +292,12 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
     const auto bar = line.find('|'), bar2 = line.find('|', bar + 1);
     if (bar2 != std::string::npos) state[line.substr(0, bar)] = {line.substr(bar + 1, bar2 - bar - 1), line.substr(bar2 + 1)};
   }
-  // squeue refuses a whole list when one id is unknown ("Invalid job id"): then each job is
-  // asked for below. Any other failure (the controller restarting) decides nothing this round.
-  if (listed->exit_code != 0 && listed->err.find("Invalid job id") == std::string::npos) return exits;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     auto s = state.find(it->second.slurm_id);
     const bool ours = s != state.end() && s->second.second == options_.job_prefix + it->first;
-    const bool live = ours && IsPendingOrRunning(s->second.first);
-    if (live && !ReadSlurmExitRecord(it->second.workdir)) {
+    if (ours && IsPendingOrRunning(s->second.first)) {
       ++it;
       continue;
-    }
-    if (live) {
-      // Ended by its own record while the controller still shows it running (it lost the
-      // completion in a restart): report it, and free what Slurm holds for it.
-      (void)runner_.Run({"scancel", it->second.slurm_id});
     }
     auto exit = Collect(it->first, it->second);
     if (!exit) {

@@ -1,9 +1,11 @@
 // Runs tasks on a Slurm cluster: each task is one batch job submitted with sbatch, named
 // PREFIX + task id (the tag that finds it again after a restart of the agent), in its own
 // working directory (which the cluster's nodes must see at the same path) with stdout and
-// stderr there, submitted with --no-requeue (whether a task runs again is suanwang's call). States come from squeue (one call for all tasks, at most every poll_ms) and a
-// finished job's exit code and run time from `scontrol show job`; cancel is scancel (SIGTERM,
-// then SIGKILL after the cluster's KillWait). It reads and writes nothing of Slurm's
+// stderr there, submitted with --no-requeue (whether a task runs again is suanwang's call).
+// The batch script records the program's exit next to its output; a task whose record is
+// there has ended. The others are asked about with one squeue for all, at most every poll_ms,
+// and an ended job's state with `scontrol show job`. Cancel is scancel (SIGTERM, then SIGKILL
+// after the cluster's KillWait). It reads and writes nothing of Slurm's
 // configuration: it needs only sbatch, squeue, scontrol and scancel on PATH and SLURM_CONF.
 #pragma once
 
@@ -26,8 +28,9 @@ struct SlurmExecutorOptions {
   std::string work_root;           // task working directories are work_root/TASK_ID
   std::string partition;           // empty: the cluster's default
   std::string job_prefix = "sw-";  // job names are job_prefix + task id
-  Timestamp poll_ms = 500;         // squeue at most this often
-  int parallel_submits = 8;        // sbatch calls in flight at once (StartMany)
+  Timestamp poll_ms = 2000;        // squeue at most this often (a task's own exit record is read
+                                   // every Poll; squeue catches the ends that leave none)
+  int parallel_submits = 1;        // sbatch calls in flight at once (StartMany; more contend in slurmctld)
 };
 
 // What a Slurm job's state means for a task: still going, or ended (and how).
