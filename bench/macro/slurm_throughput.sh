@@ -2,6 +2,8 @@
 # 1,000 trivial jobs into a local Slurm cluster: directly with sbatch (the baseline) and through
 # suanwang (server + `agent --executor slurm`), in the same run, each timed from the first
 # submission until Slurm has run every job (and, through suanwang, every job is `succeeded`).
+# Each half gets a freshly started cluster (finished jobs stay in slurmctld's memory for
+# MinJobAge and slow down whatever runs after them).
 # Usage: bench/macro/slurm_throughput.sh [BIN] [JOBS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,7 +28,9 @@ t1=$(now)
 direct_submit=$(awk -v a="$t0" -v b="$t_submitted" 'BEGIN{print b-a}')
 direct_total=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
 
-# Through suanwang.
+# Through suanwang, on a fresh cluster.
+scripts/slurm-stop
+eval "$(scripts/slurm-start 2>/dev/null)"
 "$bin" server --home "$home" --listen 127.0.0.1:0 --sites zw-1 >"$home/server.log" 2>&1 &
 for _ in $(seq 100); do [ -s "$home/url" ] && break; sleep 0.05; done
 "$bin" agent --site zw-1 --home "$home" --executor slurm >"$home/agent.log" 2>&1 &

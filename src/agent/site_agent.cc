@@ -159,7 +159,10 @@ bool SiteAgent::FetchAndApply() {
   if (lease_until_ms_ != 0) wait = std::min(wait, std::max<Timestamp>(0, FenceAt() - clock_.Now() - 100));
   wait = std::clamp<Timestamp>(std::min(wait, next_heartbeat_ms_ - clock_.Now()), 0, options_.wait_ms);
   LimitCallTime(wait);
-  auto commands = server_.FetchDispatches(state_.last_seq, 100, wait);
+  // A bounded batch: starting tasks can take a while (sbatch is a round trip to slurmctld), and
+  // the next heartbeat must not wait behind a long batch, or the lease would lapse while the
+  // agent is merely busy.
+  auto commands = server_.FetchDispatches(state_.last_seq, options_.batch_limit, wait);
   if (!commands) {
     log_("dispatches: " + commands.error().message);
     return false;

@@ -39,6 +39,7 @@ struct SiteAgentOptions {
   // How long the server may hold a fetch of commands when there are none (a long poll). Bounds
   // how late the agent notices a task's exit, too.
   Timestamp wait_ms = 100;
+  size_t batch_limit = 20;         // commands fetched and applied per round
   Timestamp heartbeat_ms = 1000;
   Timestamp kill_grace_ms = 5000;
   Timestamp max_backoff_ms = 5000;  // longest wait between tries while the server is away
