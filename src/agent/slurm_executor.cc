@@ -221,15 +221,17 @@ std::optional<int> ReadSlurmExitRecord(const std::string& workdir) {
   return std::nullopt;
 }
 
+TaskExit SlurmExecutor::Recorded(const std::string& task_id, const Job& job, int exit_code) const {
+  TaskExit exit;
+  exit.task_id = task_id;
+  exit.exit_code = exit_code;
+  exit.killed_by_request = job.kill_requested;
+  exit.usage.wall_ms = clock_.Now() - job.started_ms;
+  return exit;
+}
+
 std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const Job& job) {
-  if (auto code = ReadSlurmExitRecord(job.workdir)) {
-    TaskExit exit;
-    exit.task_id = task_id;
-    exit.exit_code = *code;
-    exit.killed_by_request = job.kill_requested;
-    exit.usage.wall_ms = clock_.Now() - job.started_ms;
-    return exit;
-  }
+  if (auto code = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *code);
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", job.slurm_id});
   if (!shown) return std::nullopt;  // the controller is away: try again later
   TaskExit exit;
@@ -267,11 +269,12 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
   const Timestamp now = clock_.Now();
   // Tasks that wrote their exit record are done without asking the controller.
   for (auto it = jobs_.begin(); it != jobs_.end();) {
-    if (!ReadSlurmExitRecord(it->second.workdir)) {
+    auto code = ReadSlurmExitRecord(it->second.workdir);
+    if (!code) {
       ++it;
       continue;
     }
-    if (auto exit = Collect(it->first, it->second)) exits.push_back(std::move(*exit));
+    exits.push_back(Recorded(it->first, it->second, *code));
     it = jobs_.erase(it);
   }
   // The others (pending, running, or ended without a record: cancelled, failed to start, lost)

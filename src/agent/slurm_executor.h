@@ -73,6 +73,7 @@ class SlurmExecutor final : public Executor {
     bool kill_requested = false;
   };
   std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
+  TaskExit Recorded(const std::string& task_id, const Job& job, int exit_code) const;
   // Writes the task's directory and batch script; the sbatch command line.
   Result<std::vector<std::string>> Prepare(const TaskSpec& spec);
   // Records what sbatch answered.

@@ -31,7 +31,12 @@ std::string FirstLine(const std::string& path) {
   return line;
 }
 
-std::string FromEnv(const char* name) { return std::getenv(name) ? std::getenv(name) : ""; }
+// The flag when given, else the environment variable when set, else `otherwise`.
+std::string Setting(const std::string& flag, const char* env, const std::string& otherwise) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return value && *value ? value : otherwise;
+}
 
 }  // namespace
 
@@ -40,9 +45,9 @@ int RunAgent(const AgentOptions& o) {
     std::fprintf(stderr, "error: --executor '%s': expected local or slurm\n", o.executor.c_str());
     return 2;
   }
-  const std::string home = !o.home.empty() ? o.home : !FromEnv("SUANWANG_HOME").empty() ? FromEnv("SUANWANG_HOME") : ".suanwang";
-  const std::string url = !o.url.empty() ? o.url : !FromEnv("SUANWANG_URL").empty() ? FromEnv("SUANWANG_URL") : FirstLine(home + "/url");
-  const std::string token = !o.token.empty() ? o.token : !FromEnv("SUANWANG_TOKEN").empty() ? FromEnv("SUANWANG_TOKEN") : FirstLine(home + "/admin.token");
+  const std::string home = Setting(o.home, "SUANWANG_HOME", ".suanwang");
+  const std::string url = Setting(o.url, "SUANWANG_URL", FirstLine(home + "/url"));
+  const std::string token = Setting(o.token, "SUANWANG_TOKEN", FirstLine(home + "/admin.token"));
   const std::string key_path = !o.server_key.empty() ? o.server_key : home + "/dispatch.key.pub";
   const std::string state_dir = !o.state_dir.empty() ? o.state_dir : home + "/agents/" + o.site;
   if (url.empty()) {

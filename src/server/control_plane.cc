@@ -13,10 +13,6 @@
 
 namespace suanwang {
 
-bool IsFinalJobState(const std::string& state) {
-  return state == "succeeded" || state == "failed" || state == "cancelled" || state == "rejected";
-}
-
 ControlPlaneImpl::~ControlPlaneImpl() {
   {
     std::lock_guard lock(commit_mutex_);
@@ -246,6 +242,7 @@ void ControlPlaneImpl::EnqueueRequeue(uint64_t id) {
 }
 
 void ControlPlaneImpl::Loop() {
+  auto last_lease_check = std::chrono::steady_clock::time_point{};
   while (true) {
     std::optional<Event> event;
     std::vector<uint64_t> requeue;
@@ -262,7 +259,11 @@ void ControlPlaneImpl::Loop() {
     }
     if (event) Apply(*event);
     for (uint64_t id : requeue) RequeueInEngine(id, clock_.Now());
-    CheckLeases();
+    // Leases are checked every 100 ms, not after every event of a burst.
+    if (const auto now = std::chrono::steady_clock::now(); now - last_lease_check >= std::chrono::milliseconds(100)) {
+      last_lease_check = now;
+      CheckLeases();
+    }
   }
 }
 

@@ -22,12 +22,11 @@
 #include "server/rate_limiter.h"
 #include "server/request_parts.h"
 #include "server/site_leases.h"
+#include "server/task_reports.h"
 #include "security/dispatch_signing.h"
 #include "store/group_commit.h"
 
 namespace suanwang {
-
-bool IsFinalJobState(const std::string& state);
 
 class ControlPlaneImpl final : public ControlPlane {
  public:
@@ -53,6 +52,12 @@ class ControlPlaneImpl final : public ControlPlane {
   void RecordStart(const Command& c, Timestamp now);
 
   // jobs_api.cc
+  struct JobWithTasks {
+    StoredJob job;
+    std::vector<StoredTask> tasks;
+  };
+  // A job the caller may see, with its tasks. Errors: kNotFound (also for another tenant's job).
+  Result<JobWithTasks> ReadJob(uint64_t id, const Caller& who);
   Result<void> CheckAgainstNetwork(const JobSpec& job) const;
   HttpResponse Submit(const HttpRequest& req, const Caller& who);
   HttpResponse Get(uint64_t id, const Caller& who);

@@ -61,16 +61,19 @@ HttpResponse ControlPlaneImpl::Submit(const HttpRequest& req, const Caller& who)
   return Json(201, JobJson(row));
 }
 
-HttpResponse ControlPlaneImpl::Get(uint64_t id, const Caller& who) {
-  auto tx = store_->Begin();
-  if (!tx) return ProblemFor(tx.error());
-  auto job = (*tx)->GetJob(id);
-  if (!job) return ProblemFor(job.error());
+Result<ControlPlaneImpl::JobWithTasks> ControlPlaneImpl::ReadJob(uint64_t id, const Caller& who) {
+  SW_TRY(tx, store_->Begin());
+  SW_TRY(job, tx->GetJob(id));
   // Another tenant's job is indistinguishable from no job.
-  if (!who.Sees(job->tenant)) return Problem(404, "Not Found", "job " + std::to_string(id) + " not found");
-  auto tasks = (*tx)->ListTasks(id);
-  if (!tasks) return ProblemFor(tasks.error());
-  return Json(200, JobJson(*job, *tasks));
+  if (!who.Sees(job.tenant)) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
+  SW_TRY(tasks, tx->ListTasks(id));
+  return JobWithTasks{std::move(job), std::move(tasks)};
+}
+
+HttpResponse ControlPlaneImpl::Get(uint64_t id, const Caller& who) {
+  auto read = ReadJob(id, who);
+  if (!read) return ProblemFor(read.error());
+  return Json(200, JobJson(read->job, read->tasks));
 }
 
 HttpResponse ControlPlaneImpl::List(const std::map<std::string, std::string>& query, const Caller& who) {
@@ -133,26 +136,21 @@ void ControlPlaneImpl::ForgetJob(uint64_t id) {
 HttpResponse ControlPlaneImpl::Logs(uint64_t id, const std::map<std::string, std::string>& query, const Caller& who) {
   int task = 0;
   if (auto it = query.find("task"); it != query.end()) {
-    if (it->second.empty() || it->second.size() > 6 || it->second.find_first_not_of("0123456789") != std::string::npos) {
-      return Problem(400, "Bad Request", "task '" + it->second + "' is not a task number");
-    }
-    task = std::stoi(it->second);
+    auto number = ParseId(it->second, "task");
+    if (!number || *number > 1000000) return Problem(400, "Bad Request", "task '" + it->second + "' is not a task number");
+    task = static_cast<int>(*number);
   }
   const std::string stream = query.contains("stream") ? query.at("stream") : "stdout";
   if (stream != "stdout" && stream != "stderr") {
     return Problem(400, "Bad Request", "stream '" + stream + "' is not stdout or stderr");
   }
-  auto tx = store_->Begin();
-  if (!tx) return ProblemFor(tx.error());
-  auto job = (*tx)->GetJob(id);
-  if (!job) return ProblemFor(job.error());
-  if (!who.Sees(job->tenant)) return Problem(404, "Not Found", "job " + std::to_string(id) + " not found");
-  auto tasks = (*tx)->ListTasks(id);
-  if (!tasks) return ProblemFor(tasks.error());
-  auto t = std::find_if(tasks->begin(), tasks->end(), [&](const StoredTask& x) { return x.task == task; });
-  if (t == tasks->end()) {
+  auto read = ReadJob(id, who);
+  if (!read) return ProblemFor(read.error());
+  const std::vector<StoredTask>& tasks = read->tasks;
+  auto t = std::find_if(tasks.begin(), tasks.end(), [&](const StoredTask& x) { return x.task == task; });
+  if (t == tasks.end()) {
     return Problem(404, "Not Found", "job " + std::to_string(id) + " has no task " + std::to_string(task) +
-                                         (tasks->empty() ? " yet: it was never dispatched (state " + job->state + ")" : ""));
+                                         (tasks.empty() ? " yet: it was never dispatched (state " + read->job.state + ")" : ""));
   }
   if (!IsFinalTaskState(t->state)) {
     return Problem(409, "Conflict", "task " + std::to_string(task) + " of job " + std::to_string(id) + " is " +

@@ -5,6 +5,10 @@
 
 namespace suanwang {
 
+bool IsFinalJobState(const std::string& state) {
+  return state == "succeeded" || state == "failed" || state == "cancelled" || state == "rejected";
+}
+
 bool IsFinalTaskState(const std::string& state) {
   return state == "succeeded" || state == "failed" || state == "killed" || state == "lost";
 }
@@ -17,14 +21,6 @@ std::string DescribeExit(const TaskReport& r) {
   if (r.signal != 0) return "killed by signal " + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")";
   return "exit code " + std::to_string(r.exit_code);
 }
-
-namespace {
-
-bool JobIsFinal(const std::string& state) {
-  return state == "succeeded" || state == "failed" || state == "cancelled" || state == "rejected";
-}
-
-}  // namespace
 
 ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>& tasks, const std::string& site,
                              const TaskReport& report, Timestamp now) {
@@ -51,7 +47,7 @@ ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>
     t.reason = DescribeExit(report);
     t.stdout_tail = report.stdout_tail;
     t.stderr_tail = report.stderr_tail;
-    effect.requeue = !JobIsFinal(job.state);
+    effect.requeue = !IsFinalJobState(job.state);
     return effect;
   }
   const bool ok = report.event == TaskEvent::kExited && !report.killed && !report.out_of_memory &&
@@ -65,7 +61,7 @@ ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>
   t.stdout_tail = report.stdout_tail;
   t.stderr_tail = report.stderr_tail;
   t.reason = ok ? "" : DescribeExit(report);
-  if (JobIsFinal(job.state)) return effect;
+  if (IsFinalJobState(job.state)) return effect;
   if (!ok) {
     effect.job_state = "failed";
     effect.job_reason = "task " + std::to_string(report.task) + ": " + t.reason;

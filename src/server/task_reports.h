@@ -37,5 +37,6 @@ ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>
 std::string DescribeExit(const TaskReport& report);
 
 bool IsFinalTaskState(const std::string& state);
+bool IsFinalJobState(const std::string& state);  // succeeded, failed, cancelled, rejected
 
 }  // namespace suanwang

@@ -49,6 +49,14 @@ Error PgError(const Rows& rows, std::string_view what) {
 }
 
 // Runs a statement with text parameters.
+// One row of a result, read by column (what TaskFromRow and SiteFromRow expect).
+struct RowAt {
+  const Rows& rows;
+  int row;
+  std::string Text(int col) const { return rows.Text(row, col); }
+  int64_t Int(int col) const { return rows.Int(row, col); }
+};
+
 Rows Query(PGconn* db, const char* sql, const std::vector<std::string>& params = {}) {
   std::vector<const char*> values;
   for (const std::string& p : params) values.push_back(p.c_str());
@@ -304,20 +312,14 @@ class PostgresTransaction final : public Transaction {
     Rows r = Query(db_, sql.c_str(), {std::to_string(job_id)});
     if (!r.ok()) return std::unexpected(PgError(r, "list tasks"));
     std::vector<StoredTask> out;
-    for (int i = 0; i < r.count(); ++i) {
-      out.push_back(StoredTask{static_cast<uint64_t>(r.Int(i, 0)), static_cast<int>(r.Int(i, 1)),
-                               static_cast<uint64_t>(r.Int(i, 2)), r.Text(i, 3), r.Text(i, 4),
-                               static_cast<int>(r.Int(i, 5)), static_cast<int>(r.Int(i, 6)), r.Int(i, 7), r.Int(i, 8),
-                               r.Int(i, 9), r.Text(i, 10), r.Text(i, 11), r.Text(i, 12), r.Int(i, 13)});
-    }
+    for (int i = 0; i < r.count(); ++i) out.push_back(TaskFromRow(RowAt{r, i}));
     return out;
   }
 
   Result<void> PutSite(const StoredSite& site) override {
     SW_CHECK(CheckSite(site));
     static const std::string sql =
-        std::string("INSERT INTO sites (id, agent, resources, registered_ms, heartbeat_ms) VALUES ($1, $2, $3, $4, $5)") +
-        kSiteUpsertTail;
+        std::string("INSERT INTO sites (") + kSiteColumns + ") VALUES ($1, $2, $3, $4, $5)" + kSiteUpsertTail;
     Rows r = Query(db_, sql.c_str(), {site.id, site.agent, site.resources, std::to_string(site.registered_ms),
                                       std::to_string(site.heartbeat_ms)});
     if (!r.ok()) return std::unexpected(PgError(r, "put site"));
@@ -325,12 +327,11 @@ class PostgresTransaction final : public Transaction {
   }
 
   Result<std::vector<StoredSite>> ListSites() override {
-    Rows r = Query(db_, "SELECT id, agent, resources, registered_ms, heartbeat_ms FROM sites ORDER BY id", {});
+    static const std::string sql = std::string("SELECT ") + kSiteColumns + " FROM sites ORDER BY id";
+    Rows r = Query(db_, sql.c_str(), {});
     if (!r.ok()) return std::unexpected(PgError(r, "list sites"));
     std::vector<StoredSite> out;
-    for (int i = 0; i < r.count(); ++i) {
-      out.push_back(StoredSite{r.Text(i, 0), r.Text(i, 1), r.Text(i, 2), r.Int(i, 3), r.Int(i, 4)});
-    }
+    for (int i = 0; i < r.count(); ++i) out.push_back(SiteFromRow(RowAt{r, i}));
     return out;
   }
 

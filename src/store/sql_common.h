@@ -42,6 +42,20 @@ inline Result<void> CheckSite(const StoredSite& s) {
 inline constexpr const char* kTaskColumns =
     "job_id, task, attempt, site, state, exit_code, signal, cpu_ms, peak_memory_kib, wall_ms, reason, "
     "stdout_tail, stderr_tail, updated_ms";
+inline constexpr const char* kSiteColumns = "id, agent, resources, registered_ms, heartbeat_ms";
+
+// A row read in the column order above, from anything with Text(col) and Int(col).
+template <class Row>
+StoredTask TaskFromRow(const Row& r) {
+  return StoredTask{static_cast<uint64_t>(r.Int(0)), static_cast<int>(r.Int(1)), static_cast<uint64_t>(r.Int(2)),
+                    r.Text(3), r.Text(4), static_cast<int>(r.Int(5)), static_cast<int>(r.Int(6)), r.Int(7), r.Int(8),
+                    r.Int(9), r.Text(10), r.Text(11), r.Text(12), r.Int(13)};
+}
+template <class Row>
+StoredSite SiteFromRow(const Row& r) {
+  return StoredSite{r.Text(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4)};
+}
+
 inline constexpr const char* kTaskUpsertTail =
     " ON CONFLICT (job_id, task) DO UPDATE SET attempt = excluded.attempt, site = excluded.site, "
     "state = excluded.state, exit_code = excluded.exit_code, signal = excluded.signal, cpu_ms = excluded.cpu_ms, "

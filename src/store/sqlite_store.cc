@@ -396,12 +396,7 @@ class SqliteTransaction final : public Transaction {
     s.Bind(1, static_cast<int64_t>(job_id));
     std::vector<StoredTask> out;
     int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) {
-      out.push_back(StoredTask{static_cast<uint64_t>(s.Int(0)), static_cast<int>(s.Int(1)),
-                               static_cast<uint64_t>(s.Int(2)), s.Text(3), s.Text(4), static_cast<int>(s.Int(5)),
-                               static_cast<int>(s.Int(6)), s.Int(7), s.Int(8), s.Int(9), s.Text(10), s.Text(11),
-                               s.Text(12), s.Int(13)});
-    }
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(TaskFromRow(s));
     if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list tasks"));
     return out;
   }
@@ -409,8 +404,7 @@ class SqliteTransaction final : public Transaction {
   Result<void> PutSite(const StoredSite& site) override {
     SW_CHECK(CheckSite(site));
     static const std::string sql =
-        std::string("INSERT INTO sites (id, agent, resources, registered_ms, heartbeat_ms) VALUES (?, ?, ?, ?, ?)") +
-        kSiteUpsertTail;
+        std::string("INSERT INTO sites (") + kSiteColumns + ") VALUES (?, ?, ?, ?, ?)" + kSiteUpsertTail;
     Statement s(cache_, sql.c_str());
     s.Bind(1, site.id).Bind(2, site.agent).Bind(3, site.resources).Bind(4, site.registered_ms);
     s.Bind(5, site.heartbeat_ms);
@@ -419,10 +413,11 @@ class SqliteTransaction final : public Transaction {
   }
 
   Result<std::vector<StoredSite>> ListSites() override {
-    Statement s(cache_, "SELECT id, agent, resources, registered_ms, heartbeat_ms FROM sites ORDER BY id");
+    static const std::string sql = std::string("SELECT ") + kSiteColumns + " FROM sites ORDER BY id";
+    Statement s(cache_, sql.c_str());
     std::vector<StoredSite> out;
     int rc;
-    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(StoredSite{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4)});
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(SiteFromRow(s));
     if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list sites"));
     return out;
   }

@@ -7,9 +7,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "testlib/child_process.h"
@@ -20,6 +18,7 @@ namespace {
 using json = nlohmann::json;
 using suanwang::testing::ChildProcess;
 using suanwang::testing::FirstLine;
+using suanwang::testing::ReadFile;
 using suanwang::testing::WaitUntil;
 using namespace std::chrono_literals;
 
@@ -28,13 +27,6 @@ std::string Home(const std::string& name) {
   std::filesystem::remove_all(home);
   std::filesystem::create_directories(home);
   return home;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // A client of the server whose URL and admin token are in `home`.
@@ -66,6 +58,9 @@ class Api {
     WaitUntil([&] { return (j = Job(id)).value("state", "") == state; }, timeout);
     return j;
   }
+  // Waits (10 s at most) until the server of `home` serves / the site is up.
+  bool WaitReady() { return WaitUntil([&] { return Ready(); }, 10s); }
+  bool WaitSiteUp(const std::string& site) { return WaitUntil([&] { return SiteUp(site); }, 10s); }
   bool SiteUp(const std::string& site) {
     auto r = Client().Get("/v1/sites/" + site);
     return r && r->status == 200 && json::parse(r->body).value("up", false);
@@ -78,6 +73,21 @@ class Api {
  private:
   std::string home_, url_, token_;
 };
+
+// `suanwang server --sites sh-edge` in `home` (listening on `listen`), output in home/server.log.
+std::unique_ptr<ChildProcess> Server(const std::string& home, std::vector<std::string> extra = {},
+                                     const std::string& listen = "127.0.0.1:0") {
+  std::vector<std::string> args = {"server", "--home", home, "--listen", listen, "--sites", "sh-edge"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<ChildProcess>(SW_BINARY, args, home + "/server.log");
+}
+
+// `suanwang agent --site sh-edge` for the server in `home`, output in home/agent.log.
+std::unique_ptr<ChildProcess> Agent(const std::string& home, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"agent", "--site", "sh-edge", "--home", home};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<ChildProcess>(SW_BINARY, args, home + "/agent.log");
+}
 
 json ShellJob(const std::string& name, const std::string& script, int tasks = 1) {
   return json{{"name", name},
@@ -92,7 +102,7 @@ TEST(AgentTest, UpRunsJobsToTheirEndAndStopsCleanly) {
   const std::string home = Home("up");
   ChildProcess up(SW_BINARY, {"up", "--home", home, "--listen", "127.0.0.1:0"}, home + "/up.log");
   Api api(home);
-  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/up.log");
+  ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/up.log");
   ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge") && api.SiteUp("zjk-1") && api.SiteUp("zw-1"); }, 10s))
       << ReadFile(home + "/up.log");
   EXPECT_FALSE(api.SiteUp("yrd-1"));  // no agent: runs nothing
@@ -151,23 +161,21 @@ TEST(AgentTest, UpRunsJobsToTheirEndAndStopsCleanly) {
 TEST(AgentTest, ALostLeaseFencesTheAgentAndRequeuesItsJobs) {
   const std::string home = Home("lease");
   const std::string marker = home + "/attempts";
-  ChildProcess server(SW_BINARY,
-                      {"server", "--home", home, "--listen", "127.0.0.1:0", "--sites", "sh-edge", "--lease-ms", "1500"},
-                      home + "/server.log");
+  auto server = Server(home, {"--lease-ms", "1500"});
   Api api(home);
-  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
-  ChildProcess agent(SW_BINARY, {"agent", "--site", "sh-edge", "--home", home}, home + "/agent.log");
-  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge"); }, 10s)) << ReadFile(home + "/agent.log");
+  ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
+  auto agent = Agent(home);
+  ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
 
   const uint64_t id =
       api.Submit(ShellJob("fenced", "echo \"start $SUANWANG_ATTEMPT\" >> " + marker + "; sleep 3; echo \"end $SUANWANG_ATTEMPT\" >> " + marker));
   ASSERT_EQ(api.WaitForState(id, "running")["tasks"][0]["attempt"], 1);
 
-  server.Signal(SIGSTOP);
+  server->Signal(SIGSTOP);
   // The agent kills its task within the lease (1.5 s) and well before the task would end (3 s).
   const bool fenced = WaitUntil([&] { return ReadFile(home + "/agent.log").find("killed task j") != std::string::npos; }, 5s);
   std::this_thread::sleep_for(1s);  // past the lease on the server's side too
-  server.Signal(SIGCONT);
+  server->Signal(SIGCONT);
   ASSERT_TRUE(fenced) << ReadFile(home + "/agent.log");
 
   json j = api.WaitForState(id, "succeeded", 30s);
@@ -184,13 +192,11 @@ TEST(AgentTest, ALostLeaseFencesTheAgentAndRequeuesItsJobs) {
 TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
   const std::string home = Home("restart");
   const std::string marker = home + "/runs";
-  ChildProcess server(SW_BINARY, {"server", "--home", home, "--listen", "127.0.0.1:0", "--sites", "sh-edge"},
-                      home + "/server.log");
+  auto server = Server(home);
   Api api(home);
-  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
-  auto first = std::make_unique<ChildProcess>(SW_BINARY, std::vector<std::string>{"agent", "--site", "sh-edge", "--home", home},
-                                              home + "/agent.log");
-  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge"); }, 10s)) << ReadFile(home + "/agent.log");
+  ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
+  auto first = Agent(home);
+  ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
   const uint64_t ok = api.Submit(ShellJob("survivor", "echo run >> " + marker + "; sleep 2; echo finished"));
   const uint64_t bad = api.Submit(ShellJob("survivor-fails", "sleep 2; exit 5"));
   api.WaitForState(ok, "running");
@@ -198,7 +204,7 @@ TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
   first->Signal(SIGKILL);
   ASSERT_NE(first->Wait(5s), -1);
   first.reset();
-  ChildProcess second(SW_BINARY, {"agent", "--site", "sh-edge", "--home", home}, home + "/agent.log");
+  auto second = Agent(home);
 
   json j = api.WaitForState(ok, "succeeded", 20s);
   ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
@@ -214,12 +220,11 @@ TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
 TEST(AgentTest, AServerRestartKeepsRunningJobsAndTheAgentsFinishThem) {
   const std::string home = Home("server-restart");
   const std::string marker = home + "/runs";
-  const std::vector<std::string> args = {"server", "--home", home, "--listen", "127.0.0.1:0", "--sites", "sh-edge"};
-  auto server = std::make_unique<ChildProcess>(SW_BINARY, args, home + "/server.log");
+  auto server = Server(home);
   Api api(home);
-  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
-  ChildProcess agent(SW_BINARY, {"agent", "--site", "sh-edge", "--home", home}, home + "/agent.log");
-  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge"); }, 10s)) << ReadFile(home + "/agent.log");
+  ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
+  auto agent = Agent(home);
+  ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
   const uint64_t id = api.Submit(ShellJob("through-a-restart", "echo run >> " + marker + "; sleep 2"));
   api.WaitForState(id, "running");
   server->Signal(SIGKILL);
@@ -227,10 +232,8 @@ TEST(AgentTest, AServerRestartKeepsRunningJobsAndTheAgentsFinishThem) {
   // The same address again (agents are configured with the server's address).
   const std::string url = FirstLine(home + "/url");
   std::filesystem::remove(home + "/url");
-  std::vector<std::string> again = args;
-  again[4] = url.substr(url.find("//") + 2);
-  server = std::make_unique<ChildProcess>(SW_BINARY, again, home + "/server.log");
-  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
+  server = Server(home, {}, url.substr(url.find("//") + 2));
+  ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
   json j = api.WaitForState(id, "succeeded", 20s);
   ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
   EXPECT_EQ(j["tasks"][0]["attempt"], 1);
@@ -245,14 +248,11 @@ TEST(AgentTest, AServerRestartKeepsRunningJobsAndTheAgentsFinishThem) {
 TEST(AgentTest, AFreshAgentGetsTheSitesLostWorkRequeuedNotReplayed) {
   const std::string home = Home("fresh");
   const std::string marker = home + "/attempts";
-  ChildProcess server(SW_BINARY, {"server", "--home", home, "--listen", "127.0.0.1:0", "--sites", "sh-edge"},
-                      home + "/server.log");
+  auto server = Server(home);
   Api api(home);
-  ASSERT_TRUE(WaitUntil([&] { return api.Ready(); }, 10s)) << ReadFile(home + "/server.log");
-  auto first = std::make_unique<ChildProcess>(
-      SW_BINARY, std::vector<std::string>{"agent", "--site", "sh-edge", "--home", home, "--state-dir", home + "/a1"},
-      home + "/agent.log");
-  ASSERT_TRUE(WaitUntil([&] { return api.SiteUp("sh-edge"); }, 10s)) << ReadFile(home + "/agent.log");
+  ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
+  auto first = Agent(home, {"--state-dir", home + "/a1"});
+  ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
   const uint64_t id = api.Submit(
       ShellJob("lost", "echo \"start $SUANWANG_ATTEMPT\" >> " + marker + "; sleep 2; echo \"end $SUANWANG_ATTEMPT\" >> " + marker));
   api.WaitForState(id, "running");
@@ -262,8 +262,7 @@ TEST(AgentTest, AFreshAgentGetsTheSitesLostWorkRequeuedNotReplayed) {
   // Its task dies too (the machine was lost), and its state with it.
   // (Matched by this test's own marker path: other tests run the same script at the same time.)
   std::system(("pkill -KILL -f '" + marker + "' ; rm -rf " + home + "/a1").c_str());
-  ChildProcess second(SW_BINARY, {"agent", "--site", "sh-edge", "--home", home, "--state-dir", home + "/a2"},
-                      home + "/agent.log");
+  auto second = Agent(home, {"--state-dir", home + "/a2"});
   json j = api.WaitForState(id, "succeeded", 20s);
   ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
   EXPECT_EQ(j["tasks"][0]["attempt"], 2);

@@ -9,30 +9,17 @@
 #include <sstream>
 #include <string>
 
+#include "testlib/child_process.h"
 #include "testlib/test_cluster.h"
 
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
+using suanwang::testing::ReadFile;
+using CliRun = suanwang::testing::ShellRun;
 
-CliRun Suanwang(const std::string& args) {
-  std::string command = std::string(SW_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+// stdout and stderr together.
+suanwang::testing::ShellRun Suanwang(const std::string& args) {
+  return suanwang::testing::RunShell(std::string(SW_BINARY) + " " + args + " 2>&1");
 }
 
 const std::string kData = SW_SOURCE_DIR "/data/traces/openb/";

@@ -19,6 +19,7 @@
 
 #include "security/dispatch_signing.h"
 #include "server/control_plane.h"
+#include "testlib/child_process.h"
 #include "testlib/test_cluster.h"
 
 namespace {
@@ -274,19 +275,11 @@ TEST(ServerTest, RateLimitPerTokenAnswers429AndChangesNothing) {
   EXPECT_TRUE(json::parse(list->body)["jobs"].empty());
 }
 
-struct CliRun {
-  int exit_code;
-  std::string output;
-};
+using CliRun = suanwang::testing::ShellRun;
 
 CliRun Cli(const std::string& url, const std::string& args, const std::string& token = "") {
-  std::string command = "SUANWANG_URL=" + url + " SUANWANG_TOKEN=" + token + " " + SW_BINARY + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return suanwang::testing::RunShell("SUANWANG_URL=" + url + " SUANWANG_TOKEN=" + token + " " + SW_BINARY + " " +
+                                     args + " 2>&1");
 }
 
 TEST(ServerTest, CliSubmitJobJobsCancel) {
@@ -348,14 +341,8 @@ TEST(ServerTest, CliSubmitJobJobsCancel) {
   const std::string config =
       suanwang::testing::WriteTempFile("config.yaml", "url: " + server.url() + "\ntoken: " + user_token + "\n");
   auto with_config = [&](const std::string& args) {
-    const std::string command =
-        "SUANWANG_URL= SUANWANG_TOKEN= SUANWANG_CONFIG=" + config + " " + SW_BINARY + " " + args + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-    const int status = pclose(pipe);
-    return CliRun{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+    return suanwang::testing::RunShell("SUANWANG_URL= SUANWANG_TOKEN= SUANWANG_CONFIG=" + config + " " + SW_BINARY +
+                                       " " + args + " 2>&1");
   };
   CliRun as_user = with_config("jobs -o json");
   ASSERT_EQ(as_user.exit_code, 0) << as_user.output;

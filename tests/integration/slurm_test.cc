@@ -7,9 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "testlib/child_process.h"
@@ -20,24 +18,11 @@ namespace {
 using json = nlohmann::json;
 using suanwang::testing::ChildProcess;
 using suanwang::testing::FirstLine;
+using suanwang::testing::ReadFile;
 using suanwang::testing::WaitUntil;
 using namespace std::chrono_literals;
 
-std::string Shell(const std::string& command) {
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  pclose(pipe);
-  return out;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string Shell(const std::string& command) { return suanwang::testing::RunShell(command).output; }
 
 class SlurmSite : public ::testing::Test {
  protected:

@@ -1,5 +1,5 @@
 // Real processes for integration tests: start the suanwang binary with arguments, its stdout
-// and stderr appended to a log file; signal it; wait for it.
+// and stderr appended to a log file; signal it; wait for it. Also small file and shell helpers.
 #pragma once
 
 #include <sys/types.h>
@@ -35,5 +35,15 @@ bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds time
 
 // The first line of a file ("" when it does not exist).
 std::string FirstLine(const std::string& path);
+// The whole file ("" when it does not exist).
+std::string ReadFile(const std::string& path);
+
+// Runs `command` with /bin/sh, stdout and stderr as it redirects them; its exit code (-1 when
+// it did not exit) and stdout.
+struct ShellRun {
+  int exit_code = -1;
+  std::string output;
+};
+ShellRun RunShell(const std::string& command);
 
 }  // namespace suanwang::testing

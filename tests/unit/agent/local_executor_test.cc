@@ -1,6 +1,7 @@
 // LocalExecutor on real child processes: output capture, exit codes, process groups, kills with
 // grace, usage, and every error Start documents.
 #include "agent/local_executor.h"
+#include "testlib/child_process.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -16,12 +17,6 @@
 namespace suanwang {
 namespace {
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 class LocalExecutorTest : public ::testing::Test {
  protected:
@@ -75,9 +70,9 @@ TEST_F(LocalExecutorTest, RunsTaskInItsOwnDirectoryAndCapturesOutput) {
   EXPECT_EQ(exit.exit_code, 0);
   EXPECT_EQ(exit.signal, 0);
   EXPECT_FALSE(exit.killed_by_request);
-  EXPECT_EQ(ReadAll(started->workdir + "/stdout"),
+  EXPECT_EQ(suanwang::testing::ReadFile(started->workdir + "/stdout"),
             "out job-1.0 hello\n" + started->workdir + "\n");
-  EXPECT_EQ(ReadAll(started->workdir + "/stderr"), "err\n");
+  EXPECT_EQ(suanwang::testing::ReadFile(started->workdir + "/stderr"), "err\n");
   EXPECT_TRUE(executor.Running().empty());
   EXPECT_TRUE(executor.Poll().empty());
 }
@@ -129,7 +124,7 @@ TEST_F(LocalExecutorTest, KillSendsTermThenKillAfterGrace) {
   ASSERT_TRUE(executor.Start(Spec("stubborn", {"sh", "-c", "trap '' TERM; echo ready; sleep 30"})));
   ASSERT_TRUE(executor.Start(Spec("polite", {"sleep", "30"})));
   const std::string ready = (root_ / "stubborn" / "stdout").string();
-  for (int i = 0; i < 500 && ReadAll(ready).empty(); ++i) {
+  for (int i = 0; i < 500 && suanwang::testing::ReadFile(ready).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_TRUE(executor.Kill("stubborn", 5'000));
@@ -151,10 +146,10 @@ TEST_F(LocalExecutorTest, KillsWhatTheTaskLeftInItsProcessGroup) {
   LocalExecutor executor({root_.string(), std::nullopt}, clock_);
   ASSERT_TRUE(executor.Start(Spec("leaves-child", {"sh", "-c", "sleep 30 & echo $! > child.pid"})));
   EXPECT_EQ(WaitFor(executor, "leaves-child").exit_code, 0);
-  const int child = std::stoi(ReadAll((root_ / "leaves-child" / "child.pid").string()));
+  const int child = std::stoi(suanwang::testing::ReadFile((root_ / "leaves-child" / "child.pid").string()));
   bool gone = false;
   for (int i = 0; i < 200 && !gone; ++i) {
-    const std::string stat = ReadAll("/proc/" + std::to_string(child) + "/stat");
+    const std::string stat = suanwang::testing::ReadFile("/proc/" + std::to_string(child) + "/stat");
     // Gone, or a zombie waiting for a reaper outside our control.
     gone = stat.empty() || stat.find(") Z") != std::string::npos;
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
