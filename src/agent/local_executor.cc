@@ -1,5 +1,7 @@
 #include "agent/local_executor.h"
 
+#include "agent/task_claim.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -123,6 +125,26 @@ void WriteKeeperStatus(int status, const ::rusage& usage) {
   ::rename("exit_status.tmp", kKeeperStatusFile);
 }
 
+// The keeper's side of the claim (agent/task_claim.h), async-signal-safe: ".claim.keeper" with
+// the keeper's pid in "owner", renamed to ".claim"; 0 or an errno (EEXIST: the agent holds it).
+int ClaimForKeeper() {
+  static constexpr char kStaged[] = ".claim.keeper";
+  if (::mkdir(kStaged, 0700) != 0 && errno != EEXIST) return errno;
+  char digits[24];
+  int n = 0;
+  for (pid_t pid = ::getpid(); pid > 0; pid /= 10) digits[n++] = static_cast<char>('0' + pid % 10);
+  char text[26];
+  for (int i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
+  text[n] = '\n';
+  const int fd = ::open(".claim.keeper/owner", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return errno;
+  const bool written = ::write(fd, text, n + 1) == n + 1;
+  ::close(fd);
+  if (!written) return EIO;
+  if (::rename(kStaged, kClaimDir) != 0) return errno == ENOTEMPTY ? EEXIST : errno;
+  return 0;
+}
+
 void SetSignals(void (*handler)(int)) {
   struct sigaction action {};
   action.sa_handler = handler;
@@ -140,6 +162,7 @@ void SetSignals(void (*handler)(int)) {
   int err = 0;
   if (cgroup_procs_fd >= 0 && ::write(cgroup_procs_fd, "0", 1) != 1) err = errno;
   if (err == 0 && ::chdir(workdir) != 0) err = errno;
+  if (err == 0) err = ClaimForKeeper();
   if (err == 0 && (::dup2(fds.stdin_fd, 0) < 0 || ::dup2(fds.stdout_fd, 1) < 0 ||
                    ::dup2(fds.stderr_fd, 2) < 0)) {
     err = errno;
@@ -217,6 +240,7 @@ Result<TaskStarted> LocalExecutor::Start(const TaskSpec& spec) {
   std::error_code ec;
   std::filesystem::create_directories(workdir, ec);
   if (ec) return MakeError(ErrorCode::kUnavailable, "working directory '" + workdir + "': " + ec.message());
+  ClearClaim(workdir);
   ChildFds fds;
   SW_CHECK(OpenChildFds(workdir, fds));
 
@@ -365,19 +389,33 @@ std::vector<std::string> LocalExecutor::Running() const {
 }
 
 bool LocalExecutor::Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) {
-  const auto colon = handle.find(':');
-  if (colon == std::string::npos || tasks_.contains(task_id)) return false;
+  if (tasks_.contains(task_id) || adopted_.contains(task_id)) return false;
+  const std::string dir = workdir.empty() ? options_.work_root + "/" + task_id : workdir;
   Adopted a;
+  a.workdir = dir;
+  a.adopted_ms = clock_.Now();
+  if (handle.empty()) {
+    // Saved as starting: whether its keeper ever ran is in the claim; if none did, none will.
+    if (ClaimForAgent(dir) != ClaimOutcome::kTaskHolds) return false;
+    a.pid = std::atoi(ClaimOwner(dir).c_str());
+    // A keeper writes its exit record before it ends: without one, that pid is still the keeper.
+    const bool ended = ReadKeeperStatus(dir).has_value();
+    a.start_ticks = a.pid > 0 && !ended ? ProcStartTicks(a.pid) : 0;
+    if (a.start_ticks == 0 && !ended) return false;
+    if (a.start_ticks == 0) a.pid = 0;
+    adopted_[task_id] = std::move(a);
+    return true;
+  }
+  const auto colon = handle.find(':');
+  if (colon == std::string::npos) return false;
   try {
     a.pid = std::stoi(handle.substr(0, colon));
     a.start_ticks = std::stoull(handle.substr(colon + 1));
   } catch (const std::exception&) {
     return false;
   }
-  a.workdir = workdir;
-  a.adopted_ms = clock_.Now();
   const bool alive = a.pid > 0 && a.start_ticks != 0 && ProcStartTicks(a.pid) == a.start_ticks;
-  if (!alive && !ReadKeeperStatus(workdir)) return false;
+  if (!alive && !ReadKeeperStatus(dir)) return false;
   if (!alive) a.pid = 0;
   adopted_[task_id] = std::move(a);
   return true;

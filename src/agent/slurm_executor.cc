@@ -1,5 +1,7 @@
 #include "agent/slurm_executor.h"
 
+#include "agent/task_claim.h"
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <fstream>
@@ -128,9 +130,14 @@ Result<std::vector<std::string>> SlurmExecutor::Prepare(const TaskSpec& spec) {
   std::error_code ec;
   std::filesystem::create_directories(workdir, ec);
   if (ec) return MakeError(ErrorCode::kUnavailable, "working directory '" + workdir + "': " + ec.message());
+  ClearClaim(workdir);
   {
     std::ofstream script(workdir + "/run.sh", std::ios::trunc);
     script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
+    // The claim (agent/task_claim.h): a restarted agent that gave this attempt up holds it already.
+    script << "claim=" << kClaimDir << ".$$\n"
+           << "mkdir \"$claim\" && echo \"${SLURM_JOB_ID:-0}\" >\"$claim/owner\" && mv -T \"$claim\" " << kClaimDir
+           << " 2>/dev/null || { rm -rf \"$claim\"; echo 'suanwang: not run: its agent gave this attempt up' >&2; exit 0; }\n";
     script << "export SUANWANG_TASK_ID=" << ShellQuote(spec.task_id) << "\n";
     for (const auto& [key, value] : spec.env) {
       if (key == "CUDA_VISIBLE_DEVICES") continue;  // Slurm binds the GPUs it allocates (--gres)
@@ -320,18 +327,26 @@ std::vector<std::string> SlurmExecutor::Running() const {
 }
 
 bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) {
+  if (jobs_.contains(task_id)) return false;
+  const std::string dir = workdir.empty() ? options_.work_root + "/" + task_id : workdir;
   std::string id = handle;
-  if (id.empty()) {
+  if (id.empty()) {  // saved as starting: look for it by its name
     auto found = runner_.Run({"squeue", "--noheader", "--states=all", "--name=" + options_.job_prefix + task_id,
                               "--format=%i"});
-    if (!found || found->exit_code != 0) return false;
-    id = found->out.substr(0, found->out.find('\n'));
+    if (found && found->exit_code == 0) id = found->out.substr(0, found->out.find('\n'));
+  }
+  if (id.empty()) {
+    // Not in the queue: it never reached Slurm, or its sbatch is still on its way (it outlived
+    // the agent), or the controller is away. Claim it so that it never runs; unless it ran.
+    if (ClaimForAgent(dir) != ClaimOutcome::kTaskHolds) return false;
+    id = ClaimOwner(dir);
   }
   if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) return false;
+  // A controller that answers and shows another job under this id: ours is gone. One that does
+  // not answer decides nothing (Poll asks again).
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", id});
-  if (!shown || shown->exit_code != 0) return false;
-  if (Fields(shown->out)["JobName"] != options_.job_prefix + task_id) return false;
-  jobs_[task_id] = Job{id, workdir.empty() ? options_.work_root + "/" + task_id : workdir, clock_.Now(), false};
+  if (shown && shown->exit_code == 0 && Fields(shown->out)["JobName"] != options_.job_prefix + task_id) return false;
+  jobs_[task_id] = Job{id, dir, clock_.Now(), false};
   return true;
 }
 

@@ -1,6 +1,7 @@
 // LocalExecutor on real child processes: output capture, exit codes, process groups, kills with
 // grace, usage, and every error Start documents.
 #include "agent/local_executor.h"
+#include "agent/task_claim.h"
 #include "testlib/child_process.h"
 
 #include <gtest/gtest.h>
@@ -104,6 +105,21 @@ TEST_F(LocalExecutorTest, TheKeeperRecordsHowTheTaskEnded) {
   EXPECT_EQ(exits[0].exit_code, 7);
   EXPECT_EQ(exits[1].signal, 9);
   EXPECT_FALSE(ReadKeeperStatus(root_ / "never-started"));
+}
+
+// An agent that died between starting a task and saving its handle: the restarted agent finds
+// the task through the claim its keeper made, or claims the directory so it never starts.
+TEST_F(LocalExecutorTest, AStartingTaskIsFoundThroughItsKeepersClaimOrNeverStarts) {
+  LocalExecutor executor(LocalExecutorOptions{root_.string(), std::nullopt}, clock_);
+  ASSERT_TRUE(executor.Start(Spec("started", {"sh", "-c", "exit 4"})));
+  EXPECT_EQ(WaitFor(executor, "started").exit_code, 4);
+  LocalExecutor restarted(LocalExecutorOptions{root_.string(), std::nullopt}, clock_);
+  ASSERT_TRUE(restarted.Adopt("started", "", ""));
+  EXPECT_EQ(WaitFor(restarted, "started").exit_code, 4);
+  EXPECT_FALSE(restarted.Adopt("never", "", ""));
+  EXPECT_EQ(ClaimOwner((root_ / "never").string()), kAgentOwner);
+  EXPECT_EQ(ClaimForAgent((root_ / "never").string()), ClaimOutcome::kAgentHolds);  // again: still the agent's
+  EXPECT_EQ(ClaimForAgent((root_ / "started").string()), ClaimOutcome::kTaskHolds);
 }
 
 TEST_F(LocalExecutorTest, ReportsUsage) {

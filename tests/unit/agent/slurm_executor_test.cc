@@ -172,6 +172,50 @@ TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
   EXPECT_FALSE(again.Adopt("j8-t0-a1", "", ""));
 }
 
+// The batch script as Slurm would run it: in its working directory, with its job id.
+int RunBatchScript(const std::filesystem::path& workdir, const std::string& slurm_id) {
+  return std::system(("cd '" + workdir.string() + "' && SLURM_JOB_ID=" + slurm_id + " sh run.sh 2>/dev/null").c_str());
+}
+
+// The agent died with an sbatch in flight; restarted, it finds nothing in the queue, gives the
+// attempt up (the server runs the task again) and claims it: the late job runs nothing.
+TEST_F(SlurmExecutorTest, AStartingTaskTheAgentGaveUpNeverRunsLate) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  TaskSpec spec = Spec("j1-t0-a1");
+  spec.argv = {"touch", "ran"};
+  runner_.Answer("sbatch", CommandOutput{0, "5\n", ""});
+  ASSERT_TRUE(executor.Start(spec));
+  SlurmExecutor restarted(options_, runner_, clock_);
+  runner_.Answer("squeue", CommandOutput{0, "", ""});
+  EXPECT_FALSE(restarted.Adopt("j1-t0-a1", "", ""));
+  EXPECT_EQ(RunBatchScript(root_ / "j1-t0-a1", "5"), 0);
+  EXPECT_FALSE(std::filesystem::exists(root_ / "j1-t0-a1" / "ran"));
+  // A second restart still gives it up (the claim is the agent's).
+  runner_.Answer("squeue", CommandOutput{1, "", "slurm_load_jobs error: Unable to contact slurm controller"});
+  EXPECT_FALSE(SlurmExecutor(options_, runner_, clock_).Adopt("j1-t0-a1", "", ""));
+}
+
+// The job ran and aged out of the queue before the agent came back: its script's claim names
+// the Slurm job, and the agent takes it back by that id.
+TEST_F(SlurmExecutorTest, AStartingTaskThatRanIsFoundByTheIdItsScriptClaimedWith) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  TaskSpec spec = Spec("j1-t0-a1");
+  spec.argv = {"touch", "ran"};
+  runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
+  ASSERT_TRUE(executor.Start(spec));
+  ASSERT_EQ(RunBatchScript(root_ / "j1-t0-a1", "2"), 0);
+  EXPECT_TRUE(std::filesystem::exists(root_ / "j1-t0-a1" / "ran"));
+  SlurmExecutor restarted(options_, runner_, clock_);
+  runner_.Answer("squeue", CommandOutput{0, "", ""});
+  runner_.Answer("scontrol", CommandOutput{1, "", "slurm_load_jobs error: Invalid job id specified"});
+  ASSERT_TRUE(restarted.Adopt("j1-t0-a1", "", ""));
+  EXPECT_EQ(runner_.calls.back(), (std::vector<std::string>{"scontrol", "-o", "show", "job", "2"}));
+  auto exits = restarted.Poll();  // its exit record
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].exit_code, 0);
+  EXPECT_FALSE(exits[0].lost);
+}
+
 TEST_F(SlurmExecutorTest, TheTasksOwnRecordOutranksAControllerThatForgotItEnded) {
   SlurmExecutor executor(options_, runner_, clock_);
   runner_.Answer("sbatch", CommandOutput{0, "8\n", ""});
