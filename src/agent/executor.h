@@ -19,6 +19,11 @@ struct TaskSpec {
   int64_t cpu_milli = 0;   // 0: no CPU limit
   int64_t memory_mib = 0;  // 0: no memory limit
   int gpus = 0;            // GPUs it was placed on (a share of one GPU counts as one)
+  // Its gang: tasks with the same `gang` are parts of one all-or-nothing job. StartMany gets a
+  // gang's tasks together; an executor may run them as one unit (Slurm: one job, N tasks).
+  std::string gang;        // empty: a task of its own
+  int gang_size = 1;
+  int gang_index = 0;      // 0 .. gang_size-1
 };
 
 // Resources a finished task used.
@@ -59,7 +64,8 @@ class Executor {
   // which and why). Nothing is left running after an error.
   virtual Result<TaskStarted> Start(const TaskSpec& spec) = 0;
 
-  // Starts several tasks; results in the order given (each as Start would answer). Executors
+  // Starts several tasks; results in the order given (each as Start would answer); a gang's
+  // tasks come together, all of them. Executors
   // whose starts are slow round trips (Slurm) overlap them.
   virtual std::vector<Result<TaskStarted>> StartMany(const std::vector<TaskSpec>& specs) {
     std::vector<Result<TaskStarted>> results;

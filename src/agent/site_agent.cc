@@ -162,7 +162,7 @@ bool SiteAgent::FetchAndApply() {
   // A bounded batch: starting tasks can take a while (sbatch is a round trip to slurmctld), and
   // the next heartbeat must not wait behind a long batch, or the lease would lapse while the
   // agent is merely busy.
-  auto commands = server_.FetchDispatches(state_.last_seq, options_.batch_limit, wait);
+  auto commands = FetchBatch(wait);
   if (!commands) {
     log_("dispatches: " + commands.error().message);
     return false;
@@ -200,6 +200,23 @@ bool SiteAgent::FetchAndApply() {
   return true;
 }
 
+// A bounded batch, but never part of a gang: a gang's run commands are consecutive in the log,
+// task 0 first, and its tasks start together (the executor may make them one unit). The
+// payloads are only peeked at here; FetchAndApply verifies every command in order.
+Result<std::vector<SignedCommand>> SiteAgent::FetchBatch(Timestamp wait) {
+  SW_TRY(commands, server_.FetchDispatches(state_.last_seq, options_.batch_limit, wait));
+  while (!commands.empty()) {
+    auto last = ParseSiteCommand(commands.back().payload);
+    const RunCommand* run = last ? std::get_if<RunCommand>(&*last) : nullptr;
+    if (run == nullptr || run->task + 1 >= run->tasks) break;
+    LimitCallTime();
+    SW_TRY(more, server_.FetchDispatches(commands.back().seq, static_cast<size_t>(run->tasks - 1 - run->task), 0));
+    if (more.empty()) break;
+    commands.insert(commands.end(), more.begin(), more.end());
+  }
+  return commands;
+}
+
 // Starts the tasks saved as "starting" (all at once: the executor may overlap them), except
 // those a later command of the batch already stopped.
 void SiteAgent::StartTasks(const std::vector<RunCommand>& runs) {
@@ -222,6 +239,11 @@ void SiteAgent::StartTasks(const std::vector<RunCommand>& runs) {
     spec.cpu_milli = run.cpu_milli;
     spec.memory_mib = run.memory_mib;
     spec.gpus = static_cast<int>(run.gpus.size());
+    if (run.tasks > 1) {
+      spec.gang = "j" + std::to_string(run.job) + "-a" + std::to_string(run.attempt);
+      spec.gang_size = run.tasks;
+      spec.gang_index = run.task;
+    }
     spec.env = {{"SUANWANG_JOB_ID", std::to_string(run.job)},
                 {"SUANWANG_TASK_INDEX", std::to_string(run.task)},
                 {"SUANWANG_ATTEMPT", std::to_string(run.attempt)},

@@ -80,6 +80,7 @@ class SiteAgent {
   void Adopt();
   bool Heartbeat(Timestamp now);
   bool FetchAndApply();
+  Result<std::vector<SignedCommand>> FetchBatch(Timestamp wait);
   void StartTasks(const std::vector<RunCommand>& runs);
   void ApplyKill(uint64_t job);
   void Collect();

@@ -2,6 +2,7 @@
 
 #include "agent/task_claim.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <fstream>
@@ -10,19 +11,6 @@
 
 namespace suanwang {
 namespace {
-
-// 'text' quoted for a POSIX shell.
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 // "KEY=VALUE" fields of a `scontrol -o show job` line.
 std::map<std::string, std::string> Fields(const std::string& line) {
@@ -118,7 +106,7 @@ Result<std::string> DiscoverSlurmResources(CommandRunner& runner) {
 SlurmExecutor::SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock)
     : options_(std::move(options)), runner_(runner), clock_(clock) {}
 
-Result<std::vector<std::string>> SlurmExecutor::Prepare(const TaskSpec& spec) {
+Result<std::string> SlurmExecutor::Prepare(const TaskSpec& spec, const std::string& job_name) {
   if (spec.task_id.empty() || spec.task_id.starts_with('.') || spec.task_id.find('/') != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "task id '" + spec.task_id + "': must be non-empty, without '/'");
   }
@@ -131,42 +119,31 @@ Result<std::vector<std::string>> SlurmExecutor::Prepare(const TaskSpec& spec) {
   std::filesystem::create_directories(workdir, ec);
   if (ec) return MakeError(ErrorCode::kUnavailable, "working directory '" + workdir + "': " + ec.message());
   ClearClaim(workdir);
-  {
-    std::ofstream script(workdir + "/run.sh", std::ios::trunc);
-    script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
-    // The claim (agent/task_claim.h): a restarted agent that gave this attempt up holds it already.
-    script << "claim=" << kClaimDir << ".$$\n"
-           << "mkdir \"$claim\" && echo \"${SLURM_JOB_ID:-0}\" >\"$claim/owner\" && mv -T \"$claim\" " << kClaimDir
-           << " 2>/dev/null || { rm -rf \"$claim\"; echo 'suanwang: not run: its agent gave this attempt up' >&2; exit 0; }\n";
-    script << "export SUANWANG_TASK_ID=" << ShellQuote(spec.task_id) << "\n";
-    for (const auto& [key, value] : spec.env) {
-      if (key == "CUDA_VISIBLE_DEVICES") continue;  // Slurm binds the GPUs it allocates (--gres)
-      script << "export " << key << "=" << ShellQuote(value) << "\n";
-    }
-    // The exit status is also written next to the output: a controller killed and restarted may
-    // forget that a job finished (its state file is older), but the record stays.
-    for (const std::string& arg : spec.argv) script << ShellQuote(arg) << " ";
-    script << "\ncode=$?\necho \"exited $code\" >" << kSlurmExitFile << ".tmp && mv " << kSlurmExitFile << ".tmp "
-           << kSlurmExitFile << "\nexit $code\n";
-    if (!script) return MakeError(ErrorCode::kUnavailable, workdir + "/run.sh: cannot write");
-  }
-  std::vector<std::string> argv = {"sbatch",
-                                   "--parsable",
-                                   "--no-requeue",  // suanwang, not Slurm, decides whether a task runs again
-                                   "--job-name=" + options_.job_prefix + spec.task_id,
-                                   "--chdir=" + workdir,
-                                   "--output=" + workdir + "/stdout",
-                                   "--error=" + workdir + "/stderr",
-                                   "--ntasks=1",
-                                   "--cpus-per-task=" + std::to_string(std::max<int64_t>(1, (spec.cpu_milli + 999) / 1000))};
-  if (spec.memory_mib > 0) argv.push_back("--mem=" + std::to_string(spec.memory_mib));
-  if (spec.gpus > 0) argv.push_back("--gres=gpu:" + std::to_string(spec.gpus));
-  if (!options_.partition.empty()) argv.push_back("--partition=" + options_.partition);
-  argv.push_back(workdir + "/run.sh");
-  return argv;
+  SW_CHECK(WriteTaskScript(spec, workdir, job_name));
+  return workdir;
 }
 
-Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const Result<CommandOutput>& sbatch) {
+Result<std::vector<std::string>> SlurmExecutor::Submission(const std::vector<TaskSpec>& specs,
+                                                           const std::vector<size_t>& members) {
+  const TaskSpec& first = specs[members[0]];
+  const bool gang = members.size() > 1;
+  const std::string name = JobName(specs, members);
+  std::vector<std::string> workdirs;
+  for (size_t i : members) {
+    SW_TRY(workdir, Prepare(specs[i], name));
+    workdirs.push_back(std::move(workdir));
+  }
+  std::string script = workdirs[0] + "/run.sh";
+  if (gang) {
+    SW_TRY(path, WriteGangScript(workdirs));
+    script = path;
+  }
+  return SbatchCommand(SbatchRequest{name, workdirs[0], script, static_cast<int>(members.size()), &first,
+                                     options_.partition});
+}
+
+Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const std::string& job_name,
+                                             const Result<CommandOutput>& sbatch) {
   if (!sbatch) return std::unexpected(sbatch.error());
   const CommandOutput& out = *sbatch;
   const std::string workdir = options_.work_root + "/" + spec.task_id;
@@ -176,7 +153,7 @@ Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const Result<
     while (!why.empty() && why.back() == '\n') why.pop_back();
     return MakeError(ErrorCode::kUnavailable, "task '" + spec.task_id + "': sbatch refused it: " + why);
   }
-  jobs_[spec.task_id] = Job{id, workdir, clock_.Now(), false};
+  jobs_[spec.task_id] = Job{id, job_name, workdir, clock_.Now(), false, 0};
   TaskStarted started;
   started.task_id = spec.task_id;
   started.workdir = workdir;
@@ -185,60 +162,94 @@ Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const Result<
   return started;
 }
 
-Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) {
-  SW_TRY(argv, Prepare(spec));
-  return Submitted(spec, runner_.Run(argv));
+Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) { return StartMany({spec}).at(0); }
+
+std::string SlurmExecutor::JobName(const std::vector<TaskSpec>& specs, const std::vector<size_t>& members) const {
+  const TaskSpec& first = specs[members[0]];
+  return options_.job_prefix + (members.size() > 1 ? first.gang : first.task_id);
 }
+
+namespace {
+
+// A gang's tasks that all came go as one job, in rank order; anything else one job per task.
+std::vector<std::vector<size_t>> SubmissionGroups(const std::vector<TaskSpec>& specs) {
+  std::map<std::string, std::vector<size_t>> gangs;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (!specs[i].gang.empty() && specs[i].gang_size > 1) gangs[specs[i].gang].push_back(i);
+  }
+  std::vector<std::vector<size_t>> groups;
+  std::set<size_t> grouped;
+  for (auto& [gang, members] : gangs) {
+    std::sort(members.begin(), members.end(), [&](size_t a, size_t b) { return specs[a].gang_index < specs[b].gang_index; });
+    bool whole = static_cast<int>(members.size()) == specs[members[0]].gang_size;
+    for (size_t k = 0; whole && k < members.size(); ++k) whole = specs[members[k]].gang_index == static_cast<int>(k);
+    if (!whole) continue;
+    groups.push_back(members);
+    grouped.insert(members.begin(), members.end());
+  }
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (!grouped.contains(i)) groups.push_back({i});
+  }
+  return groups;
+}
+
+}  // namespace
 
 std::vector<Result<TaskStarted>> SlurmExecutor::StartMany(const std::vector<TaskSpec>& specs) {
   std::vector<Result<TaskStarted>> results(specs.size(), MakeError(ErrorCode::kInternal, "not started"));
   std::vector<std::vector<std::string>> commands;
-  std::vector<size_t> which;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    auto argv = Prepare(specs[i]);
+  std::vector<std::vector<size_t>> submitted;
+  for (const std::vector<size_t>& group : SubmissionGroups(specs)) {
+    auto argv = Submission(specs, group);
     if (!argv) {
-      results[i] = std::unexpected(argv.error());
+      for (size_t i : group) results[i] = std::unexpected(argv.error());
       continue;
     }
     commands.push_back(std::move(*argv));
-    which.push_back(i);
+    submitted.push_back(group);
   }
   auto outputs = runner_.RunMany(commands, options_.parallel_submits);
-  for (size_t k = 0; k < which.size(); ++k) results[which[k]] = Submitted(specs[which[k]], outputs[k]);
+  for (size_t k = 0; k < submitted.size(); ++k) {
+    const std::string name = JobName(specs, submitted[k]);
+    for (size_t i : submitted[k]) results[i] = Submitted(specs[i], name, outputs[k]);
+  }
   return results;
 }
 
 Result<void> SlurmExecutor::Kill(const std::string& task_id, Timestamp grace_ms) {
   auto it = jobs_.find(task_id);
   if (it == jobs_.end()) return MakeError(ErrorCode::kNotFound, "task '" + task_id + "' is not running");
-  it->second.kill_requested = true;
+  Job& job = it->second;
+  job.kill_requested = true;
+  const int level = grace_ms <= 0 ? 2 : 1;
+  // A gang's tasks share the Slurm job: one scancel of each kind serves them all.
+  for (const auto& [other, sibling] : jobs_) {
+    if (sibling.slurm_id == job.slurm_id && sibling.kill_sent >= level) {
+      job.kill_sent = sibling.kill_sent;
+      return {};
+    }
+  }
   std::vector<std::string> argv = {"scancel"};
-  if (grace_ms <= 0) argv.push_back("--signal=KILL");
-  argv.push_back(it->second.slurm_id);
+  if (level == 2) argv.push_back("--signal=KILL");
+  argv.push_back(job.slurm_id);
   SW_TRY(out, runner_.Run(argv));
-  if (out.exit_code != 0) return MakeError(ErrorCode::kUnavailable, "scancel " + it->second.slurm_id + ": " + out.err);
+  if (out.exit_code != 0) return MakeError(ErrorCode::kUnavailable, "scancel " + job.slurm_id + ": " + out.err);
+  job.kill_sent = level;
   return {};
 }
 
-std::optional<int> ReadSlurmExitRecord(const std::string& workdir) {
-  std::ifstream in(workdir + "/" + kSlurmExitFile);
-  std::string word;
-  int code = 0;
-  if (in >> word >> code && word == "exited") return code;
-  return std::nullopt;
-}
-
-TaskExit SlurmExecutor::Recorded(const std::string& task_id, const Job& job, int exit_code) const {
+TaskExit SlurmExecutor::Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record) const {
   TaskExit exit;
   exit.task_id = task_id;
-  exit.exit_code = exit_code;
+  exit.exit_code = record.exit_code;
   exit.killed_by_request = job.kill_requested;
-  exit.usage.wall_ms = clock_.Now() - job.started_ms;
+  exit.usage.cpu_seconds = record.cpu_seconds;
+  exit.usage.wall_ms = record.elapsed_ms > 0 ? record.elapsed_ms : clock_.Now() - job.started_ms;
   return exit;
 }
 
 std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const Job& job) {
-  if (auto code = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *code);
+  if (auto record = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *record);
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", job.slurm_id});
   if (!shown) return std::nullopt;  // the controller is away: try again later
   TaskExit exit;
@@ -248,7 +259,7 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const
   // Only "Invalid job id" means Slurm no longer knows it (it aged out of the controller's
   // memory); anything else (the controller restarting) decides nothing.
   if (shown->exit_code != 0 && !unknown) return std::nullopt;
-  if (unknown || Fields(shown->out)["JobName"] != options_.job_prefix + task_id) {
+  if (unknown || Fields(shown->out)["JobName"] != job.name) {
     // Forgotten, or its id now names another job (a controller restarted from an older state
     // hands out ids again): it never ran to its end, since it left no record. Run it again.
     exit.exit_code = 255;
@@ -276,20 +287,22 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
   const Timestamp now = clock_.Now();
   // Tasks that wrote their exit record are done without asking the controller.
   for (auto it = jobs_.begin(); it != jobs_.end();) {
-    auto code = ReadSlurmExitRecord(it->second.workdir);
-    if (!code) {
+    auto record = ReadSlurmExitRecord(it->second.workdir);
+    if (!record) {
       ++it;
       continue;
     }
-    exits.push_back(Recorded(it->first, it->second, *code));
+    exits.push_back(Recorded(it->first, it->second, *record));
     it = jobs_.erase(it);
   }
   // The others (pending, running, or ended without a record: cancelled, failed to start, lost)
   // by one squeue, at most every poll_ms: the controller's time is the cluster's.
   if (jobs_.empty() || now - last_poll_ms_ < options_.poll_ms) return exits;
   last_poll_ms_ = now;
+  std::set<std::string> unique;  // a gang's tasks share one job
+  for (const auto& [task, job] : jobs_) unique.insert(job.slurm_id);
   std::string ids;
-  for (const auto& [task, job] : jobs_) ids += (ids.empty() ? "" : ",") + job.slurm_id;
+  for (const std::string& id : unique) ids += (ids.empty() ? "" : ",") + id;
   auto listed = runner_.Run({"squeue", "--noheader", "--states=all", "--jobs=" + ids, "--format=%i|%T|%j"});
   if (!listed) return exits;  // the controller is away (restarting): nothing is decided
   // squeue refuses a whole list when one id is unknown ("Invalid job id"): then each job is
@@ -304,7 +317,7 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
   }
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     auto s = state.find(it->second.slurm_id);
-    const bool ours = s != state.end() && s->second.second == options_.job_prefix + it->first;
+    const bool ours = s != state.end() && s->second.second == it->second.name;
     if (ours && IsPendingOrRunning(s->second.first)) {
       ++it;
       continue;
@@ -329,10 +342,13 @@ std::vector<std::string> SlurmExecutor::Running() const {
 bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) {
   if (jobs_.contains(task_id)) return false;
   const std::string dir = workdir.empty() ? options_.work_root + "/" + task_id : workdir;
+  // The name it was submitted under (its own, or its gang's), as its directory keeps it.
+  std::string name;
+  std::ifstream(dir + "/" + kSlurmJobNameFile) >> name;
+  if (name.empty()) name = options_.job_prefix + task_id;
   std::string id = handle;
   if (id.empty()) {  // saved as starting: look for it by its name
-    auto found = runner_.Run({"squeue", "--noheader", "--states=all", "--name=" + options_.job_prefix + task_id,
-                              "--format=%i"});
+    auto found = runner_.Run({"squeue", "--noheader", "--states=all", "--name=" + name, "--format=%i"});
     if (found && found->exit_code == 0) id = found->out.substr(0, found->out.find('\n'));
   }
   if (id.empty()) {
@@ -345,8 +361,8 @@ bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle,
   // A controller that answers and shows another job under this id: ours is gone. One that does
   // not answer decides nothing (Poll asks again).
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", id});
-  if (shown && shown->exit_code == 0 && Fields(shown->out)["JobName"] != options_.job_prefix + task_id) return false;
-  jobs_[task_id] = Job{id, dir, clock_.Now(), false};
+  if (shown && shown->exit_code == 0 && Fields(shown->out)["JobName"] != name) return false;
+  jobs_[task_id] = Job{id, name, dir, clock_.Now(), false, 0};
   return true;
 }
 

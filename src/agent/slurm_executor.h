@@ -1,9 +1,10 @@
-// Runs tasks on a Slurm cluster: each task is one batch job submitted with sbatch, named
-// PREFIX + task id (the tag that finds it again after a restart of the agent), in its own
+// Runs tasks on a Slurm cluster: a task of its own is one batch job named PREFIX + task id; a
+// gang is one batch job named PREFIX + gang whose one srun step runs a rank per task (names
+// are the tags that find jobs again after a restart of the agent). Each task has its own
 // working directory (which the cluster's nodes must see at the same path) with stdout and
-// stderr there, submitted with --no-requeue (whether a task runs again is suanwang's call).
-// The batch script records the program's exit next to its output; a task whose record is
-// there has ended. The others are asked about with one squeue for all, at most every poll_ms,
+// stderr there; jobs are submitted with --no-requeue (whether a task runs again is suanwang's
+// call). Each task records its program's exit next to its output (agent/slurm_batch.h); a task
+// whose record is there has ended. The others are asked about with one squeue for all, at most every poll_ms,
 // and an ended job's state with `scontrol show job`. Cancel is scancel (SIGTERM, then SIGKILL
 // after the cluster's KillWait). It reads and writes nothing of Slurm's
 // configuration: it needs only sbatch, squeue, scontrol and scancel on PATH and SLURM_CONF.
@@ -14,20 +15,16 @@
 #include <string>
 
 #include "agent/command_runner.h"
+#include "agent/slurm_batch.h"
 #include "agent/executor.h"
 #include "common/clock.h"
 
 namespace suanwang {
 
-// The batch script writes "exited CODE" here (in the task's working directory) when the
-// program ends; it outranks the controller's view, which a restart may have set back.
-inline constexpr const char* kSlurmExitFile = "exit_status";
-std::optional<int> ReadSlurmExitRecord(const std::string& workdir);
-
 struct SlurmExecutorOptions {
   std::string work_root;           // task working directories are work_root/TASK_ID
   std::string partition;           // empty: the cluster's default
-  std::string job_prefix = "sw-";  // job names are job_prefix + task id
+  std::string job_prefix = "sw-";  // job names are job_prefix + task id (or + gang)
   Timestamp poll_ms = 2000;        // squeue at most this often (a task's own exit record is read
                                    // every Poll; squeue catches the ends that leave none)
   int parallel_submits = 1;        // sbatch calls in flight at once (StartMany; more contend in slurmctld)
@@ -56,28 +53,35 @@ class SlurmExecutor final : public Executor {
 
   // Errors also: kUnavailable when sbatch refuses the job (its message is passed on).
   Result<TaskStarted> Start(const TaskSpec& spec) override;
-  // Up to `parallel_submits` sbatch at a time.
+  // Up to `parallel_submits` sbatch at a time; one per gang whose tasks all came (the tasks of
+  // a gang that came in part start one job each).
   std::vector<Result<TaskStarted>> StartMany(const std::vector<TaskSpec>& specs) override;
+  // A gang's tasks share one Slurm job: killing one cancels the job (once).
   Result<void> Kill(const std::string& task_id, Timestamp grace_ms) override;
   std::vector<TaskExit> Poll() override;
   std::vector<std::string> Running() const override;
   // The handle is the Slurm job id; with no handle (the agent stopped between sbatch and saving
-  // it) the job is looked up by its name.
+  // it) the job is looked up by its name, else by the claim its script made (task_claim.h).
   bool Adopt(const std::string& task_id, const std::string& handle, const std::string& workdir) override;
 
  private:
   struct Job {
     std::string slurm_id;
+    std::string name;  // the Slurm job's name: the task's tag, or its gang's
     std::string workdir;
     Timestamp started_ms = 0;
     bool kill_requested = false;
+    int kill_sent = 0;  // 0 none, 1 scancel (TERM), 2 scancel --signal=KILL
   };
   std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
-  TaskExit Recorded(const std::string& task_id, const Job& job, int exit_code) const;
-  // Writes the task's directory and batch script; the sbatch command line.
-  Result<std::vector<std::string>> Prepare(const TaskSpec& spec);
-  // Records what sbatch answered.
-  Result<TaskStarted> Submitted(const TaskSpec& spec, const Result<CommandOutput>& sbatch);
+  TaskExit Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record) const;
+  // Checks the task and writes its directory and run.sh; its working directory.
+  Result<std::string> Prepare(const TaskSpec& spec, const std::string& job_name);
+  // One sbatch for `members` (indices into specs: a task, or a whole gang in rank order).
+  Result<std::vector<std::string>> Submission(const std::vector<TaskSpec>& specs, const std::vector<size_t>& members);
+  std::string JobName(const std::vector<TaskSpec>& specs, const std::vector<size_t>& members) const;
+  // Records what sbatch answered for a task.
+  Result<TaskStarted> Submitted(const TaskSpec& spec, const std::string& job_name, const Result<CommandOutput>& sbatch);
 
   SlurmExecutorOptions options_;
   CommandRunner& runner_;

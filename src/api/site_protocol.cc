@@ -149,7 +149,7 @@ std::string FormatSiteCommand(const SiteCommand& command) {
   if (const auto* kill = std::get_if<KillCommand>(&command)) return json{{"op", "kill"}, {"job", kill->job}}.dump();
   const auto& run = std::get<RunCommand>(command);
   return json{{"op", "run"},        {"job", run.job},
-              {"task", run.task},   {"attempt", run.attempt},
+              {"task", run.task},   {"tasks", run.tasks}, {"attempt", run.attempt},
               {"node", run.node},   {"gpus", run.gpus},
               {"cpu_milli", run.cpu_milli}, {"memory_mib", run.memory_mib},
               {"gpu_milli", run.gpu_milli}, {"argv", run.argv}}
@@ -167,10 +167,14 @@ Result<SiteCommand> ParseSiteCommand(const std::string& payload) {
     return SiteCommand{KillCommand{job}};
   }
   if (op != "run") return std::unexpected(Bad("op", "'" + op + "' is not run or kill"));
-  SW_CHECK(f.OnlyKnown({"op", "job", "task", "attempt", "node", "gpus", "cpu_milli", "memory_mib", "gpu_milli", "argv"}));
+  SW_CHECK(f.OnlyKnown({"op", "job", "task", "tasks", "attempt", "node", "gpus", "cpu_milli", "memory_mib", "gpu_milli", "argv"}));
   RunCommand run;
   SW_TRY(job, f.Get<uint64_t>("job"));
   SW_TRY(task, f.Get<int>("task"));
+  SW_TRY(tasks, f.Get<int>("tasks", 1));
+  if (task < 0 || tasks < 1 || task >= tasks) {
+    return std::unexpected(Bad("task", std::to_string(task) + " is not a task of a gang of " + std::to_string(tasks)));
+  }
   SW_TRY(attempt, f.Get<uint64_t>("attempt", 1));
   SW_TRY(node, f.Get<std::string>("node", std::string()));
   SW_TRY(gpus, f.Get<std::vector<int>>("gpus", std::vector<int>{}));
@@ -181,6 +185,7 @@ Result<SiteCommand> ParseSiteCommand(const std::string& payload) {
   if (argv.empty()) return std::unexpected(Bad("argv", "must name a program"));
   run.job = job;
   run.task = task;
+  run.tasks = tasks;
   run.attempt = attempt;
   run.node = std::move(node);
   run.gpus = std::move(gpus);

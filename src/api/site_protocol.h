@@ -27,6 +27,7 @@ namespace suanwang {
 struct RunCommand {
   uint64_t job = 0;
   int task = 0;
+  int tasks = 1;  // the gang's size: its tasks are consecutive in the log, task 0 first
   uint64_t attempt = 1;
   std::string node;
   std::vector<int> gpus;

@@ -46,11 +46,12 @@ Result<SigningKey> LoadOrCreateSigningKey(const std::string& path) {
   return key;
 }
 
-std::string RunPayload(uint64_t job, size_t task, uint64_t attempt, const std::string& node, const Placement& placement,
+std::string RunPayload(uint64_t job, size_t task, size_t tasks, uint64_t attempt, const std::string& node, const Placement& placement,
                        const TaskShape& shape, const std::vector<std::string>& argv) {
   RunCommand run;
   run.job = job;
   run.task = static_cast<int>(task);
+  run.tasks = static_cast<int>(tasks);
   run.attempt = attempt;
   run.node = node;
   for (int8_t g : placement.gpus.view()) run.gpus.push_back(g);

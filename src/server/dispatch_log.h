@@ -22,8 +22,8 @@ namespace suanwang {
 Result<SigningKey> LoadOrCreateSigningKey(const std::string& path);
 
 // A "run" command (api/site_protocol.h): start task `task` (attempt `attempt`) of a placed
-// gang on the named node.
-std::string RunPayload(uint64_t job, size_t task, uint64_t attempt, const std::string& node, const Placement& placement,
+// gang of `tasks` on the named node.
+std::string RunPayload(uint64_t job, size_t task, size_t tasks, uint64_t attempt, const std::string& node, const Placement& placement,
                        const TaskShape& shape, const std::vector<std::string>& argv);
 // A "kill" command: stop every task of the job at the site.
 std::string KillPayload(uint64_t job);

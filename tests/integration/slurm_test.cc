@@ -61,10 +61,10 @@ class SlurmSite : public ::testing::Test {
     auto r = c.Get(path);
     return r && r->status == 200 ? json::parse(r->body) : json{};
   }
-  uint64_t Submit(const std::string& script) {
+  uint64_t Submit(const std::string& script, int tasks = 1) {
     httplib::Client c(url_);
     c.set_bearer_token_auth(token_);
-    json job{{"name", "slurm"}, {"tasks", 1}, {"resources", {{"cpu", 1}, {"memory_mib", 100}}},
+    json job{{"name", "slurm"}, {"tasks", tasks}, {"resources", {{"cpu", 1}, {"memory_mib", 100}}},
              {"command", {"sh", "-c", script}}};
     auto r = c.Post("/v1/jobs", job.dump(), "application/json");
     EXPECT_TRUE(r && r->status == 201);
@@ -110,6 +110,34 @@ TEST_F(SlurmSite, JobsRunInSlurmAndComeBackWithExitCodeAndOutput) {
   EXPECT_TRUE(WaitUntil([&] { return SlurmJobs(long_job).find("|CANCELLED") != std::string::npos; }, 15s))
       << SlurmJobs(long_job);
   EXPECT_TRUE(WaitUntil([&] { return Get("/v1/jobs/" + std::to_string(long_job))["tasks"][0]["state"] == "killed"; }, 15s));
+}
+
+// A gang is one Slurm job with a task per rank; each task's exit and output come back on its
+// own, and the first failure ends the whole Slurm job.
+TEST_F(SlurmSite, AGangIsOneSlurmJobWithATaskPerRank) {
+  Start("zjk-1");
+  const uint64_t fails = Submit("echo rank $SUANWANG_TASK_INDEX; [ $SUANWANG_TASK_INDEX = 1 ] && exit 3; sleep 60", 3);
+  const uint64_t works = Submit("echo rank $SUANWANG_TASK_INDEX of $SLURM_NTASKS", 3);
+  auto in_slurm = [&](uint64_t job) {
+    return Shell("squeue --noheader --states=all --name=" + prefix_ + "j" + std::to_string(job) + "-a1 --format='%i|%T'");
+  };
+  json j = WaitForState(works, "succeeded");
+  ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home_ + "/agent.log");
+  const std::string one = in_slurm(works);
+  ASSERT_EQ(std::count(one.begin(), one.end(), '\n'), 1) << one;
+  EXPECT_NE(one.find("|COMPLETED"), std::string::npos) << one;
+  const std::string shown = Shell("scontrol -o show job " + one.substr(0, one.find('|')));
+  EXPECT_NE(shown.find(" NumTasks=3 "), std::string::npos) << shown;
+  httplib::Client c(url_);
+  c.set_bearer_token_auth(token_);
+  for (int t = 0; t < 3; ++t) {
+    EXPECT_EQ(c.Get("/v1/jobs/" + std::to_string(works) + "/logs?task=" + std::to_string(t))->body,
+              "rank " + std::to_string(t) + " of 3\n");
+  }
+  j = WaitForState(fails, "failed");
+  ASSERT_EQ(j["state"], "failed") << j.dump() << ReadFile(home_ + "/agent.log");
+  EXPECT_EQ(j["reason"], "task 1: exit code 3");
+  EXPECT_TRUE(WaitUntil([&] { return in_slurm(fails).find("|CANCELLED") != std::string::npos; }, 15s)) << in_slurm(fails);
 }
 
 // slurmctld killed and restarted while jobs are queued and running, and the agent restarted

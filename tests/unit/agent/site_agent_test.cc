@@ -14,11 +14,18 @@
 namespace suanwang {
 namespace {
 
-// Serves a fixed list of commands (whatever `after` says: it may replay or skip on purpose).
+// Serves a fixed list of commands (whatever `after` says: it may replay or skip on purpose), or
+// a log read as the real server does (after, limit).
 class FakeServer final : public ControlPlaneClient {
  public:
-  Result<std::vector<SignedCommand>> FetchDispatches(uint64_t, size_t, Timestamp) override {
-    return std::exchange(next_, {});
+  Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit, Timestamp) override {
+    fetches.push_back({after, limit});
+    if (log.empty()) return std::exchange(next_, {});
+    std::vector<SignedCommand> out;
+    for (const SignedCommand& c : log) {
+      if (c.seq > after && out.size() < limit) out.push_back(c);
+    }
+    return out;
   }
   Result<HeartbeatAnswer> SendHeartbeat(const Heartbeat& h) override {
     heartbeats.push_back(h);
@@ -31,6 +38,8 @@ class FakeServer final : public ControlPlaneClient {
   void SetTimeout(Timestamp) override {}
 
   void Serve(std::vector<SignedCommand> commands) { next_ = std::move(commands); }
+  std::vector<SignedCommand> log;
+  std::vector<std::pair<uint64_t, size_t>> fetches;
   std::vector<Heartbeat> heartbeats;
   uint64_t log_end = 0;
   std::vector<TaskReport> reports;
@@ -58,12 +67,13 @@ class SiteAgentTest : public ::testing::Test {
     std::filesystem::remove_all(root_);
   }
 
-  std::unique_ptr<SiteAgent> MakeAgent() {
+  std::unique_ptr<SiteAgent> MakeAgent(Executor* executor = nullptr, size_t batch_limit = 20) {
     SiteAgentOptions options;
     options.site = "sh-edge";
     options.agent_id = "test/1";
     options.state_path = (root_ / "state.json").string();
-    auto agent = SiteAgent::Create(options, key_.public_key_hex, server_, *executor_, clock_,
+    options.batch_limit = batch_limit;
+    auto agent = SiteAgent::Create(options, key_.public_key_hex, server_, executor ? *executor : *executor_, clock_,
                                    [this](const std::string& line) { log_ += line + "\n"; });
     EXPECT_TRUE(agent) << agent.error().message;
     return agent ? std::move(*agent) : nullptr;
@@ -107,6 +117,52 @@ TEST_F(SiteAgentTest, RunsASignedCommandAndReportsStartAndExit) {
   EXPECT_TRUE(agent_->state().unsent.empty());
   ASSERT_FALSE(server_.heartbeats.empty());
   EXPECT_EQ(server_.heartbeats[0].agent, "test/1");
+}
+
+// Passes everything to the local executor; records which tasks each StartMany got.
+class RecordingExecutor final : public Executor {
+ public:
+  explicit RecordingExecutor(Executor& inner) : inner_(inner) {}
+  Result<TaskStarted> Start(const TaskSpec& spec) override { return inner_.Start(spec); }
+  std::vector<Result<TaskStarted>> StartMany(const std::vector<TaskSpec>& specs) override {
+    batches.emplace_back();
+    for (const TaskSpec& s : specs) batches.back().push_back(s.task_id + (s.gang.empty() ? "" : " of " + s.gang));
+    return inner_.StartMany(specs);
+  }
+  Result<void> Kill(const std::string& id, Timestamp grace_ms) override { return inner_.Kill(id, grace_ms); }
+  std::vector<TaskExit> Poll() override { return inner_.Poll(); }
+  std::vector<std::string> Running() const override { return inner_.Running(); }
+  bool Adopt(const std::string& id, const std::string& handle, const std::string& workdir) override {
+    return inner_.Adopt(id, handle, workdir);
+  }
+  std::vector<std::vector<std::string>> batches;
+
+ private:
+  Executor& inner_;
+};
+
+// A gang's tasks reach the executor together (it may run them as one Slurm job), even when
+// the batch limit would cut the gang.
+TEST_F(SiteAgentTest, AGangReachesTheExecutorWholeThoughTheBatchLimitWouldCutIt) {
+  RecordingExecutor recording(*executor_);
+  agent_ = MakeAgent(&recording, 2);
+  server_.log.push_back(signer_->Sign("sh-edge", 1, Run(1, "true")));
+  for (int t = 0; t < 3; ++t) {
+    RunCommand run;
+    run.job = 2;
+    run.task = t;
+    run.tasks = 3;
+    run.argv = {"true"};
+    server_.log.push_back(signer_->Sign("sh-edge", 2 + t, FormatSiteCommand(run)));
+  }
+  agent_->Step();
+  ASSERT_EQ(recording.batches.size(), 1u) << log_;
+  EXPECT_EQ(recording.batches[0], (std::vector<std::string>{"j1-t0-a1", "j2-t0-a1 of j2-a1", "j2-t1-a1 of j2-a1",
+                                                            "j2-t2-a1 of j2-a1"}));
+  // The batch of 2 ended inside the gang: the rest of it was asked for at once.
+  ASSERT_GE(server_.fetches.size(), 2u);
+  EXPECT_EQ(server_.fetches[1], (std::pair<uint64_t, size_t>{2, 2}));
+  EXPECT_EQ(agent_->state().last_seq, 4u);
 }
 
 TEST_F(SiteAgentTest, RefusesTamperedUnsignedReplayedReorderedAndMisroutedCommands) {

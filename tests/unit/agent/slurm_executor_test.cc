@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace suanwang {
@@ -43,6 +44,11 @@ class ReplayRunner final : public CommandRunner {
   std::vector<std::vector<std::string>> calls;
 };
 
+// The batch script as Slurm would run it: in its working directory, with its job id.
+int RunBatchScript(const std::filesystem::path& workdir, const std::string& slurm_id) {
+  return std::system(("cd '" + workdir.string() + "' && SLURM_JOB_ID=" + slurm_id + " sh run.sh 2>/dev/null").c_str());
+}
+
 class SlurmExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -56,7 +62,7 @@ class SlurmExecutorTest : public ::testing::Test {
   TaskSpec Spec(const std::string& id) {
     TaskSpec spec;
     spec.task_id = id;
-    spec.argv = {"sh", "-c", "echo it's \"quoted\""};
+    spec.argv = {"printf", "%s\\n", "it's \"quoted\""};
     spec.env = {{"SUANWANG_JOB_ID", "1"}};
     spec.cpu_milli = 1500;
     spec.memory_mib = 512;
@@ -86,10 +92,90 @@ TEST_F(SlurmExecutorTest, StartSubmitsOneBatchJobTaggedWithTheTask) {
   std::stringstream text;
   text << script.rdbuf();
   EXPECT_NE(text.str().find("export SUANWANG_JOB_ID='1'\n"), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("\n'sh' '-c' 'echo it'\\''s \"quoted\"' \n"), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("echo \"exited $code\" >exit_status.tmp && mv exit_status.tmp exit_status\n"),
-            std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("\n'printf' '%s\\n' 'it'\\''s \"quoted\"' \n"), std::string::npos) << text.str();
   EXPECT_EQ(executor.Running(), std::vector<std::string>{"j1-t0-a1"});
+  // Run as Slurm would: output in the task's files, and the exit record.
+  ASSERT_EQ(RunBatchScript(workdir, "2"), 0);
+  std::ifstream out(workdir + "/stdout");
+  std::string line;
+  std::getline(out, line);
+  EXPECT_EQ(line, "it's \"quoted\"");
+  auto record = ReadSlurmExitRecord(workdir);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->exit_code, 0);
+}
+
+TEST_F(SlurmExecutorTest, TheExitRecordHoldsTheProgramsCodeCpuTimeAndElapsedTime) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  TaskSpec spec = Spec("j1-t0-a1");
+  spec.argv = {"sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exit 5"};
+  runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
+  ASSERT_TRUE(executor.Start(spec));
+  EXPECT_EQ(RunBatchScript(root_ / "j1-t0-a1", "2") >> 8, 5);
+  auto record = ReadSlurmExitRecord((root_ / "j1-t0-a1").string());
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->exit_code, 5);
+  EXPECT_GT(record->cpu_seconds, 0.05);
+  EXPECT_GT(record->elapsed_ms, 0);
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].exit_code, 5);
+  EXPECT_DOUBLE_EQ(exits[0].usage.cpu_seconds, record->cpu_seconds);
+  EXPECT_EQ(exits[0].usage.wall_ms, record->elapsed_ms);
+}
+
+// A gang is one Slurm job: --ntasks=N with per-task limits; its one srun step runs rank R in
+// task R's directory; a kill of the gang is one scancel.
+TEST_F(SlurmExecutorTest, AGangIsOneSlurmJobWithATaskPerRank) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  std::vector<TaskSpec> specs;
+  for (int t : {2, 0, 1}) {  // any order: ranks follow the gang index
+    TaskSpec spec = Spec("j4-t" + std::to_string(t) + "-a1");
+    spec.argv = {"sh", "-c", "echo task $SUANWANG_TASK_ID; exit " + std::to_string(t)};
+    spec.gang = "j4-a1";
+    spec.gang_size = 3;
+    spec.gang_index = t;
+    specs.push_back(spec);
+  }
+  specs.push_back(Spec("j5-t0-a1"));
+  runner_.Answer("sbatch", CommandOutput{0, "7\n", ""});
+  runner_.Answer("sbatch", CommandOutput{0, "8\n", ""});
+  auto started = executor.StartMany(specs);
+  ASSERT_EQ(runner_.calls.size(), 2u);
+  const std::string first = (root_ / "j4-t0-a1").string();
+  EXPECT_EQ(runner_.calls[0], (std::vector<std::string>{"sbatch", "--parsable", "--no-requeue", "--job-name=sw-j4-a1",
+                                                        "--chdir=" + first, "--output=" + first + "/gang.out",
+                                                        "--ntasks=3", "--cpus-per-task=2", "--mem-per-cpu=256",
+                                                        "--gpus-per-task=1", first + "/gang.sh"}));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(started[i]) << started[i].error().message;
+    EXPECT_EQ(started[i]->handle, "7");
+  }
+  ASSERT_TRUE(started[3]);
+  EXPECT_EQ(started[3]->handle, "8");
+  // srun's ranks, as Slurm would start them.
+  for (int rank = 0; rank < 3; ++rank) {
+    EXPECT_EQ(std::system(("cd '" + first + "' && SLURM_JOB_ID=7 SLURM_PROCID=" + std::to_string(rank) +
+                           " sh gang-task.sh 2>/dev/null").c_str()) >> 8, rank);
+  }
+  std::ifstream out(root_ / "j4-t1-a1" / "stdout");
+  std::string line;
+  std::getline(out, line);
+  EXPECT_EQ(line, "task j4-t1-a1");
+  // One scancel for the gang, whichever of its tasks are killed.
+  runner_.Answer("scancel", CommandOutput{0, "", ""});
+  ASSERT_TRUE(executor.Kill("j4-t0-a1", 1000));
+  ASSERT_TRUE(executor.Kill("j4-t2-a1", 1000));
+  EXPECT_EQ(runner_.calls.size(), 3u);
+  EXPECT_EQ(runner_.calls[2], (std::vector<std::string>{"scancel", "7"}));
+  // Each task ends with its own exit code.
+  runner_.Answer("squeue", CommandOutput{0, "8|RUNNING|sw-j5-t0-a1\n", ""});
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 3u);
+  std::map<std::string, int> codes;
+  for (const TaskExit& e : exits) codes[e.task_id] = e.exit_code;
+  EXPECT_EQ(codes, (std::map<std::string, int>{{"j4-t0-a1", 0}, {"j4-t1-a1", 1}, {"j4-t2-a1", 2}}));
+  EXPECT_EQ(executor.Running(), std::vector<std::string>{"j5-t0-a1"});
 }
 
 TEST_F(SlurmExecutorTest, ARefusedSubmissionSaysWhy) {
@@ -170,11 +256,6 @@ TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
   EXPECT_FALSE(again.Adopt("j9-t0-a1", "3", ""));
   runner_.Answer("squeue", CommandOutput{0, "", ""});
   EXPECT_FALSE(again.Adopt("j8-t0-a1", "", ""));
-}
-
-// The batch script as Slurm would run it: in its working directory, with its job id.
-int RunBatchScript(const std::filesystem::path& workdir, const std::string& slurm_id) {
-  return std::system(("cd '" + workdir.string() + "' && SLURM_JOB_ID=" + slurm_id + " sh run.sh 2>/dev/null").c_str());
 }
 
 // The agent died with an sbatch in flight; restarted, it finds nothing in the queue, gives the

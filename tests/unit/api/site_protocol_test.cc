@@ -9,6 +9,7 @@ TEST(SiteProtocolTest, CommandsRoundTrip) {
   RunCommand run;
   run.job = 12;
   run.task = 3;
+  run.tasks = 4;
   run.attempt = 2;
   run.node = "a100-0";
   run.gpus = {0, 1};
@@ -21,6 +22,7 @@ TEST(SiteProtocolTest, CommandsRoundTrip) {
   const auto& back = std::get<RunCommand>(*parsed);
   EXPECT_EQ(back.job, 12u);
   EXPECT_EQ(back.task, 3);
+  EXPECT_EQ(back.tasks, 4);
   EXPECT_EQ(back.attempt, 2u);
   EXPECT_EQ(back.node, "a100-0");
   EXPECT_EQ(back.gpus, (std::vector<int>{0, 1}));
@@ -39,6 +41,12 @@ TEST(SiteProtocolTest, MalformedCommandsNameTheField) {
   EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":"1","task":0,"argv":["x"]})").error().message,
             "field 'job': expected an integer");
   EXPECT_EQ(ParseSiteCommand(R"({"op":"kill","job":1,"extra":2})").error().message, "field 'extra': unknown field");
+  EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":1,"task":2,"tasks":2,"argv":["x"]})").error().message,
+            "field 'task': 2 is not a task of a gang of 2");
+  // Commands signed before gangs were sized read as gangs of one.
+  auto old = ParseSiteCommand(R"({"op":"run","job":1,"task":0,"argv":["x"]})");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(std::get<RunCommand>(*old).tasks, 1);
 }
 
 TEST(SiteProtocolTest, ReportsRoundTripAndRefuseWhatIsMalformed) {

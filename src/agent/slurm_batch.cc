@@ -1,0 +1,122 @@
+#include "agent/slurm_batch.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/task_claim.h"
+
+namespace suanwang {
+namespace {
+
+// 'text' quoted for a POSIX shell.
+std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// "1m2.500000s" (dash) or "1m2.500s" (bash) in seconds; 0 when unreadable.
+double ParseShellTime(const std::string& text) {
+  const auto m = text.find('m');
+  if (m == std::string::npos || text.empty() || text.back() != 's') return 0;
+  return std::atof(text.substr(0, m).c_str()) * 60 + std::atof(text.substr(m + 1).c_str());
+}
+
+Timestamp ModifiedMs(const std::string& path) {
+  std::error_code ec;
+  const auto t = std::filesystem::last_write_time(path, ec);
+  if (ec) return 0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+Result<void> WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return MakeError(ErrorCode::kUnavailable, path + ": cannot write");
+  return {};
+}
+
+}  // namespace
+
+std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir) {
+  const std::string path = workdir + "/" + kSlurmExitFile;
+  std::ifstream in(path);
+  std::string word, shell_user, shell_sys, user, sys;
+  SlurmExitRecord record;
+  if (!(in >> word >> record.exit_code) || word != "exited") return std::nullopt;
+  // `times`: the shell's own user and system time, then its children's (the program).
+  if (in >> shell_user >> shell_sys >> user >> sys) record.cpu_seconds = ParseShellTime(user) + ParseShellTime(sys);
+  const Timestamp claimed = ModifiedMs(workdir + "/" + kClaimOwnerFile), ended = ModifiedMs(path);
+  if (claimed != 0 && ended >= claimed) record.elapsed_ms = ended - claimed;
+  return record;
+}
+
+Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name) {
+  std::ostringstream script;
+  script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
+  script << "claim=" << kClaimDir << ".$$\n"
+         << "mkdir \"$claim\" && echo \"${SLURM_JOB_ID:-0}\" >\"$claim/owner\" && mv -T \"$claim\" " << kClaimDir
+         << " 2>/dev/null || { rm -rf \"$claim\"; echo 'suanwang: not run: its agent gave this attempt up' >&2; exit 0; }\n";
+  script << "exec >>stdout 2>>stderr\n";
+  script << "export SUANWANG_TASK_ID=" << ShellQuote(spec.task_id) << "\n";
+  for (const auto& [key, value] : spec.env) {
+    if (key == "CUDA_VISIBLE_DEVICES") continue;  // Slurm binds the GPUs it allocates
+    script << "export " << key << "=" << ShellQuote(value) << "\n";
+  }
+  for (const std::string& arg : spec.argv) script << ShellQuote(arg) << " ";
+  script << "\ncode=$?\n{ echo \"exited $code\"; times; } >" << kSlurmExitFile << ".tmp && mv " << kSlurmExitFile
+         << ".tmp " << kSlurmExitFile << "\nexit $code\n";
+  SW_CHECK(WriteFile(workdir + "/run.sh", script.str()));
+  return WriteFile(workdir + "/" + kSlurmJobNameFile, job_name + "\n");
+}
+
+Result<std::string> WriteGangScript(const std::vector<std::string>& workdirs) {
+  const std::string& first = workdirs.at(0);
+  std::string list;
+  for (const std::string& dir : workdirs) list += dir + "\n";
+  SW_CHECK(WriteFile(first + "/gang.tasks", list));
+  SW_CHECK(WriteFile(first + "/gang-task.sh",
+                     "#!/bin/sh\n# rank $SLURM_PROCID of the gang runs the task on that line of gang.tasks\n"
+                     "dir=$(sed -n \"$((SLURM_PROCID + 1))p\" " + ShellQuote(first + "/gang.tasks") +
+                         ") && cd \"$dir\" && exec sh ./run.sh\n"));
+  // --kill-on-bad-exit=0: each task ends as its program does; suanwang fails the gang and
+  // cancels the job when one fails.
+  const std::string path = first + "/gang.sh";
+  SW_CHECK(WriteFile(path, "#!/bin/sh\n# written by the suanwang agent: one step, one rank per task of the gang\n"
+                           "exec srun --kill-on-bad-exit=0 sh " + ShellQuote(first + "/gang-task.sh") + "\n"));
+  return path;
+}
+
+std::vector<std::string> SbatchCommand(const SbatchRequest& r) {
+  const int64_t cpus = std::max<int64_t>(1, (r.shape->cpu_milli + 999) / 1000);
+  std::vector<std::string> argv = {"sbatch", "--parsable", "--no-requeue", "--job-name=" + r.job_name,
+                                   "--chdir=" + r.workdir};
+  if (r.tasks == 1) {
+    argv.insert(argv.end(), {"--output=" + r.workdir + "/stdout", "--error=" + r.workdir + "/stderr", "--ntasks=1"});
+  } else {
+    argv.insert(argv.end(), {"--output=" + r.workdir + "/gang.out", "--ntasks=" + std::to_string(r.tasks)});
+  }
+  argv.push_back("--cpus-per-task=" + std::to_string(cpus));
+  if (r.shape->memory_mib > 0) {
+    argv.push_back(r.tasks == 1 ? "--mem=" + std::to_string(r.shape->memory_mib)
+                                : "--mem-per-cpu=" + std::to_string((r.shape->memory_mib + cpus - 1) / cpus));
+  }
+  if (r.shape->gpus > 0) {
+    argv.push_back(r.tasks == 1 ? "--gres=gpu:" + std::to_string(r.shape->gpus)
+                                : "--gpus-per-task=" + std::to_string(r.shape->gpus));
+  }
+  if (!r.partition.empty()) argv.push_back("--partition=" + r.partition);
+  argv.push_back(r.script);
+  return argv;
+}
+
+}  // namespace suanwang

@@ -1,0 +1,53 @@
+// What the Slurm executor leaves for Slurm to run, and what it reads back: the task's batch
+// script (run.sh), a gang's script (one Slurm job whose step runs one task per rank, each in
+// its own working directory), the sbatch command lines, and the exit record a task leaves.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/executor.h"
+#include "common/error.h"
+#include "common/time.h"
+
+namespace suanwang {
+
+// Every task's run.sh, on its own or as a rank of a gang, runs in the task's working directory:
+// it claims the directory (agent/task_claim.h; a task its agent gave up runs nothing), sends
+// its output to `stdout` and `stderr` there, runs the program and writes how it ended to
+// kSlurmExitFile: "exited CODE" then the shell's `times` (so the record holds the CPU time of
+// the program). The record outranks the controller's view, which a restart may have set back.
+inline constexpr const char* kSlurmExitFile = "exit_status";
+// The Slurm job name a task was submitted under (in its working directory, for Adopt).
+inline constexpr const char* kSlurmJobNameFile = "slurm_job_name";
+
+struct SlurmExitRecord {
+  int exit_code = 0;
+  double cpu_seconds = 0;   // user + system time of the program and its children
+  Timestamp elapsed_ms = 0; // from the claim to the record: the time the task ran
+};
+std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir);
+
+// Writes WORKDIR/run.sh for the task and WORKDIR/kSlurmJobNameFile. Errors: kUnavailable.
+Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name);
+
+// Writes the gang's script into its first task's directory (workdirs in rank order):
+// gang.sh runs one srun step of workdirs.size() tasks; rank R runs workdirs[R]/run.sh.
+// Returns the script's path. Errors: kUnavailable.
+Result<std::string> WriteGangScript(const std::vector<std::string>& workdirs);
+
+struct SbatchRequest {
+  std::string job_name;
+  std::string workdir;      // --chdir, and where Slurm's own output goes
+  std::string script;
+  int tasks = 1;            // > 1: a gang, --ntasks; its tasks' limits are per task
+  const TaskSpec* shape = nullptr;  // cpu_milli, memory_mib, gpus (per task)
+  std::string partition;
+};
+// The sbatch command line: --parsable, --no-requeue (whether a task runs again is suanwang's
+// call), the name, whole CPUs per task, memory (per node for one task, per CPU for a gang),
+// GPUs (--gres for one task, --gpus-per-task for a gang).
+std::vector<std::string> SbatchCommand(const SbatchRequest& request);
+
+}  // namespace suanwang
