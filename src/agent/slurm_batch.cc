@@ -60,11 +60,14 @@ std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir) {
   return record;
 }
 
-Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name) {
+Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name,
+                             int array_index) {
   std::ostringstream script;
   script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
+  // The claim's owner is the id suanwang knows the job by: JOBID, or ARRAYID_INDEX in an array.
   script << "claim=" << kClaimDir << ".$$\n"
-         << "mkdir \"$claim\" && echo \"${SLURM_JOB_ID:-0}\" >\"$claim/owner\" && mv -T \"$claim\" " << kClaimDir
+         << "owner=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}\n"
+         << "mkdir \"$claim\" && echo \"${owner:-${SLURM_JOB_ID:-0}}\" >\"$claim/owner\" && mv -T \"$claim\" " << kClaimDir
          << " 2>/dev/null || { rm -rf \"$claim\"; echo 'suanwang: not run: its agent gave this attempt up' >&2; exit 0; }\n";
   script << "exec >>stdout 2>>stderr\n";
   script << "export SUANWANG_TASK_ID=" << ShellQuote(spec.task_id) << "\n";
@@ -76,7 +79,29 @@ Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, c
   script << "\ncode=$?\n{ echo \"exited $code\"; times; } >" << kSlurmExitFile << ".tmp && mv " << kSlurmExitFile
          << ".tmp " << kSlurmExitFile << "\nexit $code\n";
   SW_CHECK(WriteFile(workdir + "/run.sh", script.str()));
-  return WriteFile(workdir + "/" + kSlurmJobNameFile, job_name + "\n");
+  return WriteFile(workdir + "/" + kSlurmJobNameFile,
+                   job_name + (array_index >= 0 ? " " + std::to_string(array_index) : "") + "\n");
+}
+
+namespace {
+
+// A script that runs the run.sh on line (INDEX + 1) of LIST, in that directory.
+std::string DispatchScript(const std::string& list, const std::string& index_variable) {
+  return "#!/bin/sh\n# written by the suanwang agent: $" + index_variable + " picks the task (a line of " + list +
+         ")\ndir=$(sed -n \"$((" + index_variable + " + 1))p\" " + ShellQuote(list) +
+         ") && cd \"$dir\" && exec sh ./run.sh\n";
+}
+
+}  // namespace
+
+Result<std::string> WriteArrayScript(const std::vector<std::string>& workdirs) {
+  const std::string& first = workdirs.at(0);
+  std::string list;
+  for (const std::string& dir : workdirs) list += dir + "\n";
+  SW_CHECK(WriteFile(first + "/array.tasks", list));
+  const std::string path = first + "/array.sh";
+  SW_CHECK(WriteFile(path, DispatchScript(first + "/array.tasks", "SLURM_ARRAY_TASK_ID")));
+  return path;
 }
 
 Result<std::string> WriteGangScript(const std::vector<std::string>& workdirs) {
@@ -84,10 +109,7 @@ Result<std::string> WriteGangScript(const std::vector<std::string>& workdirs) {
   std::string list;
   for (const std::string& dir : workdirs) list += dir + "\n";
   SW_CHECK(WriteFile(first + "/gang.tasks", list));
-  SW_CHECK(WriteFile(first + "/gang-task.sh",
-                     "#!/bin/sh\n# rank $SLURM_PROCID of the gang runs the task on that line of gang.tasks\n"
-                     "dir=$(sed -n \"$((SLURM_PROCID + 1))p\" " + ShellQuote(first + "/gang.tasks") +
-                         ") && cd \"$dir\" && exec sh ./run.sh\n"));
+  SW_CHECK(WriteFile(first + "/gang-task.sh", DispatchScript(first + "/gang.tasks", "SLURM_PROCID")));
   // --kill-on-bad-exit=0: each task ends as its program does; suanwang fails the gang and
   // cancels the job when one fails.
   const std::string path = first + "/gang.sh";
@@ -100,7 +122,10 @@ std::vector<std::string> SbatchCommand(const SbatchRequest& r) {
   const int64_t cpus = std::max<int64_t>(1, (r.shape->cpu_milli + 999) / 1000);
   std::vector<std::string> argv = {"sbatch", "--parsable", "--no-requeue", "--job-name=" + r.job_name,
                                    "--chdir=" + r.workdir};
-  if (r.tasks == 1) {
+  if (r.array > 0) {
+    argv.insert(argv.end(), {"--array=0-" + std::to_string(r.array - 1), "--output=" + r.workdir + "/array-%a.out",
+                             "--ntasks=1"});
+  } else if (r.tasks == 1) {
     argv.insert(argv.end(), {"--output=" + r.workdir + "/stdout", "--error=" + r.workdir + "/stderr", "--ntasks=1"});
   } else {
     argv.insert(argv.end(), {"--output=" + r.workdir + "/gang.out", "--ntasks=" + std::to_string(r.tasks)});

@@ -19,7 +19,8 @@ namespace suanwang {
 // kSlurmExitFile: "exited CODE" then the shell's `times` (so the record holds the CPU time of
 // the program). The record outranks the controller's view, which a restart may have set back.
 inline constexpr const char* kSlurmExitFile = "exit_status";
-// The Slurm job name a task was submitted under (in its working directory, for Adopt).
+// The Slurm job name a task was submitted under, and for an element of a job array its index
+// ("NAME" or "NAME INDEX"), in its working directory, for Adopt.
 inline constexpr const char* kSlurmJobNameFile = "slurm_job_name";
 
 struct SlurmExitRecord {
@@ -29,25 +30,32 @@ struct SlurmExitRecord {
 };
 std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir);
 
-// Writes WORKDIR/run.sh for the task and WORKDIR/kSlurmJobNameFile. Errors: kUnavailable.
-Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name);
+// Writes WORKDIR/run.sh for the task and WORKDIR/kSlurmJobNameFile (array_index < 0: not in an
+// array). Errors: kUnavailable.
+Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name,
+                             int array_index = -1);
 
 // Writes the gang's script into its first task's directory (workdirs in rank order):
 // gang.sh runs one srun step of workdirs.size() tasks; rank R runs workdirs[R]/run.sh.
 // Returns the script's path. Errors: kUnavailable.
 Result<std::string> WriteGangScript(const std::vector<std::string>& workdirs);
 
+// Writes the script of a job array into its first task's directory (workdirs by array index):
+// element I runs workdirs[I]/run.sh. Returns the script's path. Errors: kUnavailable.
+Result<std::string> WriteArrayScript(const std::vector<std::string>& workdirs);
+
 struct SbatchRequest {
   std::string job_name;
   std::string workdir;      // --chdir, and where Slurm's own output goes
   std::string script;
   int tasks = 1;            // > 1: a gang, --ntasks; its tasks' limits are per task
+  int array = 0;            // > 0: a job array of that many tasks of their own (--array=0-(array-1))
   const TaskSpec* shape = nullptr;  // cpu_milli, memory_mib, gpus (per task)
   std::string partition;
 };
 // The sbatch command line: --parsable, --no-requeue (whether a task runs again is suanwang's
 // call), the name, whole CPUs per task, memory (per node for one task, per CPU for a gang),
-// GPUs (--gres for one task, --gpus-per-task for a gang).
+// GPUs (--gres for one task, --gpus-per-task for a gang); --array for an array.
 std::vector<std::string> SbatchCommand(const SbatchRequest& request);
 
 }  // namespace suanwang

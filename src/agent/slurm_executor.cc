@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace suanwang {
 namespace {
@@ -106,7 +107,7 @@ Result<std::string> DiscoverSlurmResources(CommandRunner& runner) {
 SlurmExecutor::SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock)
     : options_(std::move(options)), runner_(runner), clock_(clock) {}
 
-Result<std::string> SlurmExecutor::Prepare(const TaskSpec& spec, const std::string& job_name) {
+Result<std::string> SlurmExecutor::Prepare(const TaskSpec& spec, const std::string& job_name, int array_index) {
   if (spec.task_id.empty() || spec.task_id.starts_with('.') || spec.task_id.find('/') != std::string::npos) {
     return MakeError(ErrorCode::kInvalidArgument, "task id '" + spec.task_id + "': must be non-empty, without '/'");
   }
@@ -119,30 +120,56 @@ Result<std::string> SlurmExecutor::Prepare(const TaskSpec& spec, const std::stri
   std::filesystem::create_directories(workdir, ec);
   if (ec) return MakeError(ErrorCode::kUnavailable, "working directory '" + workdir + "': " + ec.message());
   ClearClaim(workdir);
-  SW_CHECK(WriteTaskScript(spec, workdir, job_name));
+  SW_CHECK(WriteTaskScript(spec, workdir, job_name, array_index));
   return workdir;
 }
 
-Result<std::vector<std::string>> SlurmExecutor::Submission(const std::vector<TaskSpec>& specs,
-                                                           const std::vector<size_t>& members) {
-  const TaskSpec& first = specs[members[0]];
-  const bool gang = members.size() > 1;
-  const std::string name = JobName(specs, members);
+std::string SlurmExecutor::JobName(const std::vector<TaskSpec>& specs, const Group& group) const {
+  const TaskSpec& first = specs[group.members[0]];
+  switch (group.kind) {
+    case Group::kGang:
+      return options_.job_prefix + first.gang;
+    case Group::kArray:
+      return options_.job_prefix + first.task_id + "+" + std::to_string(group.members.size() - 1);
+    case Group::kOne:
+      break;
+  }
+  return options_.job_prefix + first.task_id;
+}
+
+Result<std::vector<std::string>> SlurmExecutor::Submission(const std::vector<TaskSpec>& specs, const Group& group) {
+  const std::string name = JobName(specs, group);
   std::vector<std::string> workdirs;
-  for (size_t i : members) {
-    SW_TRY(workdir, Prepare(specs[i], name));
+  for (size_t k = 0; k < group.members.size(); ++k) {
+    const int index = group.kind == Group::kArray ? static_cast<int>(k) : -1;
+    SW_TRY(workdir, Prepare(specs[group.members[k]], name, index));
     workdirs.push_back(std::move(workdir));
   }
   std::string script = workdirs[0] + "/run.sh";
-  if (gang) {
-    SW_TRY(path, WriteGangScript(workdirs));
+  if (group.kind != Group::kOne) {
+    SW_TRY(path, group.kind == Group::kGang ? WriteGangScript(workdirs) : WriteArrayScript(workdirs));
     script = path;
   }
-  return SbatchCommand(SbatchRequest{name, workdirs[0], script, static_cast<int>(members.size()), &first,
-                                     options_.partition});
+  SbatchRequest request{name, workdirs[0], script, 1, 0, &specs[group.members[0]], options_.partition};
+  if (group.kind == Group::kGang) request.tasks = static_cast<int>(group.members.size());
+  if (group.kind == Group::kArray) request.array = static_cast<int>(group.members.size());
+  return SbatchCommand(request);
 }
 
-Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const std::string& job_name,
+namespace {
+
+bool IsSlurmId(const std::string& id) {  // "123", or "123_4" for an element of an array
+  const auto bar = id.find('_');
+  const std::string job = id.substr(0, bar);
+  if (job.empty() || job.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (bar == std::string::npos) return true;
+  const std::string index = id.substr(bar + 1);
+  return !index.empty() && index.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
+Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const std::string& job_name, int array_index,
                                              const Result<CommandOutput>& sbatch) {
   if (!sbatch) return std::unexpected(sbatch.error());
   const CommandOutput& out = *sbatch;
@@ -153,6 +180,7 @@ Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const std::st
     while (!why.empty() && why.back() == '\n') why.pop_back();
     return MakeError(ErrorCode::kUnavailable, "task '" + spec.task_id + "': sbatch refused it: " + why);
   }
+  if (array_index >= 0) id += "_" + std::to_string(array_index);
   jobs_[spec.task_id] = Job{id, job_name, workdir, clock_.Now(), false, 0};
   TaskStarted started;
   started.task_id = spec.task_id;
@@ -164,45 +192,52 @@ Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const std::st
 
 Result<TaskStarted> SlurmExecutor::Start(const TaskSpec& spec) { return StartMany({spec}).at(0); }
 
-std::string SlurmExecutor::JobName(const std::vector<TaskSpec>& specs, const std::vector<size_t>& members) const {
-  const TaskSpec& first = specs[members[0]];
-  return options_.job_prefix + (members.size() > 1 ? first.gang : first.task_id);
-}
-
-namespace {
-
-// A gang's tasks that all came go as one job, in rank order; anything else one job per task.
-std::vector<std::vector<size_t>> SubmissionGroups(const std::vector<TaskSpec>& specs) {
+// A gang's tasks that all came go as one job, in rank order; tasks of their own with the same
+// shape as arrays; anything else one job per task.
+std::vector<SlurmExecutor::Group> SlurmExecutor::Groups(const std::vector<TaskSpec>& specs) const {
   std::map<std::string, std::vector<size_t>> gangs;
+  std::map<std::tuple<int64_t, int64_t, int>, std::vector<size_t>> shapes;
   for (size_t i = 0; i < specs.size(); ++i) {
     if (!specs[i].gang.empty() && specs[i].gang_size > 1) gangs[specs[i].gang].push_back(i);
   }
-  std::vector<std::vector<size_t>> groups;
+  std::vector<Group> groups;
   std::set<size_t> grouped;
   for (auto& [gang, members] : gangs) {
     std::sort(members.begin(), members.end(), [&](size_t a, size_t b) { return specs[a].gang_index < specs[b].gang_index; });
     bool whole = static_cast<int>(members.size()) == specs[members[0]].gang_size;
     for (size_t k = 0; whole && k < members.size(); ++k) whole = specs[members[k]].gang_index == static_cast<int>(k);
     if (!whole) continue;
-    groups.push_back(members);
+    groups.push_back({Group::kGang, members});
     grouped.insert(members.begin(), members.end());
   }
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (!grouped.contains(i)) groups.push_back({i});
+    if (grouped.contains(i)) continue;
+    const int64_t cpus = std::max<int64_t>(1, (specs[i].cpu_milli + 999) / 1000);
+    shapes[{cpus, specs[i].memory_mib, specs[i].gpus}].push_back(i);
+  }
+  const size_t most = static_cast<size_t>(std::max(1, options_.array_max));
+  for (const auto& [shape, members] : shapes) {
+    for (size_t from = 0; from < members.size(); from += most) {
+      std::vector<size_t> part(members.begin() + static_cast<std::ptrdiff_t>(from),
+                               members.begin() + static_cast<std::ptrdiff_t>(std::min(members.size(), from + most)));
+      if (part.size() == 1) {
+        groups.push_back({Group::kOne, part});
+      } else {
+        groups.push_back({Group::kArray, part});
+      }
+    }
   }
   return groups;
 }
 
-}  // namespace
-
 std::vector<Result<TaskStarted>> SlurmExecutor::StartMany(const std::vector<TaskSpec>& specs) {
   std::vector<Result<TaskStarted>> results(specs.size(), MakeError(ErrorCode::kInternal, "not started"));
   std::vector<std::vector<std::string>> commands;
-  std::vector<std::vector<size_t>> submitted;
-  for (const std::vector<size_t>& group : SubmissionGroups(specs)) {
+  std::vector<Group> submitted;
+  for (const Group& group : Groups(specs)) {
     auto argv = Submission(specs, group);
     if (!argv) {
-      for (size_t i : group) results[i] = std::unexpected(argv.error());
+      for (size_t i : group.members) results[i] = std::unexpected(argv.error());
       continue;
     }
     commands.push_back(std::move(*argv));
@@ -210,8 +245,12 @@ std::vector<Result<TaskStarted>> SlurmExecutor::StartMany(const std::vector<Task
   }
   auto outputs = runner_.RunMany(commands, options_.parallel_submits);
   for (size_t k = 0; k < submitted.size(); ++k) {
-    const std::string name = JobName(specs, submitted[k]);
-    for (size_t i : submitted[k]) results[i] = Submitted(specs[i], name, outputs[k]);
+    const Group& group = submitted[k];
+    const std::string name = JobName(specs, group);
+    for (size_t m = 0; m < group.members.size(); ++m) {
+      const int index = group.kind == Group::kArray ? static_cast<int>(m) : -1;
+      results[group.members[m]] = Submitted(specs[group.members[m]], name, index, outputs[k]);
+    }
   }
   return results;
 }
@@ -303,7 +342,7 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
   for (const auto& [task, job] : jobs_) unique.insert(job.slurm_id);
   std::string ids;
   for (const std::string& id : unique) ids += (ids.empty() ? "" : ",") + id;
-  auto listed = runner_.Run({"squeue", "--noheader", "--states=all", "--jobs=" + ids, "--format=%i|%T|%j"});
+  auto listed = runner_.Run({"squeue", "--noheader", "--states=all", "--array", "--jobs=" + ids, "--format=%i|%T|%j"});
   if (!listed) return exits;  // the controller is away (restarting): nothing is decided
   // squeue refuses a whole list when one id is unknown ("Invalid job id"): then each job is
   // asked for below. Any other failure (the controller restarting) decides nothing this round.
@@ -343,13 +382,16 @@ bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle,
   if (jobs_.contains(task_id)) return false;
   const std::string dir = workdir.empty() ? options_.work_root + "/" + task_id : workdir;
   // The name it was submitted under (its own, or its gang's), as its directory keeps it.
-  std::string name;
-  std::ifstream(dir + "/" + kSlurmJobNameFile) >> name;
+  std::string name, index;
+  std::ifstream(dir + "/" + kSlurmJobNameFile) >> name >> index;
   if (name.empty()) name = options_.job_prefix + task_id;
   std::string id = handle;
-  if (id.empty()) {  // saved as starting: look for it by its name
-    auto found = runner_.Run({"squeue", "--noheader", "--states=all", "--name=" + name, "--format=%i"});
-    if (found && found->exit_code == 0) id = found->out.substr(0, found->out.find('\n'));
+  if (id.empty()) {  // saved as starting: look for it by its name (and index in its array)
+    auto found = runner_.Run({"squeue", "--noheader", "--states=all", "--array", "--name=" + name, "--format=%i"});
+    std::istringstream lines(found && found->exit_code == 0 ? found->out : "");
+    for (std::string line; id.empty() && std::getline(lines, line);) {
+      if (index.empty() || line.ends_with("_" + index)) id = line;
+    }
   }
   if (id.empty()) {
     // Not in the queue: it never reached Slurm, or its sbatch is still on its way (it outlived
@@ -357,7 +399,7 @@ bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle,
     if (ClaimForAgent(dir) != ClaimOutcome::kTaskHolds) return false;
     id = ClaimOwner(dir);
   }
-  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (!IsSlurmId(id)) return false;
   // A controller that answers and shows another job under this id: ours is gone. One that does
   // not answer decides nothing (Poll asks again).
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", id});

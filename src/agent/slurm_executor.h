@@ -1,6 +1,8 @@
 // Runs tasks on a Slurm cluster: a task of its own is one batch job named PREFIX + task id; a
-// gang is one batch job named PREFIX + gang whose one srun step runs a rank per task (names
-// are the tags that find jobs again after a restart of the agent). Each task has its own
+// gang is one batch job named PREFIX + gang whose one srun step runs a rank per task; tasks of
+// their own with the same shape that start together are one job array (one sbatch, one
+// controller round trip; element I runs the I-th task and is known as ARRAYID_I). Names are
+// the tags that find jobs again after a restart of the agent. Each task has its own
 // working directory (which the cluster's nodes must see at the same path) with stdout and
 // stderr there; jobs are submitted with --no-requeue (whether a task runs again is suanwang's
 // call). Each task records its program's exit next to its output (agent/slurm_batch.h); a task
@@ -28,6 +30,8 @@ struct SlurmExecutorOptions {
   Timestamp poll_ms = 2000;        // squeue at most this often (a task's own exit record is read
                                    // every Poll; squeue catches the ends that leave none)
   int parallel_submits = 1;        // sbatch calls in flight at once (StartMany; more contend in slurmctld)
+  int array_max = 1000;            // tasks of their own with the same shape that StartMany gets
+                                   // together go as one job array of up to this many (1: never)
 };
 
 // What a Slurm job's state means for a task: still going, or ended (and how).
@@ -54,7 +58,7 @@ class SlurmExecutor final : public Executor {
   // Errors also: kUnavailable when sbatch refuses the job (its message is passed on).
   Result<TaskStarted> Start(const TaskSpec& spec) override;
   // Up to `parallel_submits` sbatch at a time; one per gang whose tasks all came (the tasks of
-  // a gang that came in part start one job each).
+  // a gang that came in part start one job each), one per array of same-shaped tasks.
   std::vector<Result<TaskStarted>> StartMany(const std::vector<TaskSpec>& specs) override;
   // A gang's tasks share one Slurm job: killing one cancels the job (once).
   Result<void> Kill(const std::string& task_id, Timestamp grace_ms) override;
@@ -76,12 +80,19 @@ class SlurmExecutor final : public Executor {
   std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
   TaskExit Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record) const;
   // Checks the task and writes its directory and run.sh; its working directory.
-  Result<std::string> Prepare(const TaskSpec& spec, const std::string& job_name);
-  // One sbatch for `members` (indices into specs: a task, or a whole gang in rank order).
-  Result<std::vector<std::string>> Submission(const std::vector<TaskSpec>& specs, const std::vector<size_t>& members);
-  std::string JobName(const std::vector<TaskSpec>& specs, const std::vector<size_t>& members) const;
-  // Records what sbatch answered for a task.
-  Result<TaskStarted> Submitted(const TaskSpec& spec, const std::string& job_name, const Result<CommandOutput>& sbatch);
+  Result<std::string> Prepare(const TaskSpec& spec, const std::string& job_name, int array_index);
+  // What one sbatch submits: indices into StartMany's specs.
+  struct Group {
+    enum Kind { kOne, kGang, kArray } kind = kOne;
+    std::vector<size_t> members;  // a gang in rank order; an array by element index
+  };
+  std::vector<Group> Groups(const std::vector<TaskSpec>& specs) const;
+  // Writes the group's directories and scripts; its sbatch command line.
+  Result<std::vector<std::string>> Submission(const std::vector<TaskSpec>& specs, const Group& group);
+  std::string JobName(const std::vector<TaskSpec>& specs, const Group& group) const;
+  // Records what sbatch answered for a task (array_index >= 0: that element of an array).
+  Result<TaskStarted> Submitted(const TaskSpec& spec, const std::string& job_name, int array_index,
+                                const Result<CommandOutput>& sbatch);
 
   SlurmExecutorOptions options_;
   CommandRunner& runner_;

@@ -1,6 +1,7 @@
 // The Slurm executor against captured Slurm output (tests/data/slurm/), replayed through the
 // CommandRunner seam. The real cluster is exercised by tests/integration/slurm_test.cc.
 #include "agent/slurm_executor.h"
+#include "agent/task_claim.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -178,6 +179,51 @@ TEST_F(SlurmExecutorTest, AGangIsOneSlurmJobWithATaskPerRank) {
   EXPECT_EQ(executor.Running(), std::vector<std::string>{"j5-t0-a1"});
 }
 
+// Tasks of their own with one shape that start together are one job array: one sbatch; each
+// element runs its own task and is known as ARRAYID_INDEX, also after a restart of the agent.
+TEST_F(SlurmExecutorTest, SameShapedTasksStartedTogetherAreOneJobArray) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  std::vector<TaskSpec> specs;
+  for (int j = 1; j <= 3; ++j) {
+    TaskSpec spec = Spec("j" + std::to_string(j) + "-t0-a1");
+    spec.argv = {"sh", "-c", "echo job " + std::to_string(j) + "; exit " + std::to_string(j)};
+    specs.push_back(spec);
+  }
+  TaskSpec bigger = Spec("j4-t0-a1");
+  bigger.memory_mib = 4096;
+  specs.insert(specs.begin() + 1, bigger);
+  runner_.Answer("sbatch", CommandOutput{0, "9\n", ""});
+  runner_.Answer("sbatch", CommandOutput{0, "12\n", ""});
+  auto started = executor.StartMany(specs);
+  ASSERT_EQ(runner_.calls.size(), 2u);
+  const std::string first = (root_ / "j1-t0-a1").string();
+  EXPECT_EQ(runner_.calls[0], (std::vector<std::string>{"sbatch", "--parsable", "--no-requeue", "--job-name=sw-j1-t0-a1+2",
+                                                        "--chdir=" + first, "--array=0-2",
+                                                        "--output=" + first + "/array-%a.out", "--ntasks=1",
+                                                        "--cpus-per-task=2", "--mem=512", "--gres=gpu:1",
+                                                        first + "/array.sh"}));
+  std::vector<std::string> handles;
+  for (const auto& s : started) handles.push_back(s ? s->handle : s.error().message);
+  EXPECT_EQ(handles, (std::vector<std::string>{"9_0", "12", "9_1", "9_2"}));
+  // Element 1, as Slurm would start it: task j2, which claims its directory as 9_1.
+  EXPECT_EQ(std::system(("cd '" + first + "' && SLURM_JOB_ID=15 SLURM_ARRAY_JOB_ID=9 SLURM_ARRAY_TASK_ID=1 sh array.sh")
+                            .c_str()) >> 8, 2);
+  EXPECT_EQ(ClaimOwner((root_ / "j2-t0-a1").string()), "9_1");
+  runner_.Answer("squeue", CommandOutput{0, "9_0|RUNNING|sw-j1-t0-a1+2\n9_2|PENDING|sw-j1-t0-a1+2\n12|RUNNING|sw-j4-t0-a1\n", ""});
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].task_id, "j2-t0-a1");
+  EXPECT_EQ(exits[0].exit_code, 2);
+  EXPECT_EQ(runner_.calls.back(), (std::vector<std::string>{"squeue", "--noheader", "--states=all", "--array",
+                                                            "--jobs=12,9_0,9_2", "--format=%i|%T|%j"}));
+  // A restarted agent that never saved the handles finds element 2 by the array's name.
+  SlurmExecutor restarted(options_, runner_, clock_);
+  runner_.Answer("squeue", CommandOutput{0, "9_0\n9_2\n", ""});
+  runner_.Answer("scontrol", CommandOutput{0, Named(Data("scontrol_running.txt"), "sw-j1-t0-a1+2"), ""});
+  ASSERT_TRUE(restarted.Adopt("j3-t0-a1", "", ""));
+  EXPECT_EQ(runner_.calls.back(), (std::vector<std::string>{"scontrol", "-o", "show", "job", "9_2"}));
+}
+
 TEST_F(SlurmExecutorTest, ARefusedSubmissionSaysWhy) {
   SlurmExecutor executor(options_, runner_, clock_);
   runner_.Answer("sbatch", CommandOutput{1, "", "sbatch: error: Memory specification can not be satisfied\n"});
@@ -249,7 +295,7 @@ TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
   runner_.Answer("squeue", CommandOutput{0, "2\n", ""});
   runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_running.txt"), ""});
   EXPECT_TRUE(again.Adopt("j1-t0-a1", "", ""));
-  EXPECT_EQ(runner_.calls[1], (std::vector<std::string>{"squeue", "--noheader", "--states=all",
+  EXPECT_EQ(runner_.calls[1], (std::vector<std::string>{"squeue", "--noheader", "--states=all", "--array",
                                                         "--name=sw-j1-t0-a1", "--format=%i"}));
   // A job of another name under that id is not ours.
   runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_completed.txt"), ""});
