@@ -125,24 +125,20 @@ void WriteKeeperStatus(int status, const ::rusage& usage) {
   ::rename("exit_status.tmp", kKeeperStatusFile);
 }
 
-// The keeper's side of the claim (agent/task_claim.h), async-signal-safe: ".claim.keeper" with
-// the keeper's pid in "owner", renamed to ".claim"; 0 or an errno (EEXIST: the agent holds it).
+// The keeper's side of the claim (agent/task_claim.h), async-signal-safe: creates ".claim"
+// exclusively with the keeper's pid in it; 0 or an errno (EEXIST: the agent holds it).
 int ClaimForKeeper() {
-  static constexpr char kStaged[] = ".claim.keeper";
-  if (::mkdir(kStaged, 0700) != 0 && errno != EEXIST) return errno;
   char digits[24];
   int n = 0;
   for (pid_t pid = ::getpid(); pid > 0; pid /= 10) digits[n++] = static_cast<char>('0' + pid % 10);
   char text[26];
   for (int i = 0; i < n; ++i) text[i] = digits[n - 1 - i];
   text[n] = '\n';
-  const int fd = ::open(".claim.keeper/owner", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int fd = ::open(kClaimFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return errno;
   const bool written = ::write(fd, text, n + 1) == n + 1;
   ::close(fd);
-  if (!written) return EIO;
-  if (::rename(kStaged, kClaimDir) != 0) return errno == ENOTEMPTY ? EEXIST : errno;
-  return 0;
+  return written ? 0 : EIO;
 }
 
 void SetSignals(void (*handler)(int)) {

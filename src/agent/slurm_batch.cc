@@ -50,25 +50,36 @@ Result<void> WriteFile(const std::string& path, const std::string& text) {
 std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir) {
   const std::string path = workdir + "/" + kSlurmExitFile;
   std::ifstream in(path);
-  std::string word, shell_user, shell_sys, user, sys;
-  SlurmExitRecord record;
-  if (!(in >> word >> record.exit_code) || word != "exited") return std::nullopt;
-  // `times`: the shell's own user and system time, then its children's (the program).
-  if (in >> shell_user >> shell_sys >> user >> sys) record.cpu_seconds = ParseShellTime(user) + ParseShellTime(sys);
-  const Timestamp claimed = ModifiedMs(workdir + "/" + kClaimOwnerFile), ended = ModifiedMs(path);
-  if (claimed != 0 && ended >= claimed) record.elapsed_ms = ended - claimed;
-  return record;
+  std::stringstream text;
+  text << in.rdbuf();
+  // The shell's `times` (its own user and system time, then its children's: the program's),
+  // then "exited CODE" and a newline, written last: without it the record is not complete.
+  const std::string record = text.str();
+  if (record.empty() || record.back() != '\n') return std::nullopt;
+  std::vector<std::string> words;
+  std::istringstream in_words(record);
+  for (std::string word; in_words >> word;) words.push_back(word);
+  if (words.size() < 2 || words[words.size() - 2] != "exited") return std::nullopt;
+  const std::string& code = words.back();
+  if (code.empty() || code.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  SlurmExitRecord result;
+  result.exit_code = std::atoi(code.c_str());
+  if (words.size() == 6) result.cpu_seconds = ParseShellTime(words[2]) + ParseShellTime(words[3]);
+  const Timestamp claimed = ModifiedMs(workdir + "/" + kClaimFile), ended = ModifiedMs(path);
+  if (claimed != 0 && ended >= claimed) result.elapsed_ms = ended - claimed;
+  return result;
 }
 
 Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name,
                              int array_index) {
   std::ostringstream script;
   script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
-  // The claim's owner is the id suanwang knows the job by: JOBID, or ARRAYID_INDEX in an array.
-  script << "claim=" << kClaimDir << ".$$\n"
-         << "owner=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}\n"
-         << "mkdir \"$claim\" && echo \"${owner:-${SLURM_JOB_ID:-0}}\" >\"$claim/owner\" && mv -T \"$claim\" " << kClaimDir
-         << " 2>/dev/null || { rm -rf \"$claim\"; echo 'suanwang: not run: its agent gave this attempt up' >&2; exit 0; }\n";
+  // Only shell builtins besides the program: on a busy node every process counts. The claim
+  // (noclobber: an exclusive create) names the id suanwang knows the job by: JOBID, or
+  // ARRAYID_INDEX in an array.
+  script << "owner=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}\nset -C\n"
+         << "if ! { echo \"${owner:-${SLURM_JOB_ID:-0}}\" >" << kClaimFile << "; } 2>/dev/null; then\n"
+         << "  echo 'suanwang: not run: its agent gave this attempt up' >&2\n  exit 0\nfi\nset +C\n";
   script << "exec >>stdout 2>>stderr\n";
   script << "export SUANWANG_TASK_ID=" << ShellQuote(spec.task_id) << "\n";
   for (const auto& [key, value] : spec.env) {
@@ -76,8 +87,7 @@ Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, c
     script << "export " << key << "=" << ShellQuote(value) << "\n";
   }
   for (const std::string& arg : spec.argv) script << ShellQuote(arg) << " ";
-  script << "\ncode=$?\n{ echo \"exited $code\"; times; } >" << kSlurmExitFile << ".tmp && mv " << kSlurmExitFile
-         << ".tmp " << kSlurmExitFile << "\nexit $code\n";
+  script << "\ncode=$?\n{ times; echo \"exited $code\"; } >" << kSlurmExitFile << "\nexit $code\n";
   SW_CHECK(WriteFile(workdir + "/run.sh", script.str()));
   return WriteFile(workdir + "/" + kSlurmJobNameFile,
                    job_name + (array_index >= 0 ? " " + std::to_string(array_index) : "") + "\n");
@@ -85,11 +95,11 @@ Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, c
 
 namespace {
 
-// A script that runs the run.sh on line (INDEX + 1) of LIST, in that directory.
+// A script that runs the run.sh on line (INDEX + 1) of LIST, in that directory (builtins only).
 std::string DispatchScript(const std::string& list, const std::string& index_variable) {
   return "#!/bin/sh\n# written by the suanwang agent: $" + index_variable + " picks the task (a line of " + list +
-         ")\ndir=$(sed -n \"$((" + index_variable + " + 1))p\" " + ShellQuote(list) +
-         ") && cd \"$dir\" && exec sh ./run.sh\n";
+         ")\ni=0\nwhile IFS= read -r dir; do [ \"$i\" = \"$" + index_variable +
+         "\" ] && break; i=$((i + 1)); done <" + ShellQuote(list) + "\ncd \"$dir\" && . ./run.sh\n";
 }
 
 }  // namespace

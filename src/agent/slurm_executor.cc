@@ -336,7 +336,9 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
   }
   // The others (pending, running, or ended without a record: cancelled, failed to start, lost)
   // by one squeue, at most every poll_ms: the controller's time is the cluster's.
-  if (jobs_.empty() || now - last_poll_ms_ < options_.poll_ms) return exits;
+  const Timestamp interval =
+      std::max(options_.poll_ms, options_.poll_ms_per_job * static_cast<Timestamp>(jobs_.size()));
+  if (jobs_.empty() || now - last_poll_ms_ < interval) return exits;
   last_poll_ms_ = now;
   std::set<std::string> unique;  // a gang's tasks share one job
   for (const auto& [task, job] : jobs_) unique.insert(job.slurm_id);

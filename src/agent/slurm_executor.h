@@ -29,6 +29,8 @@ struct SlurmExecutorOptions {
   std::string job_prefix = "sw-";  // job names are job_prefix + task id (or + gang)
   Timestamp poll_ms = 2000;        // squeue at most this often (a task's own exit record is read
                                    // every Poll; squeue catches the ends that leave none)
+  Timestamp poll_ms_per_job = 10;  // ... and, with many jobs out, at most every this x their number:
+                                   // a long squeue holds the controller's locks from starting jobs
   int parallel_submits = 1;        // sbatch calls in flight at once (StartMany; more contend in slurmctld)
   int array_max = 1000;            // tasks of their own with the same shape that StartMany gets
                                    // together go as one job array of up to this many (1: never)

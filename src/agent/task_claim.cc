@@ -1,43 +1,47 @@
 #include "agent/task_claim.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace suanwang {
 
 ClaimOutcome ClaimForAgent(const std::string& workdir) {
-  namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(workdir, ec);
+  std::filesystem::create_directories(workdir, ec);
   if (ec) return ClaimOutcome::kError;
-  const std::string staged = workdir + "/" + kClaimDir + ".agent-" + std::to_string(::getpid());
-  fs::remove_all(staged, ec);
-  fs::create_directory(staged, ec);
-  if (ec) return ClaimOutcome::kError;
-  if (!(std::ofstream(staged + "/owner") << kAgentOwner << "\n")) return ClaimOutcome::kError;
-  const bool won = std::rename(staged.c_str(), (workdir + "/" + kClaimDir).c_str()) == 0;
-  fs::remove_all(staged, ec);
-  if (won) return ClaimOutcome::kAgentHolds;
-  const std::string owner = ClaimOwner(workdir);
-  if (owner.empty()) return ClaimOutcome::kError;
-  return owner == kAgentOwner ? ClaimOutcome::kAgentHolds : ClaimOutcome::kTaskHolds;
+  const std::string path = workdir + "/" + kClaimFile;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    const std::string text = std::string(kAgentOwner) + "\n";
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    return written ? ClaimOutcome::kAgentHolds : ClaimOutcome::kError;
+  }
+  if (errno != EEXIST) return ClaimOutcome::kError;
+  return ClaimOwner(workdir) == kAgentOwner ? ClaimOutcome::kAgentHolds : ClaimOutcome::kTaskHolds;
 }
 
 void ClearClaim(const std::string& workdir) {
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(workdir, ec)) {
-    if (entry.path().filename().string().starts_with(kClaimDir)) std::filesystem::remove_all(entry.path(), ec);
-  }
+  std::filesystem::remove(workdir + "/" + kClaimFile, ec);
 }
 
 std::string ClaimOwner(const std::string& workdir) {
-  std::ifstream in(workdir + "/" + kClaimOwnerFile);
-  std::string owner;
-  in >> owner;
-  return owner;
+  // The holder writes its name right after creating the file: give it a moment.
+  for (int i = 0; i < 20; ++i) {
+    std::ifstream in(workdir + "/" + kClaimFile);
+    if (!in) return "";
+    std::string owner;
+    if (in >> owner) return owner;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "";
 }
 
 }  // namespace suanwang

@@ -57,6 +57,7 @@ class SlurmExecutorTest : public ::testing::Test {
     std::filesystem::remove_all(root_);
     options_.work_root = root_.string();
     options_.poll_ms = 0;
+    options_.poll_ms_per_job = 0;
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
 
