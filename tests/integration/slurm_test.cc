@@ -90,10 +90,14 @@ class SlurmSite : public ::testing::Test {
 
 TEST_F(SlurmSite, JobsRunInSlurmAndComeBackWithExitCodeAndOutput) {
   Start("zjk-1");
-  const uint64_t fails = Submit("echo from slurm job $SLURM_JOB_ID; exit 3");
+  const uint64_t fails =
+      Submit("echo from slurm job $SLURM_JOB_ID; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exit 3");
   json j = WaitForState(fails, "failed");
   ASSERT_EQ(j["state"], "failed") << j.dump() << ReadFile(home_ + "/agent.log");
   EXPECT_EQ(j["reason"], "task 0: exit code 3");
+  // Accounting from the task's own record: the CPU time of its program, the time it ran.
+  EXPECT_GT(j["tasks"][0]["cpu_seconds"].get<double>(), 0.05) << j.dump();
+  EXPECT_GE(j["tasks"][0]["wall_seconds"].get<double>(), j["tasks"][0]["cpu_seconds"].get<double>() * 0.5) << j.dump();
   const std::string in_slurm = SlurmJobs(fails);
   ASSERT_NE(in_slurm.find("|FAILED"), std::string::npos) << in_slurm;
   const std::string slurm_id = in_slurm.substr(0, in_slurm.find('|'));
