@@ -70,6 +70,7 @@ Result<std::optional<SlurmJobEnd>> ParseScontrolJob(const std::string& line, Tim
   end.exit_code = std::atoi(exit->second.substr(0, colon).c_str());
   if (colon != std::string::npos) end.signal = std::atoi(exit->second.substr(colon + 1).c_str());
   const std::string& s = state->second;
+  end.state = s;
   if (s == "CANCELLED") {
     end.cancelled = true;
   } else if (s == "OUT_OF_MEMORY") {
@@ -181,7 +182,7 @@ Result<TaskStarted> SlurmExecutor::Submitted(const TaskSpec& spec, const std::st
     return MakeError(ErrorCode::kUnavailable, "task '" + spec.task_id + "': sbatch refused it: " + why);
   }
   if (array_index >= 0) id += "_" + std::to_string(array_index);
-  jobs_[spec.task_id] = Job{id, job_name, workdir, clock_.Now(), false, 0};
+  jobs_[spec.task_id] = Job{id, job_name, workdir, clock_.Now(), false, 0, 0};
   TaskStarted started;
   started.task_id = spec.task_id;
   started.workdir = workdir;
@@ -287,6 +288,30 @@ TaskExit SlurmExecutor::Recorded(const std::string& task_id, const Job& job, con
   return exit;
 }
 
+// Slurm shows the job running, but its script has not claimed the task's directory: normal for
+// a moment. After start_grace_ms it is a job Slurm only thinks runs (a controller restarted
+// with -9 "starts" jobs whose ids a node still holds, and the node refuses them). The agent
+// claims the directory (so the script can never run it), cancels the job and reports the task
+// lost: the control plane runs it again.
+std::optional<TaskExit> SlurmExecutor::NeverStarted(const std::string& task_id, Job& job, bool running, Timestamp now) {
+  if (!running || std::filesystem::exists(job.workdir + "/" + kClaimFile)) {
+    job.running_since_ms = 0;
+    return std::nullopt;
+  }
+  if (job.running_since_ms == 0) job.running_since_ms = now;
+  if (now - job.running_since_ms < options_.start_grace_ms) return std::nullopt;
+  if (ClaimForAgent(job.workdir) != ClaimOutcome::kAgentHolds) return std::nullopt;  // it just started
+  (void)runner_.Run({"scancel", job.slurm_id});
+  TaskExit exit;
+  exit.task_id = task_id;
+  exit.exit_code = 255;
+  exit.lost = true;
+  exit.error = "Slurm showed job " + job.slurm_id + " running for " + std::to_string(options_.start_grace_ms / 1000) +
+               " s but it never started (given up; runs again)";
+  exit.usage.wall_ms = now - job.started_ms;
+  return exit;
+}
+
 std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const Job& job) {
   if (auto record = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *record);
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", job.slurm_id});
@@ -294,16 +319,23 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const
   TaskExit exit;
   exit.task_id = task_id;
   exit.killed_by_request = job.kill_requested;
-  const bool unknown = shown->exit_code != 0 && shown->err.find("Invalid job id") != std::string::npos;
-  // Only "Invalid job id" means Slurm no longer knows it (it aged out of the controller's
-  // memory); anything else (the controller restarting) decides nothing.
+  // Only "Invalid job id" (or, for an element of an array, "Job 12_3 not found" on stdout) means
+  // Slurm no longer knows it (it aged out of the controller's memory, or a controller restarted
+  // from an older state never knew it); anything else (the controller restarting) decides nothing.
+  const bool unknown = shown->exit_code != 0 && (shown->err.find("Invalid job id") != std::string::npos ||
+                                                 shown->out.find("Job " + job.slurm_id + " not found") != std::string::npos);
   if (shown->exit_code != 0 && !unknown) return std::nullopt;
   if (unknown || Fields(shown->out)["JobName"] != job.name) {
     // Forgotten, or its id now names another job (a controller restarted from an older state
-    // hands out ids again): it never ran to its end, since it left no record. Run it again.
+    // hands out ids again): it never ran to its end, since it left no record. Claimed by the
+    // agent now, it cannot start later either (if the controller still had it somewhere). Run
+    // it again.
+    const bool started = ClaimForAgent(job.workdir) == ClaimOutcome::kTaskHolds;
+    if (auto record = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *record);  // ended meanwhile
     exit.exit_code = 255;
     exit.lost = true;
-    exit.error = "Slurm lost job " + job.slurm_id + " (a controller restart) before it ran to its end";
+    exit.error = "Slurm lost job " + job.slurm_id + " (a controller restart) " +
+                 (started ? "after it started, before it ran to its end" : "before it started");
     exit.usage.wall_ms = clock_.Now() - job.started_ms;
     return exit;
   }
@@ -311,6 +343,17 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const
   auto end = ParseScontrolJob(shown->out, &run_ms);
   if (!end || !end->has_value()) return std::nullopt;
   const SlurmJobEnd& e = **end;
+  // Ended by Slurm itself (not through suanwang) before its script started: cancelled (by
+  // the controller's own recovery after a crash, or an operator) or a node failure. The task
+  // did not fail; claimed by the agent now, it never starts here, and it runs again.
+  const bool infrastructure = (e.cancelled && !job.kill_requested) || e.state == "NODE_FAIL" || e.state == "BOOT_FAIL";
+  if (infrastructure && ClaimForAgent(job.workdir) == ClaimOutcome::kAgentHolds) {
+    exit.exit_code = 255;
+    exit.lost = true;
+    exit.error = "Slurm ended job " + job.slurm_id + " (" + e.state + ") before it started";
+    exit.usage.wall_ms = clock_.Now() - job.started_ms;
+    return exit;
+  }
   exit.exit_code = e.exit_code;
   exit.signal = e.signal;
   exit.out_of_memory = e.out_of_memory;
@@ -359,11 +402,16 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     auto s = state.find(it->second.slurm_id);
     const bool ours = s != state.end() && s->second.second == it->second.name;
+    std::optional<TaskExit> exit;
     if (ours && IsPendingOrRunning(s->second.first)) {
-      ++it;
-      continue;
+      exit = NeverStarted(it->first, it->second, s->second.first == "RUNNING", now);
+      if (!exit) {
+        ++it;
+        continue;
+      }
+    } else {
+      exit = Collect(it->first, it->second);
     }
-    auto exit = Collect(it->first, it->second);
     if (!exit) {
       ++it;
       continue;
@@ -406,7 +454,7 @@ bool SlurmExecutor::Adopt(const std::string& task_id, const std::string& handle,
   // not answer decides nothing (Poll asks again).
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", id});
   if (shown && shown->exit_code == 0 && Fields(shown->out)["JobName"] != name) return false;
-  jobs_[task_id] = Job{id, name, dir, clock_.Now(), false, 0};
+  jobs_[task_id] = Job{id, name, dir, clock_.Now(), false, 0, 0};
   return true;
 }
 

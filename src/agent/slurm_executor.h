@@ -32,12 +32,15 @@ struct SlurmExecutorOptions {
   Timestamp poll_ms_per_job = 10;  // ... and, with many jobs out, at most every this x their number:
                                    // a long squeue holds the controller's locks from starting jobs
   int parallel_submits = 1;        // sbatch calls in flight at once (StartMany; more contend in slurmctld)
+  Timestamp start_grace_ms = 60000;  // RUNNING in Slurm this long without its script having
+                                     // started: given up (NeverStarted)
   int array_max = 1000;            // tasks of their own with the same shape that StartMany gets
                                    // together go as one job array of up to this many (1: never)
 };
 
 // What a Slurm job's state means for a task: still going, or ended (and how).
 struct SlurmJobEnd {
+  std::string state;  // Slurm's JobState
   int exit_code = 0;
   int signal = 0;
   bool cancelled = false;
@@ -78,7 +81,9 @@ class SlurmExecutor final : public Executor {
     Timestamp started_ms = 0;
     bool kill_requested = false;
     int kill_sent = 0;  // 0 none, 1 scancel (TERM), 2 scancel --signal=KILL
+    Timestamp running_since_ms = 0;  // when squeue first showed it RUNNING without its claim
   };
+  std::optional<TaskExit> NeverStarted(const std::string& task_id, Job& job, bool running, Timestamp now);
   std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
   TaskExit Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record) const;
   // Checks the task and writes its directory and run.sh; its working directory.

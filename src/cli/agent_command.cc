@@ -87,6 +87,7 @@ int RunAgent(const AgentOptions& o) {
     SlurmExecutorOptions slurm;
     slurm.work_root = std::filesystem::absolute(state_dir + "/tasks").string();
     slurm.partition = o.slurm_partition;
+    slurm.start_grace_ms = static_cast<Timestamp>(o.slurm_start_grace_s * 1000);
     // Sites sharing a cluster keep their tags apart.
     slurm.job_prefix = o.slurm_job_prefix.empty() ? "sw-" + o.site + "-" : o.slurm_job_prefix;
     executor = std::make_unique<SlurmExecutor>(slurm, *runner, clock);

@@ -114,6 +114,11 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--slurm-partition", agent.slurm_partition, "with --executor slurm: the partition to submit to");
   agent_cmd->add_option("--slurm-job-prefix", agent.slurm_job_prefix,
                         "with --executor slurm: Slurm job names start with this (default: sw-SITE-)");
+  agent_cmd->add_option("--slurm-start-grace", agent.slurm_start_grace_s,
+                        "with --executor slurm: seconds a job may show RUNNING in Slurm before its script starts; "
+                        "after that it is cancelled and its task runs again")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
   agent_cmd->add_option("--poll-ms", agent.poll_ms, "pause between rounds (each round long-polls for commands)")
       ->check(CLI::Range(int64_t{0}, int64_t{60000}))
       ->capture_default_str();

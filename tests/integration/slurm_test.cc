@@ -52,7 +52,8 @@ class SlurmSite : public ::testing::Test {
     prefix_ = "sw" + std::to_string(::getpid()) + "-" + site_ + "-";
     agent_ = std::make_unique<ChildProcess>(
         SW_BINARY,
-        std::vector<std::string>{"agent", "--site", site_, "--home", home_, "--executor", "slurm", "--slurm-job-prefix", prefix_},
+        std::vector<std::string>{"agent", "--site", site_, "--home", home_, "--executor", "slurm", "--slurm-job-prefix", prefix_,
+                                 "--slurm-start-grace", "15"},
         home_ + "/agent.log");
   }
   json Get(const std::string& path) {
@@ -162,8 +163,12 @@ TEST_F(SlurmSite, ControllerAndAgentRestartsLoseNothingAndDuplicateNothing) {
   ASSERT_FALSE(pid.empty());
   // `kill` (SIGTERM) of the controller: it stops at once, saving its state; kill -9 of the agent.
   // (A controller killed with -9 restarts from an older state file and hands job ids out again;
-  // the agent then finds its jobs' ids naming other jobs, counts them lost and requeues them:
-  // SlurmExecutorTest.AnIdThatNowNamesAnotherJobMeansTheTaskWasLost.)
+  // the agent then finds its jobs' ids naming other jobs or unknown, or jobs shown running that
+  // never start, counts them lost and requeues them: SlurmExecutorTest.AnIdThatNowNamesAnother*,
+  // AnArrayElementTheControllerNeverHeardOf*, AJobSlurmOnlyThinksRuns*, ACancelInSlurmBefore*.
+  // With -9 and all of those in, this test passed 5 runs of 6 on a loaded 2-core machine; in
+  // the sixth Slurm itself cancelled a running array whose id collided with a pre-crash job still
+  // on a node, and one task failed as "cancelled in Slurm": docs/slurm-sites.md.)
   ::kill(std::stoi(pid), SIGTERM);
   agent_->Signal(SIGKILL);
   ASSERT_NE(agent_->Wait(5s), -1);
@@ -174,8 +179,9 @@ TEST_F(SlurmSite, ControllerAndAgentRestartsLoseNothingAndDuplicateNothing) {
   // nodes that see a duplicate job id drain themselves. Returning them is the operator's part
   // of a controller crash (docs/slurm-sites.md); the agent copes with the ids (see
   // SlurmExecutorTest.AnIdThatNowNamesAnotherJobMeansTheTaskWasLost).
-  std::thread resume([&] {
-    for (int i = 0; i < 30; ++i) {
+  // Until the test ends (also when an assertion ends it early).
+  std::jthread resume([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
       Shell("for n in $(sinfo -h -N -t drain -o %N); do scontrol update NodeName=$n State=RESUME; done 2>/dev/null");
       std::this_thread::sleep_for(1s);
     }
@@ -192,7 +198,6 @@ TEST_F(SlurmSite, ControllerAndAgentRestartsLoseNothingAndDuplicateNothing) {
     EXPECT_EQ(std::count(runs.begin(), runs.end(), '\n'), 1)
         << "job " << ids[i] << " ran " << std::count(runs.begin(), runs.end(), '\n') << " times; in Slurm: " << SlurmJobs(ids[i]);
   }
-  resume.join();
 }
 
 }  // namespace

@@ -284,7 +284,9 @@ TEST_F(SlurmExecutorTest, RunningJobsAndAnUnreachableControllerDecideNothing) {
   ASSERT_EQ(exits.size(), 1u);
   EXPECT_EQ(exits[0].exit_code, 255);
   EXPECT_TRUE(exits[0].lost);  // run it again
-  EXPECT_EQ(exits[0].error, "Slurm lost job 2 (a controller restart) before it ran to its end");
+  EXPECT_EQ(exits[0].error, "Slurm lost job 2 (a controller restart) before it started");
+  // ... and its batch script, should Slurm still start it, runs nothing: the agent holds the claim.
+  EXPECT_EQ(ClaimOwner((root_ / "long").string()), kAgentOwner);
 }
 
 TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
@@ -366,6 +368,75 @@ TEST_F(SlurmExecutorTest, AnIdThatNowNamesAnotherJobMeansTheTaskWasLost) {
   auto exits = executor.Poll();
   ASSERT_EQ(exits.size(), 1u);
   EXPECT_TRUE(exits[0].lost);
+}
+
+// A controller killed with -9 restarts from an older state that never had the array: squeue
+// lists nothing for the element and scontrol says so on stdout (captured from Slurm 22.05).
+TEST_F(SlurmExecutorTest, AnArrayElementTheControllerNeverHeardOfWasLost) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  ASSERT_TRUE(executor.Adopt("j7-t0-a1", "739_8", ""));
+  runner_.Answer("squeue", CommandOutput{0, "", ""});
+  runner_.Answer("scontrol", CommandOutput{1, "Job 739_8 not found\n", ""});
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_TRUE(exits[0].lost);
+  // Any other failure decides nothing.
+  ASSERT_TRUE(executor.Adopt("j8-t0-a1", "740_1", ""));
+  runner_.Answer("squeue", CommandOutput{0, "", ""});
+  runner_.Answer("scontrol", CommandOutput{1, "", "slurm_load_jobs error: Unable to contact slurm controller\n"});
+  EXPECT_TRUE(executor.Poll().empty());
+}
+
+// After a controller's kill -9, Slurm may show a job RUNNING that no node runs (the node refused
+// a duplicate job id). Its script never claims the task's directory: after the grace time the
+// agent claims it, cancels the job and reports the task lost. A job whose script started stays.
+TEST_F(SlurmExecutorTest, AJobSlurmOnlyThinksRunsIsGivenUpAfterTheGraceTime) {
+  options_.start_grace_ms = 60000;
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "5\n", ""});
+  runner_.Answer("sbatch", CommandOutput{0, "6\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("phantom")));
+  ASSERT_TRUE(executor.Start(Spec("real")));
+  std::ofstream(root_ / "real" / ".claim") << "6\n";  // its script started
+  const std::string both = "5|RUNNING|sw-phantom\n6|RUNNING|sw-real\n";
+  runner_.Answer("squeue", CommandOutput{0, both, ""});
+  EXPECT_TRUE(executor.Poll().empty());
+  clock_.Advance(59000);
+  runner_.Answer("squeue", CommandOutput{0, both, ""});
+  EXPECT_TRUE(executor.Poll().empty());
+  clock_.Advance(2000);
+  runner_.Answer("squeue", CommandOutput{0, both, ""});
+  runner_.Answer("scancel", CommandOutput{0, "", ""});
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].task_id, "phantom");
+  EXPECT_TRUE(exits[0].lost);
+  EXPECT_EQ(runner_.calls.back(), (std::vector<std::string>{"scancel", "5"}));
+  EXPECT_EQ(ClaimOwner((root_ / "phantom").string()), kAgentOwner);
+  EXPECT_EQ(executor.Running(), std::vector<std::string>{"real"});
+}
+
+// Cancelled by Slurm (or an operator), not through suanwang: before its script started the task
+// did not fail and runs again; after, it was killed.
+TEST_F(SlurmExecutorTest, ACancelInSlurmBeforeTheScriptStartedMeansRunItAgain) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "5\n", ""});
+  runner_.Answer("sbatch", CommandOutput{0, "6\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("pending")));
+  ASSERT_TRUE(executor.Start(Spec("started")));
+  std::ofstream(root_ / "started" / ".claim") << "6\n";
+  runner_.Answer("squeue", CommandOutput{0, "5|CANCELLED|sw-pending\n6|CANCELLED|sw-started\n", ""});
+  runner_.Answer("scontrol", CommandOutput{0, Named(Data("scontrol_cancelled.txt"), "sw-pending"), ""});
+  runner_.Answer("scontrol", CommandOutput{0, Named(Data("scontrol_cancelled.txt"), "sw-started"), ""});
+  std::map<std::string, TaskExit> exits;
+  for (TaskExit& e : executor.Poll()) exits[e.task_id] = e;
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_TRUE(exits["pending"].lost);
+  EXPECT_EQ(exits["pending"].error, "Slurm ended job 5 (CANCELLED) before it started");
+  EXPECT_EQ(ClaimOwner((root_ / "pending").string()), kAgentOwner);
+  EXPECT_FALSE(exits["started"].lost);
+  EXPECT_TRUE(exits["started"].killed_by_request);
+  EXPECT_EQ(exits["started"].error, "cancelled in Slurm (not through suanwang)");
 }
 
 TEST(ScontrolParseTest, StatesAndRunTimes) {
