@@ -84,8 +84,8 @@ Result<std::optional<SlurmJobEnd>> ParseScontrolJob(const std::string& line, Tim
   return std::optional<SlurmJobEnd>{end};
 }
 
-Result<std::string> DiscoverSlurmResources(CommandRunner& runner) {
-  SW_TRY(out, runner.Run({"sinfo", "--noheader", "--format=%R|%D|%c|%m|%G"}));
+Result<std::string> DiscoverSlurmResources(CommandRunner& runner, const std::string& partition, int queue_depth) {
+  SW_TRY(out, runner.Run({"sinfo", "--noheader", "--format=%P|%D|%c|%m|%G"}));
   if (out.exit_code != 0) return MakeError(ErrorCode::kUnavailable, "sinfo: " + out.err);
   nlohmann::json partitions = nlohmann::json::array();
   std::istringstream lines(out.out);
@@ -96,13 +96,18 @@ Result<std::string> DiscoverSlurmResources(CommandRunner& runner) {
     std::string part;
     while (std::getline(parts, part, '|')) f.push_back(part);
     if (f.size() != 5) continue;
+    const bool is_default = !f[0].empty() && f[0].back() == '*';  // sinfo marks the default partition
+    if (is_default) f[0].pop_back();
     partitions.push_back({{"name", f[0]},
+                          {"default", is_default},
                           {"nodes", std::atoll(f[1].c_str())},
                           {"cpus", std::atoll(f[2].c_str())},
                           {"memory_mb", std::atoll(f[3].c_str())},
                           {"gres", f[4]}});
   }
-  return nlohmann::json{{"source", "slurm"}, {"partitions", partitions}}.dump();
+  return nlohmann::json{{"source", "slurm"}, {"partition", partition}, {"queue_depth", queue_depth},
+                        {"partitions", partitions}}
+      .dump();
 }
 
 SlurmExecutor::SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock)

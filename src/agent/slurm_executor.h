@@ -51,10 +51,13 @@ struct SlurmJobEnd {
 // while the job is pending or running. Errors: kInvalidArgument when the fields are missing.
 Result<std::optional<SlurmJobEnd>> ParseScontrolJob(const std::string& line, Timestamp* run_ms);
 
-// What the cluster has, from `sinfo`: {"source":"slurm","partitions":[{"name","nodes","cpus",
-// "memory_mb","gres"}...]} (per partition: node count, CPUs and memory per node, GRES).
-// Errors: kUnavailable when sinfo cannot run or reach the controller.
-Result<std::string> DiscoverSlurmResources(CommandRunner& runner);
+// What the cluster has, from `sinfo`: {"source":"slurm","partition":P,"queue_depth":D,
+// "partitions":[{"name","default","nodes","cpus","memory_mb","gres"}...]} (a line per partition
+// and node configuration: node count, CPUs and memory per node, GRES). P is the partition the
+// agent submits to ("": the default); D how many times over the control plane may fill the
+// cluster (server/registered_pools.h). Errors: kUnavailable when sinfo cannot run or reach the
+// controller.
+Result<std::string> DiscoverSlurmResources(CommandRunner& runner, const std::string& partition, int queue_depth);
 
 class SlurmExecutor final : public Executor {
  public:

@@ -69,7 +69,7 @@ int RunAgent(const AgentOptions& o) {
   auto runner = MakeProcessRunner();
   std::string resources = DiscoverResources();
   if (o.executor == "slurm") {
-    auto discovered = DiscoverSlurmResources(*runner);
+    auto discovered = DiscoverSlurmResources(*runner, o.slurm_partition, o.slurm_queue_depth);
     if (!discovered) return Fail(discovered.error());
     resources = *discovered;
   }

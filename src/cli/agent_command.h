@@ -16,6 +16,7 @@ struct AgentOptions {
   std::string executor = "local";  // local | slurm
   std::string slurm_partition;     // --executor slurm: partition (default: the cluster's default)
   std::string slurm_job_prefix;    // --executor slurm: job names start with it (default: sw-SITE-)
+  int slurm_queue_depth = 2;       // --executor slurm: the control plane may fill the cluster this many times over
   double slurm_start_grace_s = 60; // --executor slurm: RUNNING in Slurm this long with no sign of its script: given up
   int64_t poll_ms = 5;
   int64_t wait_ms = 100;

@@ -114,6 +114,11 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--slurm-partition", agent.slurm_partition, "with --executor slurm: the partition to submit to");
   agent_cmd->add_option("--slurm-job-prefix", agent.slurm_job_prefix,
                         "with --executor slurm: Slurm job names start with this (default: sw-SITE-)");
+  agent_cmd->add_option("--slurm-queue-depth", agent.slurm_queue_depth,
+                        "with --executor slurm: the control plane plans with the cluster's nodes this many times "
+                        "over, so that Slurm's own queue stays full (1: exactly what it can run at once)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   agent_cmd->add_option("--slurm-start-grace", agent.slurm_start_grace_s,
                         "with --executor slurm: seconds a job may show RUNNING in Slurm before its script starts; "
                         "after that it is cancelled and its task runs again")

@@ -233,6 +233,20 @@ void Scheduler::Stop(JobId id) {
   running_.erase(it);
 }
 
+bool Scheduler::ApplyRegisteredNodes(size_t site, Timestamp now, std::vector<Command>& out) {
+  auto it = registered_nodes_.find(site);
+  if (it == registered_nodes_.end()) return false;
+  for (const auto& [id, r] : running_) {
+    if (r.site == site) return false;  // when the last job there stops
+  }
+  sites_[site].state = std::move(it->second);
+  registered_nodes_.erase(it);
+  // A fresh policy: policies may keep what they learned about the old nodes.
+  if (auto policy = MakePolicy(config_.node_policy, context_)) sites_[site].policy = std::move(*policy);
+  RetryQueue(site, now, out);
+  return true;
+}
+
 std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
   std::vector<Command> out;
   if (std::string quota = QuotaProblem(job, true); !quota.empty()) {
@@ -319,6 +333,20 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
     Restore(*restore, now);
     return std::vector<Command>{};
   }
+  if (const auto* registered = std::get_if<SiteNodes>(&event)) {
+    if (registered->site >= sites_.size()) {
+      return MakeError(ErrorCode::kInvalidArgument, "site index " + std::to_string(registered->site) + " is not in the network");
+    }
+    auto state = ClusterState::Create(registered->nodes);
+    if (!state) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "site '" + network_.sites[registered->site].id + "': " + state.error().message);
+    }
+    registered_nodes_.insert_or_assign(registered->site, std::move(*state));
+    std::vector<Command> out;
+    ApplyRegisteredNodes(registered->site, now, out);
+    return out;
+  }
   if (const auto* status = std::get_if<SiteStatus>(&event)) {
     if (status->site >= sites_.size()) {
       return MakeError(ErrorCode::kInvalidArgument, "site index " + std::to_string(status->site) + " is not in the network");
@@ -332,7 +360,7 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
   if (running != running_.end()) {
     const size_t site = running->second.site;
     Stop(id);
-    RetryQueue(site, now, out);
+    if (!ApplyRegisteredNodes(site, now, out)) RetryQueue(site, now, out);
     return out;
   }
   auto queued = std::find_if(queue_.begin(), queue_.end(), [&](const JobSpec& j) { return j.id == id; });

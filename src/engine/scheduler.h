@@ -70,7 +70,14 @@ struct RestoreJob {
   JobSpec job;
   size_t site = 0;
 };
-using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob>;
+// A site's nodes as its host registered them (a Slurm cluster's partitions, say): they replace
+// the site's inventory. Applied at once when nothing runs there, else when the last job
+// running there stops (until then placement there goes on with the old nodes).
+struct SiteNodes {
+  size_t site = 0;
+  std::vector<NodeSpec> nodes;
+};
+using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob, SiteNodes>;
 
 enum class CommandKind { kStart, kQueue, kReject, kPreempt };
 std::string_view CommandKindName(CommandKind kind);
@@ -140,6 +147,9 @@ class Scheduler {
   void StartOn(const JobSpec& job, size_t site, std::vector<Placement> placements, Timestamp now,
                std::vector<Command>& out, const std::string& why);
   void Stop(JobId id);
+  // Replaces the site's nodes with those registered for it once nothing runs there; then
+  // retries the queue there. True when it did.
+  bool ApplyRegisteredNodes(size_t site, Timestamp now, std::vector<Command>& out);
   void RetryQueue(std::optional<size_t> freed_site, Timestamp now, std::vector<Command>& out);
   std::vector<Command> Submit(const JobSpec& job, Timestamp now);
 
@@ -154,6 +164,7 @@ class Scheduler {
   std::map<JobId, std::string> queued_reason_;
   std::map<JobId, Running> running_;
   std::map<std::string, Usage> usage_;
+  std::map<size_t, ClusterState> registered_nodes_;  // SiteNodes waiting for their site to empty
 };
 
 }  // namespace suanwang

@@ -101,10 +101,10 @@ bool Network::WithinTier(size_t origin_place, size_t site, Tier tier) const {
   return place && RttMs(origin_place, *place) <= TierLimitMs(tier);
 }
 
-Result<std::vector<NodeSpec>> Network::SiteNodes(size_t site, GpuModelTable& models) const {
+Result<std::vector<NodeSpec>> PoolNodes(const std::string& site_id, const std::vector<Pool>& pools,
+                                        GpuModelTable& models) {
   std::vector<NodeSpec> nodes;
-  const Site& s = sites[site];
-  for (const Pool& pool : s.pools) {
+  for (const Pool& pool : pools) {
     GpuModelId model = kNoGpuModel;
     if (pool.gpus > 0) {
       auto id = models.Intern(pool.gpu_model);
@@ -114,11 +114,14 @@ Result<std::vector<NodeSpec>> Network::SiteNodes(size_t site, GpuModelTable& mod
     for (int64_t i = 0; i < pool.nodes; ++i) {
       char suffix[24];
       std::snprintf(suffix, sizeof suffix, "%04lld", static_cast<long long>(i));
-      nodes.push_back(NodeSpec{s.id + "/" + pool.id + "/" + suffix, pool.cpu_milli, pool.memory_mib,
-                               pool.gpus, model});
+      nodes.push_back(NodeSpec{site_id + "/" + pool.id + "/" + suffix, pool.cpu_milli, pool.memory_mib, pool.gpus, model});
     }
   }
   return nodes;
+}
+
+Result<std::vector<NodeSpec>> Network::SiteNodes(size_t site, GpuModelTable& models) const {
+  return PoolNodes(sites[site].id, sites[site].pools, models);
 }
 
 }  // namespace suanwang

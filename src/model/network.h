@@ -56,6 +56,11 @@ struct Site {
   std::vector<Pool> pools;
 };
 
+// The nodes of `pools`, pool by pool ("site/pool/0001"), GPU models interned in `models`.
+// Errors: those of GpuModelTable::Intern.
+Result<std::vector<NodeSpec>> PoolNodes(const std::string& site_id, const std::vector<Pool>& pools,
+                                        GpuModelTable& models);
+
 class Network {
  public:
   std::string name;

@@ -46,6 +46,8 @@ class ControlPlaneImpl final : public ControlPlane {
   Result<void> Recover();
   Result<void> RecoverJob(Transaction& tx, const StoredJob& job);
   void Enqueue(Event e);
+  void RegisterNodes(size_t site, const std::string& resources_json);
+  const std::vector<Pool>& SitePools(size_t site) const;  // caller holds models_mutex_
   void Loop();
   void Apply(const Event& event);
   void Record(uint64_t id, std::string state, std::string site, std::string reason, Timestamp now);
@@ -96,6 +98,7 @@ class ControlPlaneImpl final : public ControlPlane {
   Network network_;
   std::mutex models_mutex_;  // guards models_ and every use of the scheduler
   GpuModelTable models_;
+  std::map<size_t, std::vector<Pool>> registered_pools_;  // by site index; guarded by models_mutex_
   std::unique_ptr<Store> store_;
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<Scheduler> scheduler_;

@@ -7,6 +7,7 @@
 
 #include "server/control_plane_impl.h"
 #include "server/dispatch_log.h"
+#include "server/registered_pools.h"
 #include "server/task_reports.h"
 
 namespace suanwang {
@@ -47,9 +48,9 @@ HttpResponse ControlPlaneImpl::ListDispatches(const std::string& site, const std
 
 namespace {
 
-nlohmann::json PoolsJson(const Site& site) {
+nlohmann::json PoolsJson(const std::vector<Pool>& site_pools) {
   nlohmann::json pools = nlohmann::json::array();
-  for (const Pool& p : site.pools) {
+  for (const Pool& p : site_pools) {
     pools.push_back({{"id", p.id},
                      {"nodes", p.nodes},
                      {"cpu_cores", static_cast<double>(p.cpu_milli) / 1000},
@@ -89,7 +90,8 @@ HttpResponse ControlPlaneImpl::ListSites() {
                      {"gpus_free", static_cast<double>(state.idle_gpu_milli()) / 1000},
                      {"cpu_cores", static_cast<double>(state.total_cpu_milli()) / 1000},
                      {"cpu_cores_free", static_cast<double>(cpu_left) / 1000},
-                     {"pools", PoolsJson(site)},
+                     {"pools", PoolsJson(SitePools(i))},
+                     {"pools_from", registered_pools_.contains(i) ? "agent" : "network"},
                      {"agent", nullptr},
                      {"last_heartbeat_ms", nullptr},
                      {"resources", nullptr}};
@@ -133,7 +135,8 @@ HttpResponse ControlPlaneImpl::GetSite(const std::string& id) {
                                   {"place", site.place},
                                   {"served", Serves(site.id)},
                                   {"up", scheduler_->site_up(*index)},
-                                  {"pools", PoolsJson(site)},
+                                  {"pools", PoolsJson(SitePools(*index))},
+                                  {"pools_from", registered_pools_.contains(*index) ? "agent" : "network"},
                                   {"nodes", nodes}}
                        .dump());
 }
@@ -184,6 +187,7 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
     if (!done) return ProblemFor(done.error());
     for (uint64_t id : requeued) EnqueueRequeue(id);
     if (renewal == SiteLeases::Renewal::kCameUp) Enqueue(SiteStatus{*index, true});
+    RegisterNodes(*index, beat->resources_json);
   }
   if (renewal == SiteLeases::Renewal::kRenewed && !beat->fresh) {
     auto tx = store_->Begin();
@@ -193,6 +197,34 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
     log_end = *end;
   }
   return Json(200, nlohmann::json{{"lease_ms", leases_.lease_ms()}, {"server_ms", now}, {"log_end", log_end}}.dump());
+}
+
+// The pools a site is planned with: as its agent registered them, else as the network declares.
+const std::vector<Pool>& ControlPlaneImpl::SitePools(size_t site) const {
+  auto it = registered_pools_.find(site);
+  return it != registered_pools_.end() ? it->second : network_.sites[site].pools;
+}
+
+// A Slurm site's registered partitions become its nodes in the engine (server/registered_pools.h).
+// A registration that cannot be used is logged; the declared inventory then stays.
+void ControlPlaneImpl::RegisterNodes(size_t site, const std::string& resources_json) {
+  const Site& declared = network_.sites[site];
+  auto pools = RegisteredPools(resources_json, declared);
+  if (!pools || !*pools) {
+    if (!pools) std::fprintf(stderr, "suanwang server: %s (keeping the declared inventory)\n", pools.error().message.c_str());
+    return;
+  }
+  Result<std::vector<NodeSpec>> nodes = std::vector<NodeSpec>{};
+  {
+    std::lock_guard lock(models_mutex_);
+    nodes = PoolNodes(declared.id, **pools, models_);
+    if (nodes) registered_pools_[site] = **pools;
+  }
+  if (!nodes) {
+    std::fprintf(stderr, "suanwang server: site '%s': %s\n", declared.id.c_str(), nodes.error().message.c_str());
+    return;
+  }
+  Enqueue(SiteNodes{site, std::move(*nodes)});
 }
 
 HttpResponse ControlPlaneImpl::LeaseRanOut(const std::string& site) {

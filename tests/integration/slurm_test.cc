@@ -91,6 +91,25 @@ class SlurmSite : public ::testing::Test {
 
 TEST_F(SlurmSite, JobsRunInSlurmAndComeBackWithExitCodeAndOutput) {
   Start("zjk-1");
+  // The site is planned with the cluster's own nodes (scripts/slurm-start: 4 x 4 CPUs, 2000 MB,
+  // 2 GPUs), twice over by default (--slurm-queue-depth), not with the network file's inventory.
+  ASSERT_TRUE(WaitUntil([&] { return Get("/v1/sites/zjk-1").value("pools_from", "") == "agent"; }, 10s));
+  const json site = Get("/v1/sites/zjk-1");
+  ASSERT_EQ(site["nodes"].size(), 8u) << site.dump();
+  EXPECT_EQ(site["nodes"][0]["cpu_cores"], 4) << site.dump();
+  EXPECT_EQ(site["pools"][0]["gpus_per_node"], 2) << site.dump();
+  {
+    httplib::Client c(url_);
+    c.set_bearer_token_auth(token_);
+    json big{{"name", "big"}, {"tasks", 1}, {"resources", {{"cpu", 8}, {"memory_mib", 100}}}, {"command", {"true"}}};
+    auto r = c.Post("/v1/jobs", big.dump(), "application/json");
+    ASSERT_TRUE(r && r->status == 201);
+    // 8 CPUs fit no node of the cluster: not sent there (with the declared 128-core nodes it
+    // would have been, and sbatch would refuse it). It waits for a site that could run it.
+    const json waiting = WaitForState(json::parse(r->body)["id"].get<uint64_t>(), "queued", 10s);
+    EXPECT_NE(waiting.value("reason", "").find("eligible sites are down"), std::string::npos) << waiting.dump();
+    EXPECT_TRUE(waiting["site"].is_null()) << waiting.dump();
+  }
   const uint64_t fails =
       Submit("echo from slurm job $SLURM_JOB_ID; i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exit 3");
   json j = WaitForState(fails, "failed");

@@ -9,6 +9,8 @@
 //   at MS finish N | at MS cancel N
 //   at MS site ID down|up        the site loses or regains its agent
 //   at MS restore id=N site=ID [job args as submit]   the host says N already runs at ID
+//   at MS nodes ID count=N cores=C mem_gib=M [gpus=G model=X]  the site's host registered
+//                                these nodes (they replace its inventory once nothing runs there)
 //   expect KIND JOB [site=ID] [reason~TEXT]   one line per command, in order
 //   expect error TEXT                          the event was refused with this message
 #include <gtest/gtest.h>
@@ -148,6 +150,18 @@ TEST_P(ScenarioTest, CommandsMatch) {
         JobId id = 0;
         in >> id;
         result = what == "finish" ? scheduler->Apply(JobFinished{id}, now) : scheduler->Apply(CancelJob{id}, now);
+      } else if (what == "nodes") {
+        std::string id;
+        in >> id;
+        auto a = Args(in);
+        auto index = network.SiteIndex(id);
+        ASSERT_TRUE(index) << where << ": no site '" << id << "'";
+        Pool pool{"registered", std::stoll(a["count"]), static_cast<int64_t>(std::stod(a["cores"]) * 1000),
+                  static_cast<int64_t>(std::stod(a["mem_gib"]) * 1024), a.contains("gpus") ? std::stoi(a["gpus"]) : 0,
+                  a.contains("model") ? a["model"] : ""};
+        auto nodes = PoolNodes(id, {pool}, models);
+        ASSERT_TRUE(nodes) << where << ": " << nodes.error().message;
+        result = scheduler->Apply(SiteNodes{*index, *nodes}, now);
       } else if (what == "site") {
         std::string id, status;
         in >> id >> status;
