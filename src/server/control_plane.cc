@@ -291,7 +291,13 @@ void ControlPlaneImpl::Apply(const Event& event) {
     }
     return;
   }
-  for (const Command& c : *commands) {
+  RecordCommands(*commands, now);
+}
+
+// Writes what the engine decided: placements (with their signed dispatches), queue reasons,
+// rejections, preemptions (the victim is requeued).
+void ControlPlaneImpl::RecordCommands(const std::vector<Command>& commands, Timestamp now) {
+  for (const Command& c : commands) {
     switch (c.kind) {
       case CommandKind::kStart: RecordStart(c, now); break;
       case CommandKind::kQueue: Record(c.job, "queued", "", c.reason, now); break;

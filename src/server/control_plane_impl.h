@@ -50,6 +50,7 @@ class ControlPlaneImpl final : public ControlPlane {
   const std::vector<Pool>& SitePools(size_t site) const;  // caller holds models_mutex_
   void Loop();
   void Apply(const Event& event);
+  void RecordCommands(const std::vector<Command>& commands, Timestamp now);
   void Record(uint64_t id, std::string state, std::string site, std::string reason, Timestamp now);
   void RecordStart(const Command& c, Timestamp now);
 

@@ -350,10 +350,13 @@ void ControlPlaneImpl::RequeueInEngine(uint64_t id, Timestamp now) {
     if (auto it = specs_.find(id); it != specs_.end()) spec = it->second;
   }
   if (!spec) return;
-  {
+  // Its place is freed (the spec kept: not Apply(JobFinished)); what the engine starts in that
+  // room is recorded like any decision.
+  Result<std::vector<Command>> freed = [&] {
     std::lock_guard lock(models_mutex_);
-    (void)scheduler_->Apply(JobFinished{id}, now);
-  }
+    return scheduler_->Apply(JobFinished{id}, now);
+  }();
+  if (freed) RecordCommands(*freed, now);
   Apply(SubmitJob{*spec});
 }
 
