@@ -106,8 +106,13 @@ TEST_F(SlurmSite, JobsRunInSlurmAndComeBackWithExitCodeAndOutput) {
     ASSERT_TRUE(r && r->status == 201);
     // 8 CPUs fit no node of the cluster: not sent there (with the declared 128-core nodes it
     // would have been, and sbatch would refuse it). It waits for a site that could run it.
-    const json waiting = WaitForState(json::parse(r->body)["id"].get<uint64_t>(), "queued", 10s);
-    EXPECT_NE(waiting.value("reason", "").find("eligible sites are down"), std::string::npos) << waiting.dump();
+    const std::string big_path = "/v1/jobs/" + std::to_string(json::parse(r->body)["id"].get<uint64_t>());
+    json waiting;
+    EXPECT_TRUE(WaitUntil([&] {  // "submitted" until the engine has decided
+      waiting = Get(big_path);
+      return waiting.value("reason", "").find("eligible sites are down") != std::string::npos;
+    }, 10s)) << waiting.dump();
+    EXPECT_EQ(waiting["state"], "queued") << waiting.dump();
     EXPECT_TRUE(waiting["site"].is_null()) << waiting.dump();
   }
   const uint64_t fails =
