@@ -268,7 +268,7 @@ Result<void> SlurmExecutor::Kill(const std::string& task_id, Timestamp grace_ms)
   job.kill_requested = true;
   const int level = grace_ms <= 0 ? 2 : 1;
   // A gang's tasks share the Slurm job: one scancel of each kind serves them all.
-  for (const auto& [other, sibling] : jobs_) {
+  for (const auto& [unused, sibling] : jobs_) {
     if (sibling.slurm_id == job.slurm_id && sibling.kill_sent >= level) {
       job.kill_sent = sibling.kill_sent;
       return {};
@@ -307,13 +307,19 @@ std::optional<TaskExit> SlurmExecutor::NeverStarted(const std::string& task_id, 
   if (now - job.running_since_ms < options_.start_grace_ms) return std::nullopt;
   if (ClaimForAgent(job.workdir) != ClaimOutcome::kAgentHolds) return std::nullopt;  // it just started
   (void)runner_.Run({"scancel", job.slurm_id});
+  return Lost(task_id, job,
+              "Slurm showed job " + job.slurm_id + " running for " + std::to_string(options_.start_grace_ms / 1000) +
+                  " s but it never started (given up; runs again)");
+}
+
+// A task that did not fail but whose job Slurm lost: the server runs it again.
+TaskExit SlurmExecutor::Lost(const std::string& task_id, const Job& job, std::string error) const {
   TaskExit exit;
   exit.task_id = task_id;
   exit.exit_code = 255;
   exit.lost = true;
-  exit.error = "Slurm showed job " + job.slurm_id + " running for " + std::to_string(options_.start_grace_ms / 1000) +
-               " s but it never started (given up; runs again)";
-  exit.usage.wall_ms = now - job.started_ms;
+  exit.error = std::move(error);
+  exit.usage.wall_ms = clock_.Now() - job.started_ms;
   return exit;
 }
 
@@ -337,11 +343,9 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const
     // it again.
     const bool started = ClaimForAgent(job.workdir) == ClaimOutcome::kTaskHolds;
     if (auto record = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *record);  // ended meanwhile
-    exit.exit_code = 255;
-    exit.lost = true;
-    exit.error = "Slurm lost job " + job.slurm_id + " (a controller restart) " +
-                 (started ? "after it started, before it ran to its end" : "before it started");
-    exit.usage.wall_ms = clock_.Now() - job.started_ms;
+    exit = Lost(task_id, job, "Slurm lost job " + job.slurm_id + " (a controller restart) " +
+                                  (started ? "after it started, before it ran to its end" : "before it started"));
+    exit.killed_by_request = job.kill_requested;
     return exit;
   }
   Timestamp run_ms = 0;
@@ -353,10 +357,8 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const
   // did not fail; claimed by the agent now, it never starts here, and it runs again.
   const bool infrastructure = (e.cancelled && !job.kill_requested) || e.state == "NODE_FAIL" || e.state == "BOOT_FAIL";
   if (infrastructure && ClaimForAgent(job.workdir) == ClaimOutcome::kAgentHolds) {
-    exit.exit_code = 255;
-    exit.lost = true;
-    exit.error = "Slurm ended job " + job.slurm_id + " (" + e.state + ") before it started";
-    exit.usage.wall_ms = clock_.Now() - job.started_ms;
+    exit = Lost(task_id, job, "Slurm ended job " + job.slurm_id + " (" + e.state + ") before it started");
+    exit.killed_by_request = job.kill_requested;
     return exit;
   }
   exit.exit_code = e.exit_code;

@@ -86,6 +86,7 @@ class SlurmExecutor final : public Executor {
     int kill_sent = 0;  // 0 none, 1 scancel (TERM), 2 scancel --signal=KILL
     Timestamp running_since_ms = 0;  // when squeue first showed it RUNNING without its claim
   };
+  TaskExit Lost(const std::string& task_id, const Job& job, std::string error) const;
   std::optional<TaskExit> NeverStarted(const std::string& task_id, Job& job, bool running, Timestamp now);
   std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
   TaskExit Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record) const;
