@@ -31,7 +31,7 @@ Result<AcceleratorCatalog> AcceleratorCatalog::Parse(const std::string& text, co
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node e = list[i];
     const std::string f = "accelerators[" + std::to_string(i) + "]";
-    if (auto ok = y.OnlyKeys(e, f, {"id", "vendor", "name", "memory_gib", "tdp_w", "tflops", "source"}); !ok) {
+    if (auto ok = y.OnlyKeys(e, f, {"id", "vendor", "name", "memory_gib", "tdp_w", "idle_w", "tflops", "source"}); !ok) {
       return std::unexpected(ok.error());
     }
     Accelerator a;
@@ -40,14 +40,18 @@ Result<AcceleratorCatalog> AcceleratorCatalog::Parse(const std::string& text, co
     auto name = y.String(e, "name", f, false);
     auto memory = y.Number(e, "memory_gib", f, false, 0);
     auto tdp = y.Number(e, "tdp_w", f, false, 0);
+    auto idle = y.Number(e, "idle_w", f, false, 0);
     auto source = y.String(e, "source", f);
     for (const Error* err : {id ? nullptr : &id.error(), vendor ? nullptr : &vendor.error(),
                              name ? nullptr : &name.error(), memory ? nullptr : &memory.error(),
-                             tdp ? nullptr : &tdp.error(), source ? nullptr : &source.error()}) {
+                             tdp ? nullptr : &tdp.error(), idle ? nullptr : &idle.error(), source ? nullptr : &source.error()}) {
       if (err) return std::unexpected(*err);
     }
     if (*memory < 0) return std::unexpected(y.At(e["memory_gib"], f + ".memory_gib", "negative"));
     if (*tdp < 0) return std::unexpected(y.At(e["tdp_w"], f + ".tdp_w", "negative"));
+    if (*idle < 0 || (*tdp > 0 && *idle > *tdp)) {
+      return std::unexpected(y.At(e["idle_w"], f + ".idle_w", "not in 0..tdp_w"));
+    }
     if (source->empty()) return std::unexpected(y.At(e["source"], f + ".source", "empty: every entry needs a source"));
     if (catalog.Find(*id)) return std::unexpected(y.At(e["id"], f + ".id", "'" + *id + "' appears twice"));
     a.id = *id;
@@ -55,6 +59,7 @@ Result<AcceleratorCatalog> AcceleratorCatalog::Parse(const std::string& text, co
     a.name = *name;
     a.memory_gib = *memory;
     a.tdp_w = *tdp;
+    a.idle_w = *idle;
     a.source = *source;
     if (const YAML::Node t = e["tflops"]) {
       if (auto ok = y.OnlyKeys(t, f + ".tflops", {"fp64", "fp64_tensor", "fp32", "tf32", "bf16", "fp16", "fp8", "int8"}); !ok) {

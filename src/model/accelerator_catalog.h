@@ -17,6 +17,7 @@ struct Accelerator {
   std::string name;
   double memory_gib = 0;   // 0: unknown
   double tdp_w = 0;        // 0: unknown
+  double idle_w = 0;       // board power at idle; 0: unknown (power.yaml's idle fraction)
   std::map<std::string, double> tflops;  // precision -> peak dense TFLOPS (TOPS for int8)
   std::string source;
 };

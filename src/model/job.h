@@ -29,6 +29,11 @@ struct JobSpec {
   Timestamp submit_ms = 0;
   std::optional<Timestamp> deadline_ms;   // finish by (advisory for the cost model)
   double duration_s = 0;      // known run time (simulation); 0 when unknown
+  double gpu_util = -1;       // expected device utilisation 0..1 for the energy model;
+  double cpu_util = -1;       // < 0: the power catalogue's default
+  // Deferrable work: may start any time up to `start_by_ms` (its start window); the engine
+  // may hold it for a cleaner hour inside the window. 0: start as soon as it fits.
+  Timestamp start_by_ms = 0;
 
   int64_t TotalGpuMilli() const { return task.TotalGpuMilli() * tasks; }
   int64_t TotalCpuMilli() const { return task.cpu_milli * tasks; }

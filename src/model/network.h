@@ -49,11 +49,27 @@ struct Pool {
   std::string gpu_model;  // empty for CPU-only pools
 };
 
+// What the energy model needs to know about a site (energy/energy_model.h); every field is
+// optional in the network file (data/networks/README.md, "energy").
+struct SiteEnergyParams {
+  std::string cooling = "air";     // "air" | "liquid"
+  double temperature_c = 15;       // annual mean outside temperature [deg C]
+  std::string temperature_csv;     // hourly outside temperature (column temperature_c), optional
+  double green_share = 0;          // contracted green-power share of its electricity, 0..1
+  double price_cny_per_kwh = 0;    // flat electricity price [CNY/kWh]; 0: unknown
+  double peak_x = 1.5, valley_x = 0.5;
+  std::string tou_hours;           // 24 letters v/f/p; empty: the default pattern
+  std::string carbon_csv;          // hourly grid intensity (Electricity Maps format), optional
+  double solar_share = 0;          // >0: synthetic hourly shape from this solar share
+  double cooling_capacity_kw = 0;  // heat the site can remove; 0: not limited
+};
+
 struct Site {
   std::string id;
   std::string place;  // a Place id
-  double pue = 1.0;
+  double pue = 1.0;   // design PUE: at the reference load and the annual mean temperature
   std::vector<Pool> pools;
+  SiteEnergyParams energy;
 };
 
 // The nodes of `pools`, pool by pool ("site/pool/0001"), GPU models interned in `models`.
@@ -72,6 +88,7 @@ class Network {
   std::vector<Hub> hubs;
   std::vector<Place> places;
   std::vector<Site> sites;
+  std::string source_dir;  // directory of the network file: relative paths in it start there
 
   // Index of a place / site / hub by id, or nullopt.
   std::optional<size_t> PlaceIndex(std::string_view id) const;

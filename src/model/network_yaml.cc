@@ -47,12 +47,59 @@ Result<void> ReadPlaces(const YamlReader& y, const YAML::Node& list, Network& ne
   return {};
 }
 
+Result<void> ReadSiteEnergy(const YamlReader& y, const YAML::Node& e, const std::string& f, SiteEnergyParams& out) {
+  SW_CHECK(y.OnlyKeys(e, f, {"cooling", "temperature_c", "temperature_csv", "green_share", "price_cny_per_kwh",
+                             "tou", "carbon_csv", "solar_share", "cooling_capacity_kw"}));
+  SW_TRY(cooling, y.String(e, "cooling", f, false, out.cooling));
+  if (cooling != "air" && cooling != "liquid") {
+    return std::unexpected(y.At(e["cooling"], f + ".cooling", "'" + cooling + "' is not air or liquid"));
+  }
+  out.cooling = cooling;
+  SW_TRY(temp, y.Number(e, "temperature_c", f, false, out.temperature_c));
+  if (temp < -60 || temp > 60) return std::unexpected(y.At(e["temperature_c"], f + ".temperature_c", "not in -60..60"));
+  out.temperature_c = temp;
+  SW_TRY(temp_csv, y.String(e, "temperature_csv", f, false));
+  out.temperature_csv = temp_csv;
+  SW_TRY(green, y.Number(e, "green_share", f, false, 0));
+  if (green < 0 || green > 1) return std::unexpected(y.At(e["green_share"], f + ".green_share", "not in 0..1"));
+  out.green_share = green;
+  SW_TRY(price, y.Number(e, "price_cny_per_kwh", f, false, 0));
+  if (price < 0) return std::unexpected(y.At(e["price_cny_per_kwh"], f + ".price_cny_per_kwh", "negative"));
+  out.price_cny_per_kwh = price;
+  if (const YAML::Node t = e["tou"]) {
+    SW_CHECK(y.OnlyKeys(t, f + ".tou", {"peak_x", "valley_x", "hours"}));
+    SW_TRY(peak, y.Number(t, "peak_x", f + ".tou", false, out.peak_x));
+    SW_TRY(valley, y.Number(t, "valley_x", f + ".tou", false, out.valley_x));
+    SW_TRY(hours, y.String(t, "hours", f + ".tou", false));
+    if (peak < 0) return std::unexpected(y.At(t["peak_x"], f + ".tou.peak_x", "negative"));
+    if (valley < 0) return std::unexpected(y.At(t["valley_x"], f + ".tou.valley_x", "negative"));
+    if (!hours.empty() && (hours.size() != 24 || hours.find_first_not_of("vfp") != std::string::npos)) {
+      return std::unexpected(y.At(t["hours"], f + ".tou.hours", "'" + hours + "' is not 24 letters of v, f, p"));
+    }
+    out.peak_x = peak;
+    out.valley_x = valley;
+    out.tou_hours = hours;
+  }
+  SW_TRY(csv, y.String(e, "carbon_csv", f, false));
+  out.carbon_csv = csv;
+  SW_TRY(solar, y.Number(e, "solar_share", f, false, 0));
+  if (solar < 0 || solar > 0.3) return std::unexpected(y.At(e["solar_share"], f + ".solar_share", "not in 0..0.3"));
+  if (solar > 0 && !csv.empty()) {
+    return std::unexpected(y.At(e["solar_share"], f + ".solar_share", "set together with carbon_csv: choose one"));
+  }
+  out.solar_share = solar;
+  SW_TRY(cap, y.Number(e, "cooling_capacity_kw", f, false, 0));
+  if (cap < 0) return std::unexpected(y.At(e["cooling_capacity_kw"], f + ".cooling_capacity_kw", "negative"));
+  out.cooling_capacity_kw = cap;
+  return {};
+}
+
 Result<void> ReadSites(const YamlReader& y, const YAML::Node& list, Network& net) {
   SW_CHECK(y.IsSequence(list, "sites"));
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node s = list[i];
     const std::string f = Item("sites", i);
-    SW_CHECK(y.OnlyKeys(s, f, {"id", "place", "pue", "pools"}));
+    SW_CHECK(y.OnlyKeys(s, f, {"id", "place", "pue", "pools", "energy"}));
     Site site;
     SW_TRY(id, y.String(s, "id", f));
     SW_TRY(place, y.String(s, "place", f));
@@ -63,6 +110,7 @@ Result<void> ReadSites(const YamlReader& y, const YAML::Node& list, Network& net
     site.id = id;
     site.place = place;
     site.pue = pue;
+    if (s["energy"]) SW_CHECK(ReadSiteEnergy(y, s["energy"], f + ".energy", site.energy));
     if (!s["pools"]) return std::unexpected(y.At(s, f + ".pools", "missing"));
     SW_CHECK(y.IsSequence(s["pools"], f + ".pools"));
     std::unordered_set<std::string> pool_ids;

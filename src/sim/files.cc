@@ -18,7 +18,12 @@ Result<std::string> ReadTextFile(const std::string& path) {
 Result<Network> LoadNetworkFile(const std::string& path) {
   auto text = ReadTextFile(path);
   if (!text) return std::unexpected(text.error());
-  return ParseNetworkYaml(*text, path);
+  auto network = ParseNetworkYaml(*text, path);
+  if (network) {
+    const size_t slash = path.find_last_of('/');
+    network->source_dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  }
+  return network;
 }
 
 Result<AcceleratorCatalog> LoadAcceleratorCatalog(const std::string& path) {

@@ -1,0 +1,108 @@
+#include "energy/energy_model.h"
+
+#include "common/csv_reader.h"
+
+namespace suanwang {
+namespace {
+
+std::string Resolve(const std::string& dir, const std::string& path) {
+  if (path.empty() || path[0] == '/' || dir.empty()) return path;
+  return dir + "/" + path;
+}
+
+Error ForSite(const Site& site, const Error& e) {
+  return Error{e.code, "site '" + site.id + "': " + e.message};
+}
+
+Result<HourlySeries> CarbonSeries(const Network& network, const Site& site) {
+  const SiteEnergyParams& p = site.energy;
+  if (!p.carbon_csv.empty()) return HourlySeries::FromElectricityMapsCsv(Resolve(network.source_dir, p.carbon_csv));
+  const auto place = network.PlaceIndex(site.place);
+  const double annual = place ? network.places[*place].grid_kgco2_per_kwh : 0.0;
+  if (p.solar_share > 0) return HourlySeries::SyntheticSolar(annual, p.solar_share, 8);
+  return HourlySeries::Constant(annual);
+}
+
+Result<SiteEnergy> BuildSite(const Network& network, const Site& site, const PowerCatalog& power) {
+  const SiteEnergyParams& p = site.energy;
+  SiteEnergy out;
+  SW_TRY(cooling, ParseCooling(p.cooling));
+  out.cooling = cooling;
+  PueParams pue{site.pue, power.reference_load, p.temperature_c, power.fixed_fraction,
+                cooling == Cooling::kAir ? power.air : power.liquid};
+  SW_TRY(model, PueModel::Calibrate(pue));
+  out.pue = model;
+  SW_TRY(carbon, CarbonSeries(network, site));
+  out.carbon = std::move(carbon);
+  if (!p.temperature_csv.empty()) {
+    SW_TRY(temperature, LoadTemperatureCsv(Resolve(network.source_dir, p.temperature_csv)));
+    out.temperature = std::move(temperature);
+  } else {
+    out.temperature = HourlySeries::Constant(p.temperature_c);
+  }
+  out.green_share = p.green_share;
+  out.tariff.flat_cny_per_kwh = p.price_cny_per_kwh;
+  out.tariff.peak_x = p.peak_x;
+  out.tariff.valley_x = p.valley_x;
+  if (!p.tou_hours.empty()) out.tariff.hours = p.tou_hours;
+  SW_CHECK(out.tariff.Validate());
+  out.cooling_capacity_kw = p.cooling_capacity_kw;
+  return out;
+}
+
+}  // namespace
+
+Result<HourlySeries> LoadTemperatureCsv(const std::string& path) {
+  SW_TRY(csv, CsvReader::Open(path));
+  SW_TRY(col, csv.Column("temperature_c"));
+  std::vector<double> values;
+  while (csv.Next()) {
+    SW_CHECK(csv.CheckWidth());
+    SW_TRY(t, csv.Double(col));
+    if (t < -60 || t > 60) return std::unexpected(csv.FieldError(col, "not in -60..60"));
+    values.push_back(t);
+  }
+  const size_t slash = path.find_last_of('/');
+  return HourlySeries::FromValues(std::move(values), slash == std::string::npos ? path : path.substr(slash + 1));
+}
+
+Result<EnergyModel> EnergyModel::Create(const Network& network, const AcceleratorCatalog& accelerators,
+                                        const PowerCatalog& power) {
+  EnergyModel m;
+  m.power_ = power;
+  for (const Site& site : network.sites) {
+    auto built = BuildSite(network, site, power);
+    if (!built) return std::unexpected(ForSite(site, built.error()));
+    m.sites_.push_back(std::move(*built));
+    std::vector<GpuKind> kinds;
+    double capacity = 0;
+    for (const Pool& pool : site.pools) {
+      const DevicePower gpu = GpuPower(accelerators, power, pool.gpu_model);
+      if (pool.gpus > 0) kinds.push_back(GpuKind{pool.gpu_model, gpu});
+      TaskShape whole{pool.cpu_milli, pool.memory_mib, pool.gpus, pool.gpus > 0 ? kMilliGpu : 0};
+      capacity += static_cast<double>(pool.nodes) * TaskItPowerW(whole, gpu, power.cpu_core, Utilisation{1, 1});
+    }
+    m.gpu_kinds_.push_back(std::move(kinds));
+    m.capacity_w_.push_back(capacity);
+  }
+  return m;
+}
+
+double EnergyModel::JobItPowerW(const JobSpec& job, size_t site, const GpuModelTable& models) const {
+  DevicePower gpu{power_.gpu_idle_fraction * power_.gpu_default_tdp_w, power_.gpu_default_tdp_w};
+  if (job.task.UsesGpu()) {
+    for (const GpuKind& kind : gpu_kinds_[site]) {
+      const GpuModelId id = models.Find(kind.model);
+      if (job.task.gpu_models == kAnyGpuModel || (id != kNoGpuModel && (job.task.gpu_models >> id & 1))) {
+        gpu = kind.power;
+        break;
+      }
+    }
+  }
+  Utilisation u = power_.default_utilisation;
+  if (job.gpu_util >= 0) u.gpu = job.gpu_util;
+  if (job.cpu_util >= 0) u.cpu = job.cpu_util;
+  return job.tasks * TaskItPowerW(job.task, gpu, power_.cpu_core, u);
+}
+
+}  // namespace suanwang
