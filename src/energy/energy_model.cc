@@ -1,29 +1,31 @@
 #include "energy/energy_model.h"
 
-#include "common/csv_reader.h"
-
 namespace suanwang {
 namespace {
 
-std::string Resolve(const std::string& dir, const std::string& path) {
-  if (path.empty() || path[0] == '/' || dir.empty()) return path;
-  return dir + "/" + path;
+Result<HourlySeries> FileSeries(const SeriesFiles& files, const std::string& name, const char* field) {
+  auto it = files.find(name);
+  if (it == files.end()) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(field) + " '" + name + "' was not loaded");
+  }
+  return it->second;
 }
 
 Error ForSite(const Site& site, const Error& e) {
   return Error{e.code, "site '" + site.id + "': " + e.message};
 }
 
-Result<HourlySeries> CarbonSeries(const Network& network, const Site& site) {
+Result<HourlySeries> CarbonSeries(const Network& network, const Site& site, const SeriesFiles& files) {
   const SiteEnergyParams& p = site.energy;
-  if (!p.carbon_csv.empty()) return HourlySeries::FromElectricityMapsCsv(Resolve(network.source_dir, p.carbon_csv));
+  if (!p.carbon_csv.empty()) return FileSeries(files, p.carbon_csv, "carbon_csv");
   const auto place = network.PlaceIndex(site.place);
   const double annual = place ? network.places[*place].grid_kgco2_per_kwh : 0.0;
   if (p.solar_share > 0) return HourlySeries::SyntheticSolar(annual, p.solar_share, 8);
   return HourlySeries::Constant(annual);
 }
 
-Result<SiteEnergy> BuildSite(const Network& network, const Site& site, const PowerCatalog& power) {
+Result<SiteEnergy> BuildSite(const Network& network, const Site& site, const PowerCatalog& power,
+                             const SeriesFiles& files) {
   const SiteEnergyParams& p = site.energy;
   SiteEnergy out;
   SW_TRY(cooling, ParseCooling(p.cooling));
@@ -32,10 +34,10 @@ Result<SiteEnergy> BuildSite(const Network& network, const Site& site, const Pow
                 cooling == Cooling::kAir ? power.air : power.liquid};
   SW_TRY(model, PueModel::Calibrate(pue));
   out.pue = model;
-  SW_TRY(carbon, CarbonSeries(network, site));
+  SW_TRY(carbon, CarbonSeries(network, site, files));
   out.carbon = std::move(carbon);
   if (!p.temperature_csv.empty()) {
-    SW_TRY(temperature, LoadTemperatureCsv(Resolve(network.source_dir, p.temperature_csv)));
+    SW_TRY(temperature, FileSeries(files, p.temperature_csv, "temperature_csv"));
     out.temperature = std::move(temperature);
   } else {
     out.temperature = HourlySeries::Constant(p.temperature_c);
@@ -52,26 +54,12 @@ Result<SiteEnergy> BuildSite(const Network& network, const Site& site, const Pow
 
 }  // namespace
 
-Result<HourlySeries> LoadTemperatureCsv(const std::string& path) {
-  SW_TRY(csv, CsvReader::Open(path));
-  SW_TRY(col, csv.Column("temperature_c"));
-  std::vector<double> values;
-  while (csv.Next()) {
-    SW_CHECK(csv.CheckWidth());
-    SW_TRY(t, csv.Double(col));
-    if (t < -60 || t > 60) return std::unexpected(csv.FieldError(col, "not in -60..60"));
-    values.push_back(t);
-  }
-  const size_t slash = path.find_last_of('/');
-  return HourlySeries::FromValues(std::move(values), slash == std::string::npos ? path : path.substr(slash + 1));
-}
-
 Result<EnergyModel> EnergyModel::Create(const Network& network, const AcceleratorCatalog& accelerators,
-                                        const PowerCatalog& power) {
+                                        const PowerCatalog& power, const SeriesFiles& files) {
   EnergyModel m;
   m.power_ = power;
   for (const Site& site : network.sites) {
-    auto built = BuildSite(network, site, power);
+    auto built = BuildSite(network, site, power, files);
     if (!built) return std::unexpected(ForSite(site, built.error()));
     m.sites_.push_back(std::move(*built));
     std::vector<GpuKind> kinds;

@@ -3,6 +3,7 @@
 // of a job at a site. Formulas: power_model.h, pue_model.h, site_energy.h.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,17 +16,20 @@
 
 namespace suanwang {
 
+// Hourly series read from the files a network names (carbon_csv, temperature_csv), keyed by
+// the name as written there; the reading lives with the other file adapters (sim/energy_files.h).
+using SeriesFiles = std::map<std::string, HourlySeries>;
+
 class EnergyModel {
  public:
   // Site i of the network gets: PUE calibrated to its design `pue` (pue_model.h); carbon from
-  // its `carbon_csv` (relative to network.source_dir), else a synthetic solar shape when
-  // `solar_share` > 0, else its place's annual grid factor; temperature from
-  // `temperature_csv` (column temperature_c, hourly from 1 January 00:00 UTC) or its constant;
+  // its `carbon_csv` series, else a synthetic solar shape when `solar_share` > 0, else its
+  // place's annual grid factor; temperature from its `temperature_csv` series or its constant;
   // its tariff; its green share.
   // Errors: kInvalidArgument "site 'ID': reason" for a PUE that cannot be calibrated, a bad
-  // tariff or series file (file:line); kUnavailable for a file that cannot be read.
+  // tariff, or a series file missing from `files`.
   static Result<EnergyModel> Create(const Network& network, const AcceleratorCatalog& accelerators,
-                                    const PowerCatalog& power);
+                                    const PowerCatalog& power, const SeriesFiles& files = {});
 
   const SiteEnergy& site(size_t i) const { return sites_[i]; }
   size_t size() const { return sites_.size(); }
@@ -48,9 +52,5 @@ class EnergyModel {
   std::vector<std::vector<GpuKind>> gpu_kinds_;  // per site, pool order
   std::vector<double> capacity_w_;
 };
-
-// Reads an hourly temperature file: CSV with a column temperature_c, one row per hour.
-// Errors: as CsvReader, plus "path:line: column 'temperature_c': not in -60..60".
-Result<HourlySeries> LoadTemperatureCsv(const std::string& path);
 
 }  // namespace suanwang

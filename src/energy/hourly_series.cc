@@ -3,7 +3,6 @@
 #include <cmath>
 #include <numbers>
 
-#include "common/csv_reader.h"
 
 namespace suanwang {
 namespace {
@@ -35,21 +34,6 @@ int LocalHourOfDay(Timestamp ms, int utc_offset_h) {
 Result<HourlySeries> HourlySeries::FromValues(std::vector<double> values, std::string label) {
   if (values.empty()) return MakeError(ErrorCode::kInvalidArgument, label + ": no values");
   return HourlySeries(std::move(values), std::move(label));
-}
-
-Result<HourlySeries> HourlySeries::FromElectricityMapsCsv(const std::string& path) {
-  SW_TRY(csv, CsvReader::Open(path));
-  SW_TRY(col, csv.Column("Carbon Intensity gCO₂eq/kWh (direct)"));
-  std::vector<double> values;
-  while (csv.Next()) {
-    SW_CHECK(csv.CheckWidth());
-    SW_TRY(g, csv.Double(col));
-    if (g < 0) return std::unexpected(csv.FieldError(col, "negative intensity"));
-    values.push_back(g / 1000.0);
-  }
-  if (values.empty()) return MakeError(ErrorCode::kInvalidArgument, path + ": no rows");
-  const size_t slash = path.find_last_of('/');
-  return HourlySeries(std::move(values), slash == std::string::npos ? path : path.substr(slash + 1));
 }
 
 Result<HourlySeries> HourlySeries::SyntheticSolar(double annual, double solar_share, int utc_offset_h) {

@@ -25,13 +25,6 @@ class HourlySeries {
   // Errors: kInvalidArgument for an empty list.
   static Result<HourlySeries> FromValues(std::vector<double> values, std::string label);
 
-  // Hourly grid carbon intensity from an Electricity Maps export (the format of the files in
-  // shared/data/carbon-intensity-electricitymaps/): column "Carbon Intensity gCO₂eq/kWh
-  // (direct)", one row per hour from 1 January 00:00 UTC; returned in kg/kWh.
-  // Errors: kUnavailable when the file cannot be read; kInvalidArgument "path:line: column
-  // '...': reason" for a missing column, a non-number, a negative value or no rows.
-  static Result<HourlySeries> FromElectricityMapsCsv(const std::string& path);
-
   // SYNTHETIC hourly carbon intensity for a grid without an hourly series (every mainland
   // China region): the annual mean reshaped by a day of solar generation.
   //

@@ -63,7 +63,7 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(const Network& network, Gpu
     if (!policy) return std::unexpected(policy.error());
     s->sites_.push_back(SiteRuntime{std::move(*state), std::move(*policy)});
   }
-  s->cost_model_ = std::make_unique<WeightedCostModel>(s->config_.cost_weights);
+  s->cost_model_ = std::make_unique<WeightedCostModel>(s->config_.cost_weights, s->config_.energy.get(), &models);
   s->selector_ = std::make_unique<SiteSelector>(network, *s->cost_model_);
   return s;
 }

@@ -46,6 +46,8 @@ struct SchedulerConfig {
   std::map<std::string, TenantQuota> quotas;
   CostWeights cost_weights;
   uint64_t seed = 42;
+  // Energy, carbon and prices of the network's sites (null: the cost model's energy terms are 0).
+  std::shared_ptr<const EnergyModel> energy;
 };
 
 struct SubmitJob {

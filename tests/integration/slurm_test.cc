@@ -76,6 +76,15 @@ class SlurmSite : public ::testing::Test {
     WaitUntil([&] { return (j = Get("/v1/jobs/" + std::to_string(id))).value("state", "") == state; }, timeout);
     return j;
   }
+  // Waits until the job is in a final state; returns it as last seen.
+  json WaitForFinal(uint64_t id, std::chrono::milliseconds timeout) {
+    json j;
+    WaitUntil([&] {
+      const std::string state = (j = Get("/v1/jobs/" + std::to_string(id))).value("state", "");
+      return state == "succeeded" || state == "failed" || state == "cancelled";
+    }, timeout);
+    return j;
+  }
   // Slurm's jobs for this site's task 0, by tag, over its first three attempts: "ID|STATE" lines.
   std::string SlurmJobs(uint64_t job) {
     std::string names;
@@ -185,13 +194,11 @@ TEST_F(SlurmSite, ControllerAndAgentRestartsLoseNothingAndDuplicateNothing) {
                         30s));
   const std::string pid = FirstLine(slurm_dir_ + "/run/slurmctld.pid");
   ASSERT_FALSE(pid.empty());
-  // `kill` (SIGTERM) of the controller: it stops at once, saving its state; kill -9 of the agent.
-  // (A controller killed with -9 restarts from an older state file and hands job ids out again;
-  // the agent then finds its jobs' ids naming other jobs or unknown, or jobs shown running that
-  // never start, counts them lost and requeues them: SlurmExecutorTest.AnIdThatNowNamesAnother*,
-  // AnArrayElementTheControllerNeverHeardOf*, AJobSlurmOnlyThinksRuns*, ACancelInSlurmBefore*.
-  // With -9 this test does not pass every time yet: docs/slurm-sites.md, "Restarts".)
-  ::kill(std::stoi(pid), SIGTERM);
+  // kill -9 of the controller and of the agent. The controller restarts from its last state
+  // save: it may have forgotten jobs, hand their ids out again, show jobs running that never
+  // start, and cancel jobs of its own accord (SlurmExecutorTest.AnIdThatNowNamesAnother*,
+  // AnArrayElementTheControllerNeverHeardOf*, AJobSlurmOnlyThinksRuns*, ACancelInSlurmBefore*).
+  ::kill(std::stoi(pid), SIGKILL);
   agent_->Signal(SIGKILL);
   ASSERT_NE(agent_->Wait(5s), -1);
   std::this_thread::sleep_for(2s);  // jobs go on (or wait) without a controller
@@ -209,17 +216,34 @@ TEST_F(SlurmSite, ControllerAndAgentRestartsLoseNothingAndDuplicateNothing) {
     }
   });
   StartAgent();
+  int killed_by_slurm = 0;
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::string want = i % 10 == 9 ? "failed" : "succeeded";
-    json j = WaitForState(ids[i], want, 120s);
+    json j = WaitForFinal(ids[i], 120s);
+    const std::string runs = ReadFile(ran + std::to_string(i));
+    const long ran_times = std::count(runs.begin(), runs.end(), '\n');
+    // A restarted controller may cancel a job that was running (a node that still runs a
+    // pre-crash job of the same id refuses the new one, and Slurm then kills its whole array).
+    // That job has started once: it ends killed, final, and is not run again.
+    if (j["state"] == "failed" && j.value("reason", "").find("cancelled in Slurm") != std::string::npos) {
+      ++killed_by_slurm;
+      EXPECT_LE(ran_times, 1) << j.dump();
+      continue;
+    }
     ASSERT_EQ(j["state"], want) << j.dump() << ReadFile(home_ + "/agent.log");
     // It ran exactly once. (A task the killed agent had saved as starting comes back as attempt
     // 2; its attempt 1 either never reached Slurm, or its sbatch landed late and the batch
     // script found the attempt given up: agent/task_claim.h.)
-    const std::string runs = ReadFile(ran + std::to_string(i));
-    EXPECT_EQ(std::count(runs.begin(), runs.end(), '\n'), 1)
-        << "job " << ids[i] << " ran " << std::count(runs.begin(), runs.end(), '\n') << " times; in Slurm: " << SlurmJobs(ids[i]);
+    EXPECT_EQ(ran_times, 1) << "job " << ids[i] << " ran " << ran_times << " times; in Slurm: " << SlurmJobs(ids[i]);
   }
+  // Final means final: a while later no job has changed state.
+  std::vector<std::string> seen;
+  for (uint64_t id : ids) seen.push_back(Get("/v1/jobs/" + std::to_string(id)).value("state", ""));
+  std::this_thread::sleep_for(3s);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(Get("/v1/jobs/" + std::to_string(ids[i])).value("state", ""), seen[i]) << "job " << ids[i];
+  }
+  RecordProperty("killed_by_slurm", killed_by_slurm);
 }
 
 }  // namespace

@@ -16,8 +16,15 @@ std::string CostBreakdown::Describe() const {
   return out;
 }
 
+EnergyAccount WeightedCostModel::JobEnergy(const JobSpec& job, size_t site, Timestamp start) const {
+  if (!energy_ || !models_) return {};
+  const double run_s = job.duration_s > 0 ? job.duration_s : kDefaultRunS;
+  const double power_w = energy_->JobItPowerW(job, site, *models_);
+  return MarginalAccount(energy_->site(site), power_w, start, start + static_cast<Timestamp>(run_s * 1000));
+}
+
 CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& network,
-                                          const SiteView& view, Timestamp) const {
+                                          const SiteView& view, Timestamp start) const {
   const Site& site = network.sites[view.site];
   double transfer_s = 0, transfer_cny = 0;
   if (!job.data_place.empty() && job.data_place != site.place && job.data_gb > 0) {
@@ -33,6 +40,8 @@ CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& net
     auto place = network.PlaceIndex(site.place);
     if (origin && place) rtt_ms = network.RttMs(*origin, *place);
   }
+  // Computed whatever the weights, so that a decision can show what it would have cost.
+  const EnergyAccount energy = JobEnergy(job, view.site, start);
   CostBreakdown out;
   out.terms = {
       {"wait_s", view.fits_now ? 0.0 : view.expected_wait_s, weights_.wait},
@@ -40,7 +49,8 @@ CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& net
       {"rtt_ms", rtt_ms, weights_.latency},
       {"transfer_cny", transfer_cny, weights_.money},
       {"price_cny", 0.0, weights_.money},
-      {"carbon_kg", 0.0, weights_.carbon},
+      {"energy_cny", energy.cost_cny, weights_.money},
+      {"carbon_kg", energy.carbon_kg, weights_.carbon},
   };
   for (const CostTerm& t : out.terms) out.total += t.value * t.weight;
   return out;

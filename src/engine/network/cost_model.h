@@ -1,7 +1,7 @@
 // The network-level cost of running a job at a site: a weighted sum of named terms.
 //
 //   cost = w_wait * wait_s + w_transfer * transfer_s + w_latency * rtt_ms
-//          + w_money * (transfer_cny + price_cny) + w_carbon * carbon_kg
+//          + w_money * (transfer_cny + price_cny + energy_cny) + w_carbon * carbon_kg
 //
 //   wait_s       expected wait before the job starts there (0 when it fits now)        [s]
 //   transfer_s   time to move the input: data_gb * 8 / bandwidth_gbps + RTT (0 when the
@@ -10,8 +10,14 @@
 //                better for the users even inside the tier                              [ms]
 //   transfer_cny data_gb * cost_cny_per_gb of the network when the data must move       [CNY]
 //   price_cny    compute price (seam: 0 until the market issue fills it)                 [CNY]
-//   carbon_kg    emissions (seam: 0 until the green-compute issue fills it)              [kg CO2]
+//   energy_cny   the job's marginal electricity cost there: facility energy x the site's
+//                time-of-use price, hour by hour over its expected run              [CNY]
+//   carbon_kg    the job's marginal emissions there: facility energy x (1 - green share) x
+//                the grid's intensity, hour by hour over its expected run           [kg CO2e]
 //
+// energy_cny and carbon_kg come from the energy model (energy/site_energy.h,
+// MarginalAccount) for the job's IT power at the site, from `start` over its duration
+// (duration_s when known, else kDefaultRunS); without an energy model they are 0.
 // Terms that are seams report 0 so that later issues change numbers, not interfaces.
 #pragma once
 
@@ -19,6 +25,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "energy/energy_model.h"
 #include "model/job.h"
 #include "model/network.h"
 
@@ -62,14 +69,24 @@ struct CostWeights {
   double carbon = 0.0;    // per kg CO2
 };
 
+// The run time assumed for a job that does not say how long it runs [s].
+inline constexpr double kDefaultRunS = 3600;
+
 class WeightedCostModel final : public CostModel {
  public:
-  explicit WeightedCostModel(CostWeights weights = {}) : weights_(weights) {}
+  // `energy` and `models` (which interned the jobs' GPU models) may be null: no energy terms.
+  explicit WeightedCostModel(CostWeights weights = {}, const EnergyModel* energy = nullptr,
+                             const GpuModelTable* models = nullptr)
+      : weights_(weights), energy_(energy), models_(models) {}
   CostBreakdown Estimate(const JobSpec& job, const Network& network, const SiteView& view,
                          Timestamp start) const override;
+  // The marginal energy account of `job` at `site` from `start` (zero without a model).
+  EnergyAccount JobEnergy(const JobSpec& job, size_t site, Timestamp start) const;
 
  private:
   CostWeights weights_;
+  const EnergyModel* energy_;
+  const GpuModelTable* models_;
 };
 
 }  // namespace suanwang

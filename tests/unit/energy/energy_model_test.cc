@@ -7,6 +7,7 @@
 
 #include "energy/energy_model.h"
 #include "model/network_yaml.h"
+#include "sim/energy_files.h"
 #include "sim/files.h"
 
 namespace suanwang {
@@ -77,13 +78,13 @@ TEST(HourlySeries, HourOfYearFollowsTheCalendar) {
 }
 
 TEST(HourlySeries, ReadsAnElectricityMapsExport) {
-  auto es = HourlySeries::FromElectricityMapsCsv(std::string(SW_SOURCE_DIR) +
+  auto es = ReadElectricityMapsCsv(std::string(SW_SOURCE_DIR) +
                                                  "/tests/data/em_two_hours.csv");
   ASSERT_TRUE(es.has_value()) << es.error().message;
   EXPECT_EQ(es->size(), 2u);
   EXPECT_DOUBLE_EQ(es->At(0), 0.13364);
   EXPECT_DOUBLE_EQ(es->At(static_cast<Timestamp>(kHour)), 0.1391);
-  auto missing = HourlySeries::FromElectricityMapsCsv("/nonexistent.csv");
+  auto missing = ReadElectricityMapsCsv("/nonexistent.csv");
   EXPECT_FALSE(missing.has_value());
 }
 
