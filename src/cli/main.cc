@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
   SimReplayOptions replay;
   auto* replay_cmd = sim->add_subcommand(
       "replay", "jobs arrive and leave as a trace says, over a multi-site network");
+  replay_cmd->add_option("--scenario", replay.scenario,
+                         "green scenario YAML (data/scenarios/): replays its trace once per policy and compares them");
+  replay_cmd->add_option("--max-jobs", replay.max_jobs, "with --scenario: only the trace's first N jobs (0: all)")
+      ->capture_default_str();
+  replay_cmd->add_option("--jobs", replay.jobs, "with --scenario: policies run in parallel (0: one per core)");
   replay_cmd->add_option("--network", replay.network, "network YAML (default: data/networks/china-hubs.yaml)");
   replay_cmd->add_option("--pods", replay.pods, "task trace CSV with creation_time/deletion_time (default: openb default)");
   replay_cmd->add_option("--nodes", replay.nodes, "node list CSV spread over the sites (default: the network's pools)");

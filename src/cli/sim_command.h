@@ -18,6 +18,9 @@ struct SimInflateOptions {
 };
 
 struct SimReplayOptions {
+  std::string scenario;  // a green scenario file: the options below except out/progress are unused
+  size_t max_jobs = 0;
+  unsigned jobs = 0;
   std::string network;  // empty: the shipped default network
   std::string pods;     // empty: the shipped openb default trace
   std::string nodes;    // empty: the network's own inventory

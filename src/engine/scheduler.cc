@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 namespace suanwang {
 namespace {
@@ -95,7 +96,7 @@ Result<void> Scheduler::Validate(const JobSpec& job) const {
   for (const std::string& hub : job.allowed_hubs) {
     if (!network_.HubIndex(hub)) return bad("allowed hub '" + hub + "' is not a hub of the network");
   }
-  if (running_.contains(job.id) ||
+  if (running_.contains(job.id) || deferred_.contains(job.id) ||
       std::any_of(queue_.begin(), queue_.end(), [&](const JobSpec& q) { return q.id == job.id; })) {
     return MakeError(ErrorCode::kConflict, "job " + std::to_string(job.id) + " already exists");
   }
@@ -131,7 +132,7 @@ void Scheduler::StartOn(const JobSpec& job, size_t site, std::vector<Placement> 
   Usage& u = usage_[job.tenant];
   u.gpu_milli += job.TotalGpuMilli();
   u.cpu_milli += job.TotalCpuMilli();
-  out.push_back(Command{CommandKind::kStart, job.id, site, placements, why});
+  out.push_back(Command{CommandKind::kStart, job.id, site, placements, why, std::nullopt});
   running_[job.id] = Running{job, site, std::move(placements), now};
 }
 
@@ -213,7 +214,7 @@ bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites,
                     static_cast<unsigned long long>(job.id), job.priority, v.job.priority,
                     GpuText(v.job.TotalGpuMilli()).c_str(), static_cast<double>(v.job.TotalCpuMilli()) / 1000,
                     network_.sites[site].id.c_str(), evicted.size());
-      out.push_back(Command{CommandKind::kPreempt, v.job.id, site, {}, buf});
+      out.push_back(Command{CommandKind::kPreempt, v.job.id, site, {}, buf, std::nullopt});
     }
     StartOn(job, site, std::move(g.placements), now, out,
             "after preempting " + std::to_string(evicted.size()) + " lower-priority job(s)");
@@ -250,14 +251,25 @@ bool Scheduler::ApplyRegisteredNodes(size_t site, Timestamp now, std::vector<Com
 std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
   std::vector<Command> out;
   if (std::string quota = QuotaProblem(job, true); !quota.empty()) {
-    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, "can never fit: " + quota});
+    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, "can never fit: " + quota, std::nullopt});
     return out;
   }
   std::vector<SiteView> views = Views();
   SiteDecision choice = selector_->Choose(job, views, now, context_.gpu_models);
   if (choice.kind == DecisionKind::kUnsatisfiable) {
-    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, choice.reason});
+    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, choice.reason, std::nullopt});
     return out;
+  }
+  if (job.start_by_ms > now) {
+    std::string why;
+    const Timestamp wake = PlanStart(job, choice.eligible, now, why);
+    if (wake > now) {
+      deferred_[job.id] = {wake, job};
+      Command c{CommandKind::kQueue, job.id, std::nullopt, {}, why, std::nullopt};
+      c.wake_ms = wake;
+      out.push_back(std::move(c));
+      return out;
+    }
   }
   std::string quota = QuotaProblem(job, false);
   if (quota.empty() && TryStart(job, choice.eligible, now, out)) return out;
@@ -271,7 +283,70 @@ std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
                                          " eligible sites, none has room for the gang now";
   queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), job, QueueBefore), job);
   queued_reason_[job.id] = why;
-  out.push_back(Command{CommandKind::kQueue, job.id, std::nullopt, {}, why});
+  out.push_back(Command{CommandKind::kQueue, job.id, std::nullopt, {}, why, std::nullopt});
+  return out;
+}
+
+Timestamp Scheduler::PlanStart(const JobSpec& job, const std::vector<size_t>& eligible, Timestamp now,
+                               std::string& why) const {
+  const CostWeights& w = config_.cost_weights;
+  if (!config_.energy || (w.carbon == 0 && w.money == 0) || eligible.empty()) return now;
+  struct Best {
+    double cost = 0;
+    size_t site = 0;
+    EnergyAccount energy;
+  };
+  auto best_at = [&](Timestamp t) {
+    Best best{std::numeric_limits<double>::infinity(), 0, {}};
+    for (size_t site : eligible) {
+      const EnergyAccount e = cost_model_->JobEnergy(job, site, t);
+      const double cost = w.carbon * e.carbon_kg + w.money * e.cost_cny;
+      if (cost < best.cost) best = Best{cost, site, e};
+    }
+    return best;
+  };
+  constexpr Timestamp kHourMs = 3'600'000;
+  const Best at_now = best_at(now);
+  Best chosen = at_now;
+  Timestamp when = now;
+  double chosen_total = at_now.cost;
+  for (Timestamp t = (now / kHourMs + 1) * kHourMs; t <= job.start_by_ms; t += kHourMs) {
+    const Best b = best_at(t);
+    const double total = b.cost + w.wait * static_cast<double>(t - now) / 1000;
+    if (total < chosen_total) {
+      chosen = b;
+      when = t;
+      chosen_total = total;
+    }
+  }
+  if (when == now || chosen.cost > at_now.cost * (1 - config_.defer_min_saving)) return now;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "deferred %.1f h inside its start window for cleaner/cheaper power: at %s then %.3g kg CO2e, "
+                "%.3g CNY vs %.3g kg, %.3g CNY now at %s",
+                static_cast<double>(when - now) / kHourMs, network_.sites[chosen.site].id.c_str(),
+                chosen.energy.carbon_kg, chosen.energy.cost_cny, at_now.energy.carbon_kg, at_now.energy.cost_cny,
+                network_.sites[at_now.site].id.c_str());
+  why = buf;
+  return when;
+}
+
+std::vector<Command> Scheduler::WakeDeferred(Timestamp now) {
+  std::vector<std::pair<Timestamp, JobSpec>> due;
+  for (auto it = deferred_.begin(); it != deferred_.end();) {
+    if (it->second.first <= now) {
+      due.push_back(std::move(it->second));
+      it = deferred_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::stable_sort(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Command> out;
+  for (auto& [wake, job] : due) {
+    job.start_by_ms = 0;  // its hour has come: placed like any other job now
+    for (Command& c : Submit(job, now)) out.push_back(std::move(c));
+  }
   return out;
 }
 
@@ -347,6 +422,7 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
     ApplyRegisteredNodes(registered->site, now, out);
     return out;
   }
+  if (std::holds_alternative<Wake>(event)) return WakeDeferred(now);
   if (const auto* status = std::get_if<SiteStatus>(&event)) {
     if (status->site >= sites_.size()) {
       return MakeError(ErrorCode::kInvalidArgument, "site index " + std::to_string(status->site) + " is not in the network");
@@ -369,6 +445,7 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
     queued_reason_.erase(id);
     return out;
   }
+  if (std::holds_alternative<CancelJob>(event) && deferred_.erase(id)) return out;
   return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " is not " +
                                              (std::holds_alternative<CancelJob>(event) ? "queued or running" : "running"));
 }

@@ -14,6 +14,15 @@
 // one of them would leave the job unable to fit), and each preempt command says for whom, how
 // much it frees and why it was chosen.
 //
+// Deferral: a job with a start window (start_by_ms) may be held for a cleaner or cheaper hour
+// inside it. For each whole hour t in the window the engine prices the job at its best
+// eligible site: w_carbon * carbon_kg + w_money * energy_cny (the energy model's hourly series
+// serve as the forecast) + w_wait * (t - now) in seconds, and defers to the cheapest t when
+// that beats starting now and saves at least `defer_min_saving` of the energy terms. So a big,
+// long job may wait hours for clean power and a short one does not wait for a few grams. The
+// queue command says until when (wake_ms); the host sends Wake then and the job is placed like
+// any other. Never past its window.
+//
 // Quotas: per tenant caps on GPUs and CPU in use; a job over its tenant's cap on its own is
 // rejected, a job that would pass the cap with what the tenant already runs waits.
 #pragma once
@@ -48,6 +57,7 @@ struct SchedulerConfig {
   uint64_t seed = 42;
   // Energy, carbon and prices of the network's sites (null: the cost model's energy terms are 0).
   std::shared_ptr<const EnergyModel> energy;
+  double defer_min_saving = 0.05;  // share of the energy terms a deferral must save
 };
 
 struct SubmitJob {
@@ -79,7 +89,9 @@ struct SiteNodes {
   size_t site = 0;
   std::vector<NodeSpec> nodes;
 };
-using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob, SiteNodes>;
+// Time has passed: deferred jobs whose hour has come are placed (or queued) now.
+struct Wake {};
+using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob, SiteNodes, Wake>;
 
 enum class CommandKind { kStart, kQueue, kReject, kPreempt };
 std::string_view CommandKindName(CommandKind kind);
@@ -90,6 +102,7 @@ struct Command {
   std::optional<size_t> site;           // kStart, kPreempt
   std::vector<Placement> placements;    // kStart: one per task
   std::string reason;                   // kQueue, kReject, kPreempt; kStart: the cost
+  std::optional<Timestamp> wake_ms;     // kQueue of a deferred job: send Wake then
 };
 
 class Scheduler {
@@ -114,6 +127,7 @@ class Scheduler {
   const Network& network() const { return network_; }
   const ClusterState& site_state(size_t site) const { return sites_[site].state; }
   size_t queued() const { return queue_.size(); }
+  size_t deferred() const { return deferred_.size(); }
   size_t running() const { return running_.size(); }
   int64_t tenant_gpu_milli(const std::string& tenant) const;
   bool site_up(size_t site) const { return sites_[site].up; }
@@ -154,6 +168,10 @@ class Scheduler {
   bool ApplyRegisteredNodes(size_t site, Timestamp now, std::vector<Command>& out);
   void RetryQueue(std::optional<size_t> freed_site, Timestamp now, std::vector<Command>& out);
   std::vector<Command> Submit(const JobSpec& job, Timestamp now);
+  // The start inside the job's window with the lowest energy terms at its best eligible site;
+  // `now` unless a later hour saves at least defer_min_saving. Sets `why` when it defers.
+  Timestamp PlanStart(const JobSpec& job, const std::vector<size_t>& eligible, Timestamp now, std::string& why) const;
+  std::vector<Command> WakeDeferred(Timestamp now);
 
   const Network& network_;
   SchedulerConfig config_;
@@ -164,6 +182,7 @@ class Scheduler {
   Rng rng_;
   std::vector<JobSpec> queue_;  // kept in queue order
   std::map<JobId, std::string> queued_reason_;
+  std::map<JobId, std::pair<Timestamp, JobSpec>> deferred_;  // wake time, job
   std::map<JobId, Running> running_;
   std::map<std::string, Usage> usage_;
   std::map<size_t, ClusterState> registered_nodes_;  // SiteNodes waiting for their site to empty

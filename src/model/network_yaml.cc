@@ -160,6 +160,19 @@ Result<void> ReadRtts(const YamlReader& y, const YAML::Node& list, Network& net)
 
 }  // namespace
 
+Result<void> ReplaceSitesYaml(const std::string& text, const std::string& path, Network& network) {
+  YamlReader y(path);
+  SW_TRY(root, y.Parse(text));
+  SW_CHECK(y.OnlyKeys(root, "inventory", {"name", "description", "sites"}));
+  if (!root["sites"]) return std::unexpected(y.At(root, "sites", "missing"));
+  Network copy = network;
+  copy.sites.clear();
+  copy.Reindex();
+  SW_CHECK(ReadSites(y, root["sites"], copy));
+  network = std::move(copy);
+  return {};
+}
+
 Result<Network> ParseNetworkYaml(const std::string& text, const std::string& path) {
   YamlReader y(path);
   SW_TRY(root, y.Parse(text));

@@ -15,4 +15,9 @@ namespace suanwang {
 // unknown hubs or places, GPU pools without a model.
 Result<Network> ParseNetworkYaml(const std::string& text, const std::string& path);
 
+// An inventory document (`sites:` as in a network file, plus optional name/description)
+// replaces the network's sites; its sites' places must be places of the network.
+// Errors: as ParseNetworkYaml for the sites; the network is unchanged on error.
+Result<void> ReplaceSitesYaml(const std::string& text, const std::string& path, Network& network);
+
 }  // namespace suanwang

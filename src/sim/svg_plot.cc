@@ -119,7 +119,56 @@ void RenderPanel(const LinePlot& plot, double y0, std::string& svg) {
   }
 }
 
+void RenderBars(const BarPanel& panel, double x0, double y0, std::string& svg) {
+  constexpr double kW = 380, kH = 300, kL = 60, kT = 40, kB = 60;
+  double y_max = 0;
+  for (double v : panel.values) y_max = std::max(y_max, v);
+  if (!(y_max > 0)) y_max = 1;
+  const double step = NiceStep(y_max);
+  y_max = std::ceil(y_max / step) * step;
+  const double pw = kW - kL - 20, ph = kH - kT - kB;
+  auto py = [&](double y) { return y0 + kT + ph - y / y_max * ph; };
+  svg += "<text x=\"" + Num(x0 + kL) + "\" y=\"" + Num(y0 + 24) + "\" font-size=\"14\" font-weight=\"bold\">" +
+         Escape(panel.title) + "</text>\n";
+  for (double yv = 0; yv <= y_max + 1e-9; yv += step) {
+    svg += "<line x1=\"" + Num(x0 + kL) + "\" x2=\"" + Num(x0 + kL + pw) + "\" y1=\"" + Num(py(yv)) + "\" y2=\"" +
+           Num(py(yv)) + "\" stroke=\"#ddd\"/>\n";
+    svg += "<text x=\"" + Num(x0 + kL - 6) + "\" y=\"" + Num(py(yv) + 4) + "\" font-size=\"11\" text-anchor=\"end\">" +
+           Num(yv) + "</text>\n";
+  }
+  svg += "<text transform=\"translate(" + Num(x0 + 14) + "," + Num(y0 + kT + ph / 2) +
+         ") rotate(-90)\" font-size=\"12\" text-anchor=\"middle\">" + Escape(panel.y_label) + "</text>\n";
+  const size_t n = std::max<size_t>(panel.values.size(), 1);
+  const double slot = pw / static_cast<double>(n), bar = slot * 0.6;
+  for (size_t i = 0; i < panel.values.size(); ++i) {
+    const double x = x0 + kL + slot * static_cast<double>(i) + (slot - bar) / 2;
+    const double v = std::max(0.0, panel.values[i]);
+    svg += "<rect x=\"" + Num(x) + "\" y=\"" + Num(py(v)) + "\" width=\"" + Num(bar) + "\" height=\"" +
+           Num(py(0) - py(v)) + "\" fill=\"" + kColors[i % std::size(kColors)] + "\"/>\n";
+    char value[32];
+    std::snprintf(value, sizeof value, "%.3g", panel.values[i]);
+    svg += "<text x=\"" + Num(x + bar / 2) + "\" y=\"" + Num(py(v) - 4) + "\" font-size=\"11\" text-anchor=\"middle\">" +
+           value + "</text>\n";
+    svg += "<text x=\"" + Num(x + bar / 2) + "\" y=\"" + Num(py(0) + 16) + "\" font-size=\"11\" text-anchor=\"middle\">" +
+           Escape(i < panel.labels.size() ? panel.labels[i] : "") + "</text>\n";
+  }
+}
+
 }  // namespace
+
+std::string RenderBarsSvg(const std::vector<BarPanel>& panels) {
+  constexpr double kW = 380, kH = 300;
+  const size_t rows = (std::max<size_t>(panels.size(), 1) + 1) / 2;
+  const double width = 2 * kW, height = kH * static_cast<double>(rows);
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Num(width) + "\" height=\"" + Num(height) +
+                    "\" viewBox=\"0 0 " + Num(width) + " " + Num(height) +
+                    "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  for (size_t i = 0; i < panels.size(); ++i) {
+    RenderBars(panels[i], static_cast<double>(i % 2) * kW, static_cast<double>(i / 2) * kH, svg);
+  }
+  svg += "</svg>\n";
+  return svg;
+}
 
 std::string RenderSvg(const std::vector<LinePlot>& panels) {
   const double height = kPanelHeight * static_cast<double>(std::max<size_t>(panels.size(), 1));

@@ -24,4 +24,15 @@ struct LinePlot {
 // Panels stacked vertically in one SVG document.
 std::string RenderSvg(const std::vector<LinePlot>& panels);
 
+// One bar per label, its value written above it.
+struct BarPanel {
+  std::string title;
+  std::string y_label;
+  std::vector<std::string> labels;
+  std::vector<double> values;
+};
+
+// Bar panels side by side, two to a row, in one SVG document.
+std::string RenderBarsSvg(const std::vector<BarPanel>& panels);
+
 }  // namespace suanwang

@@ -1,0 +1,67 @@
+#include "sim/green_run.h"
+
+#include <mutex>
+#include <optional>
+
+#include "model/network_yaml.h"
+#include "sim/energy_files.h"
+#include "sim/files.h"
+#include "sim/run_pool.h"
+
+namespace suanwang {
+
+Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options) {
+  GreenRun run;
+  SW_TRY(network, LoadNetworkFile(scenario.network_path));
+  if (!scenario.inventory_path.empty()) {
+    SW_TRY(text, ReadTextFile(scenario.inventory_path));
+    SW_CHECK(ReplaceSitesYaml(text, scenario.inventory_path, network));
+    const size_t slash = scenario.inventory_path.find_last_of('/');
+    network.source_dir = slash == std::string::npos ? "." : scenario.inventory_path.substr(0, slash);
+  }
+  run.network = std::move(network);
+  SW_TRY(energy, LoadEnergyModel(run.network, options.data_dir));
+  run.energy = std::make_shared<const EnergyModel>(std::move(energy));
+  SW_TRY(trace, LoadGaiaTrace(scenario.trace_path));
+  if (options.max_jobs && trace.size() > options.max_jobs) trace.resize(options.max_jobs);
+  SW_TRY(workload, GreenWorkload(scenario, run.network, trace));
+  run.workload = std::move(workload);
+
+  run.outcomes.resize(scenario.policies.size());
+  std::optional<Error> first_error;
+  std::mutex mutex;
+  std::vector<std::function<void()>> jobs;
+  for (size_t p = 0; p < scenario.policies.size(); ++p) {
+    jobs.push_back([&, p] {
+      const GreenPolicy& policy = scenario.policies[p];
+      ReplayConfig config;
+      config.scheduler.node_policy = scenario.node_policy;
+      config.scheduler.preemption = false;
+      config.scheduler.cost_weights = policy.weights;
+      config.scheduler.energy = run.energy;
+      config.scheduler.seed = scenario.seed;
+      Workload w = run.workload;
+      if (!policy.defer) {
+        for (JobSpec& j : w.jobs) j.start_by_ms = 0;
+      }
+      GpuModelTable models;
+      auto result = RunWorkload(run.network, models, w, {}, config, [&](uint64_t n) {
+        if (!options.tick) return;
+        std::lock_guard lock(mutex);
+        options.tick(n);
+      });
+      std::lock_guard lock(mutex);
+      if (!result) {
+        if (!first_error) first_error = Error{result.error().code, "policy " + policy.name + ": " + result.error().message};
+        return;
+      }
+      run.outcomes[p] = PolicyOutcome{policy, std::move(*result)};
+    });
+  }
+  RunParallel(std::move(jobs), std::max(1u, options.threads));
+  if (first_error) return std::unexpected(*first_error);
+  for (const PolicyOutcome& o : run.outcomes) run.metrics.push_back(Summarise(o, run.network, scenario.west_hubs));
+  return run;
+}
+
+}  // namespace suanwang

@@ -1,0 +1,33 @@
+// Running a green scenario: every policy over the same workload, in parallel.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "sim/green_report.h"
+
+namespace suanwang {
+
+struct GreenRun {
+  Network network;                         // with the scenario's inventory
+  std::shared_ptr<const EnergyModel> energy;
+  Workload workload;
+  std::vector<PolicyOutcome> outcomes;     // scenario policy order
+  std::vector<PolicyMetrics> metrics;
+};
+
+struct GreenRunOptions {
+  std::string data_dir;   // catalogues (accelerators.yaml, power.yaml) under DATA/catalogs
+  size_t max_jobs = 0;    // 0: the whole trace; else its first N jobs (quick looks, tests)
+  unsigned threads = 1;
+  std::function<void(uint64_t)> tick;  // progress: events handled
+};
+
+// Errors: those of the loaders (network, inventory, trace, catalogues, series files), of
+// GreenWorkload, and of RunWorkload.
+Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options);
+
+}  // namespace suanwang
