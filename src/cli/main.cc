@@ -7,6 +7,7 @@
 #include "cli/up_command.h"
 #include "cli/audit_command.h"
 #include "cli/bench_command.h"
+#include "cli/bench_network_command.h"
 #include "cli/bench_running_command.h"
 #include "cli/bench_submit_command.h"
 #include "cli/client_commands.h"
@@ -153,6 +154,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   placement_cmd->add_option("--seed", placement.seed, "seed")->capture_default_str();
   placement_cmd->add_flag("--json", placement.json, "print one JSON object");
+  BenchNetworkOptions network_bench;
+  placement_cmd->add_option("--scenario", network_bench.scenario,
+                            "time network decisions (site choice + node placement) on a green scenario, "
+                            "with and without the energy terms");
+  placement_cmd->add_option("--max-jobs", network_bench.max_jobs, "with --scenario: the trace's first N jobs")
+      ->capture_default_str();
+  placement_cmd->add_option("--rounds", network_bench.rounds, "with --scenario: alternating rounds (medians)")
+      ->capture_default_str();
 
   BenchSubmitOptions submit_bench;
   auto* submit_bench_cmd = bench->add_subcommand("submit", "durable submissions per second through the HTTP API");
@@ -241,7 +250,13 @@ int main(int argc, char** argv) {
   if (*policies_cmd) return RunSimPolicies();
   if (*replay_cmd) return RunSimReplay(replay);
   if (*explain_cmd) return RunSimExplain(explain);
-  if (*placement_cmd) return RunBenchPlacement(placement);
+  if (*placement_cmd) {
+    if (!network_bench.scenario.empty()) {
+      network_bench.json = placement.json;
+      return RunBenchNetworkPlacement(network_bench);
+    }
+    return RunBenchPlacement(placement);
+  }
   if (*server_cmd) return RunServer(server);
   if (*agent_cmd) return RunAgent(agent);
   if (*up_cmd) {

@@ -123,6 +123,7 @@ Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOu
     }
   }
   SW_CHECK(Write(dir + "/sites.csv", sites));
+  for (const PolicyOutcome& o : outcomes) SW_CHECK(WriteReplayReport(dir + "/" + o.policy.name, o.result));
 
   std::vector<BarPanel> panels(6);
   panels[0] = {"Carbon per GPU-hour", "kg CO2e / GPU-h", {}, {}};

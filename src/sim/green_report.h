@@ -36,7 +36,8 @@ std::string GreenSummaryTable(const std::vector<PolicyMetrics>& metrics);
 
 // DIR/policies.csv (the metrics), DIR/sites.csv (per policy and site: GPU-hours, energy,
 // carbon, cost), DIR/green.svg (bars per metric), DIR/carbon_intensity.svg (each site's
-// hourly grid intensity over the first two days, synthetic series marked).
+// hourly grid intensity over the first two days, synthetic series marked), and per policy
+// DIR/POLICY/ as WriteReplayReport (jobs.csv with each job's energy and carbon).
 Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOutcome>& outcomes,
                               const std::vector<PolicyMetrics>& metrics, const Network& network,
                               const EnergyModel& energy);

@@ -10,7 +10,7 @@
 
 namespace suanwang {
 
-Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options) {
+Result<GreenRun> LoadGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options) {
   GreenRun run;
   SW_TRY(network, LoadNetworkFile(scenario.network_path));
   if (!scenario.inventory_path.empty()) {
@@ -26,6 +26,11 @@ Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunO
   if (options.max_jobs && trace.size() > options.max_jobs) trace.resize(options.max_jobs);
   SW_TRY(workload, GreenWorkload(scenario, run.network, trace));
   run.workload = std::move(workload);
+  return run;
+}
+
+Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options) {
+  SW_TRY(run, LoadGreenScenario(scenario, options));
 
   run.outcomes.resize(scenario.policies.size());
   std::optional<Error> first_error;

@@ -26,8 +26,12 @@ struct GreenRunOptions {
   std::function<void(uint64_t)> tick;  // progress: events handled
 };
 
-// Errors: those of the loaders (network, inventory, trace, catalogues, series files), of
-// GreenWorkload, and of RunWorkload.
+// The scenario's network (with its inventory), energy model and workload, not yet run
+// (outcomes and metrics empty). Errors: those of the loaders (network, inventory, trace,
+// catalogues, series files) and of GreenWorkload.
+Result<GreenRun> LoadGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options);
+
+// Errors: those of LoadGreenScenario and of RunWorkload.
 Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options);
 
 }  // namespace suanwang

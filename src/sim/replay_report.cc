@@ -42,14 +42,17 @@ Result<void> WriteReplayReport(const std::string& dir, const ReplayResult& r) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return MakeError(ErrorCode::kUnavailable, dir + ": cannot create directory: " + ec.message());
   char buf[512];
-  std::string jobs = "id,name,arrival_s,start_s,end_s,wait_s,jct_s,site,origin,tier,rtt_ms,within_tier,preemptions,state,reason\n";
+  std::string jobs =
+      "id,name,arrival_s,start_s,end_s,wait_s,jct_s,site,origin,tier,rtt_ms,within_tier,preemptions,gpus,deadline_s,"
+      "deferrals,it_kwh,facility_kwh,carbon_kg,energy_cny,state,reason\n";
   for (const JobRecord& j : r.jobs) {
     const double wait = j.start_s >= 0 ? j.start_s - j.arrival_s : NAN;
     const double jct = j.end_s >= 0 ? j.end_s - j.arrival_s : NAN;
-    std::snprintf(buf, sizeof buf, "%llu,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%s,%.2f,%d,%d,%s,",
+    std::snprintf(buf, sizeof buf, "%llu,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%s,%s,%.2f,%d,%d,%g,%.3f,%d,%.6g,%.6g,%.6g,%.6g,%s,",
                   static_cast<unsigned long long>(j.id), Csv(j.name).c_str(), j.arrival_s, j.start_s, j.end_s, wait,
                   jct, j.site.c_str(), j.origin.c_str(), std::string(TierName(j.tier)).c_str(), j.rtt_ms,
-                  j.within_tier ? 1 : 0, j.preemptions, j.state.c_str());
+                  j.within_tier ? 1 : 0, j.preemptions, j.gpus, j.deadline_s, j.deferrals, j.it_kwh, j.facility_kwh,
+                  j.carbon_kg, j.cost_cny, j.state.c_str());
     jobs += buf + Csv(j.reason) + "\n";
   }
   if (auto ok = Write(dir + "/jobs.csv", jobs); !ok) return ok;
