@@ -70,7 +70,8 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
   SW_TRY(root, y.Parse(text));
   if (!root.IsMap()) return std::unexpected(y.At(root, "job", "expected a map of fields"));
   SW_CHECK(y.OnlyKeys(root, "job", {"name", "tasks", "resources", "command", "tier", "origin", "priority",
-                                    "data", "allowed_hubs", "deadline_ms"}));
+                                    "data", "allowed_hubs", "deadline_ms", "start_by_ms", "runtime_s",
+                                    "utilisation"}));
   JobRequest job;
   SW_TRY(name, y.String(root, "name", "job"));
   if (!ValidName(name)) {
@@ -113,6 +114,28 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
     SW_TRY(deadline, y.Integer(root, "deadline_ms", "job"));
     if (deadline <= 0) return std::unexpected(y.At(root["deadline_ms"], "deadline_ms", "must be positive"));
     job.spec.deadline_ms = deadline;
+  }
+  if (root["start_by_ms"]) {
+    SW_TRY(start_by, y.Integer(root, "start_by_ms", "job"));
+    if (start_by <= 0) return std::unexpected(y.At(root["start_by_ms"], "start_by_ms", "must be positive"));
+    if (job.spec.deadline_ms && start_by > *job.spec.deadline_ms) {
+      return std::unexpected(y.At(root["start_by_ms"], "start_by_ms", "is after deadline_ms"));
+    }
+    job.spec.start_by_ms = start_by;
+  }
+  if (root["runtime_s"]) {
+    SW_TRY(runtime, y.Number(root, "runtime_s", "job"));
+    if (!(runtime > 0)) return std::unexpected(y.At(root["runtime_s"], "runtime_s", "must be positive"));
+    job.spec.duration_s = runtime;
+  }
+  if (const YAML::Node u = root["utilisation"]) {
+    SW_CHECK(y.OnlyKeys(u, "utilisation", {"gpu", "cpu"}));
+    SW_TRY(gpu, y.Number(u, "gpu", "utilisation", false, -1));
+    SW_TRY(cpu, y.Number(u, "cpu", "utilisation", false, -1));
+    if (u["gpu"] && (gpu < 0 || gpu > 1)) return std::unexpected(y.At(u["gpu"], "utilisation.gpu", "not in 0..1"));
+    if (u["cpu"] && (cpu < 0 || cpu > 1)) return std::unexpected(y.At(u["cpu"], "utilisation.cpu", "not in 0..1"));
+    job.spec.gpu_util = gpu;
+    job.spec.cpu_util = cpu;
   }
   return job;
 }

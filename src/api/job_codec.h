@@ -15,6 +15,9 @@
 //   data: {place: zw, gb: 500}    # optional input location and size
 //   allowed_hubs: [nx, gs]        # optional data residency
 //   deadline_ms: 1767225600000    # optional, Unix ms
+//   start_by_ms: 1767200000000    # optional, Unix ms: deferrable; may wait for cleaner power
+//   runtime_s: 7200               # optional expected run time (energy estimates; default 1 h)
+//   utilisation: {gpu: 0.8, cpu: 0.3}   # optional expected device use 0..1 (energy model)
 #pragma once
 
 #include <string>

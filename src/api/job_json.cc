@@ -14,7 +14,9 @@ nlohmann::json ToJson(const StoredJob& j) {
                         {"reason", j.reason},
                         {"submitted_ms", j.submitted_ms},
                         {"updated_ms", j.updated_ms},
-                        {"spec", j.spec}};
+                        {"spec", j.spec},
+                        {"decision", j.decision.empty() ? nlohmann::json(nullptr)
+                                                        : nlohmann::json::parse(j.decision, nullptr, false)}};
 }
 
 }  // namespace
@@ -24,6 +26,7 @@ std::string JobJson(const StoredJob& job) { return ToJson(job).dump(); }
 std::string JobJson(const StoredJob& job, const std::vector<StoredTask>& tasks) {
   nlohmann::json j = ToJson(job);
   nlohmann::json list = nlohmann::json::array();
+  StoredTask total;  // the energy fields summed over the tasks
   for (const StoredTask& t : tasks) {
     list.push_back({{"task", t.task},
                     {"attempt", t.attempt},
@@ -35,9 +38,24 @@ std::string JobJson(const StoredJob& job, const std::vector<StoredTask>& tasks) 
                     {"cpu_seconds", static_cast<double>(t.cpu_ms) / 1000},
                     {"peak_memory_mib", static_cast<double>(t.peak_memory_kib) / 1024},
                     {"wall_seconds", static_cast<double>(t.wall_ms) / 1000},
-                    {"updated_ms", t.updated_ms}});
+                    {"updated_ms", t.updated_ms},
+                    {"energy", {{"gpu_hours", t.gpu_hours},
+                                {"it_kwh", t.it_kwh},
+                                {"facility_kwh", t.facility_kwh},
+                                {"carbon_kg", t.carbon_kg},
+                                {"energy_cny", t.energy_cny}}}});
+    total.gpu_hours += t.gpu_hours;
+    total.it_kwh += t.it_kwh;
+    total.facility_kwh += t.facility_kwh;
+    total.carbon_kg += t.carbon_kg;
+    total.energy_cny += t.energy_cny;
   }
   j["tasks"] = std::move(list);
+  j["energy"] = {{"gpu_hours", total.gpu_hours},
+                 {"it_kwh", total.it_kwh},
+                 {"facility_kwh", total.facility_kwh},
+                 {"carbon_kg", total.carbon_kg},
+                 {"energy_cny", total.energy_cny}};
   return j.dump();
 }
 

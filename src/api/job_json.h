@@ -14,7 +14,8 @@ namespace suanwang {
 //  "updated_ms":..,"spec":<the job file as submitted>}
 std::string JobJson(const StoredJob& job);
 // The same with "tasks": [{"task","attempt","site","state","exit_code","signal","reason",
-// "cpu_seconds","peak_memory_mib","wall_seconds","updated_ms"}...].
+// "cpu_seconds","peak_memory_mib","wall_seconds","updated_ms","energy":{"gpu_hours","it_kwh",
+// "facility_kwh","carbon_kg","energy_cny"}}...] and "energy" (the tasks' sums).
 std::string JobJson(const StoredJob& job, const std::vector<StoredTask>& tasks);
 std::string JobListJson(const std::vector<StoredJob>& jobs, uint64_t next_after);
 

@@ -82,6 +82,13 @@ void PrintJobDetail(const json& job) {
   std::printf("state    %s\n", job.value("state", "").c_str());
   std::printf("site     %s\n", job["site"].is_null() ? "-" : job["site"].get<std::string>().c_str());
   std::printf("reason   %s\n", job.value("reason", "").c_str());
+  if (job.contains("energy") && job["energy"].value("it_kwh", 0.0) > 0) {
+    const json& e = job["energy"];
+    const double it = e.value("it_kwh", 0.0), facility = e.value("facility_kwh", 0.0);
+    std::printf("energy   %.4g kWh IT, %.4g kWh facility (PUE %.3f), %.4g kg CO2e, %.4g CNY, %.4g GPU-h\n", it,
+                facility, it > 0 ? facility / it : 0.0, e.value("carbon_kg", 0.0), e.value("energy_cny", 0.0),
+                e.value("gpu_hours", 0.0));
+  }
   if (!job.contains("tasks") || job["tasks"].empty()) return;
   std::printf("\n%-5s %-8s %-11s %-5s %8s %9s %8s  %s\n", "TASK", "ATTEMPT", "STATE", "EXIT", "CPU_S", "PEAK_MIB",
               "WALL_S", "REASON");
@@ -91,6 +98,30 @@ void PrintJobDetail(const json& job) {
                 t.value("cpu_seconds", 0.0), t.value("peak_memory_mib", 0.0), t.value("wall_seconds", 0.0),
                 t.value("reason", "").c_str());
   }
+}
+
+// The engine's placement decision: each cost term for the chosen site and the runner-up.
+void PrintDecision(const json& job) {
+  const json& d = job.contains("decision") ? job["decision"] : json(nullptr);
+  std::printf("job %llu  %s: %s\n", job["id"].get<unsigned long long>(), job.value("state", "").c_str(),
+              job.value("reason", "").c_str());
+  if (d.is_null()) {
+    std::printf("no placement decision recorded (the job has not been placed)\n");
+    return;
+  }
+  const bool runner = d.contains("runner_up") && !d["runner_up"].is_null();
+  std::printf("\n%-14s %14s %10s", "TERM", d.value("site", "").c_str(), "WEIGHT");
+  if (runner) std::printf(" %14s", d["runner_up"].value("site", "").c_str());
+  std::printf("\n");
+  for (size_t i = 0; i < d["terms"].size(); ++i) {
+    const json& t = d["terms"][i];
+    std::printf("%-14s %14.6g %10.4g", t.value("name", "").c_str(), t.value("value", 0.0), t.value("weight", 0.0));
+    if (runner && i < d["runner_up"]["terms"].size()) std::printf(" %14.6g", d["runner_up"]["terms"][i].value("value", 0.0));
+    std::printf("\n");
+  }
+  std::printf("%-14s %14.6g %10s", "total (cost)", d.value("total", 0.0), "");
+  if (runner) std::printf(" %14.6g", d["runner_up"].value("total", 0.0));
+  std::printf("\nchosen: %s (lowest total cost among eligible sites with room)\n", d.value("site", "").c_str());
 }
 
 void Print(const json& j, const std::string& output) {
@@ -146,16 +177,63 @@ int RunJobs(const ClientOptions& o, const std::string& state, bool all) {
   return 0;
 }
 
-int RunJob(const ClientOptions& o, const std::string& id) {
+int RunJob(const ClientOptions& o, const std::string& id, bool explain) {
   if (!ValidOutput(o.output)) return 2;
   const Endpoint e = ResolveEndpoint(o.url, o.token);
   auto r = MakeClient(e)->Get("/v1/jobs/" + id);
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json job = json::parse(r->body);
-  if (o.output == "table") {
+  if (explain && o.output == "table") {
+    PrintDecision(job);
+  } else if (explain) {
+    PrintJobs(job.contains("decision") ? job["decision"] : json(nullptr), o.output);
+  } else if (o.output == "table") {
     PrintJobDetail(job);
   } else {
     PrintJobs(job, o.output);
+  }
+  return 0;
+}
+
+int RunReportEnergy(const ClientOptions& o) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Get("/v1/reports/energy");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json report = json::parse(r->body);
+  if (o.output != "table") {
+    Print(report, o.output);
+    return 0;
+  }
+  auto table = [](const char* title, const json& rows, const char* key) {
+    std::printf("%s\n%-12s %6s %9s %10s %10s %6s %10s %9s %9s %6s\n", title, key, "TASKS", "GPU_H", "IT_KWH",
+                "FAC_KWH", "PUE", "KG_CO2E", "KG/GPU_H", "CNY", "GREEN");
+    for (const auto& row : rows) {
+      std::printf("%-12s %6llu %9.3f %10.4f %10.4f %6.3f %10.4f %9.4f %9.3f %5.1f%%\n",
+                  row.value(key, std::string("")).c_str(), row.value("tasks", 0ull), row.value("gpu_hours", 0.0),
+                  row.value("it_kwh", 0.0), row.value("facility_kwh", 0.0), row.value("pue", 0.0),
+                  row.value("carbon_kg", 0.0), row.value("carbon_kg_per_gpu_hour", 0.0), row.value("energy_cny", 0.0),
+                  100 * row.value("green_share", 0.0));
+    }
+    std::printf("\n");
+  };
+  table("BY SITE", report["sites"], "site");
+  table("BY HUB", report["hubs"], "hub");
+  table("BY TENANT", report["tenants"], "tenant");
+  table("NETWORK", json::array({report["total"]}), "scope");
+  if (!report["heat_forecast"].empty()) {
+    std::printf("IT HEAT FORECAST (kW, from running jobs; now, +1 h, ... +5 h)\n");
+    for (const auto& h : report["heat_forecast"]) {
+      std::string hours;
+      for (const auto& kw : h["it_heat_kw_by_hour"]) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, " %7.2f", kw.get<double>());
+        hours += buf;
+      }
+      const double cap = h.value("capacity_kw", 0.0);
+      std::printf("%-12s%s   cooling %s\n", h.value("site", "").c_str(), hours.c_str(),
+                  cap > 0 ? (std::to_string(static_cast<int>(cap)) + " kW").c_str() : "not limited");
+    }
   }
   return 0;
 }

@@ -15,7 +15,10 @@ struct ClientOptions {
 
 int RunSubmit(const ClientOptions& options, const std::string& file, const std::string& idempotency_key);
 int RunJobs(const ClientOptions& options, const std::string& state, bool all);
-int RunJob(const ClientOptions& options, const std::string& id);
+// `explain`: the engine's placement decision (cost terms of the chosen site and runner-up).
+int RunJob(const ClientOptions& options, const std::string& id, bool explain = false);
+// `suanwang report energy`: GET /v1/reports/energy as tables (or json/yaml).
+int RunReportEnergy(const ClientOptions& options);
 int RunCancel(const ClientOptions& options, const std::string& id);
 // Prints the end of a task's output (stdout or stderr) as the server holds it.
 int RunLogs(const ClientOptions& options, const std::string& id, int task, const std::string& stream);

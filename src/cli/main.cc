@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
   server_cmd->add_option("--store", server.store, "sqlite://PATH or postgres://... (default: sqlite in --home)");
   server_cmd->add_option("--network", server.network, "network YAML (default: data/networks/china-hubs.yaml)");
   server_cmd->add_option("--policy", server.policy, "node policy")->capture_default_str();
+  server_cmd->add_option("--weights", server.weights,
+                         "site-choice cost weights, e.g. carbon=3600,latency=0.01 (wait, transfer, latency, money, carbon)");
   server_cmd->add_option("--rate-limit", server.rate_limit, "requests per second per API token (0: no limit)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--store", up.server.store, "sqlite://PATH or postgres://... (default: sqlite in --home)");
   up_cmd->add_option("--network", up.server.network, "network YAML (default: data/networks/china-hubs.yaml)");
   up_cmd->add_option("--policy", up.server.policy, "node policy")->capture_default_str();
+  up_cmd->add_option("--weights", up.server.weights, "site-choice cost weights, e.g. carbon=3600,latency=0.01");
   up_cmd->add_option("--lease-ms", up.server.lease_ms, "how long an agent's heartbeat keeps its site's lease")
       ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
       ->capture_default_str();
@@ -201,7 +204,14 @@ int main(int argc, char** argv) {
   add_client_flags(jobs_cmd);
   auto* job_cmd = app.add_subcommand("job", "show one job");
   job_cmd->add_option("id", job_id, "job id")->required();
+  bool job_explain = false;
+  job_cmd->add_flag("--explain", job_explain, "why the engine placed it there: each cost term, chosen site vs runner-up");
   add_client_flags(job_cmd);
+  auto* report_cmd = app.add_subcommand("report", "network reports from the server");
+  report_cmd->require_subcommand(1);
+  auto* report_energy_cmd = report_cmd->add_subcommand(
+      "energy", "energy, PUE, carbon and cost per site, hub and tenant; heat forecast against cooling");
+  add_client_flags(report_energy_cmd);
   auto* cancel_cmd = app.add_subcommand("cancel", "cancel a job");
   cancel_cmd->add_option("id", job_id, "job id")->required();
   add_client_flags(cancel_cmd);
@@ -267,7 +277,8 @@ int main(int argc, char** argv) {
   if (*running_bench_cmd) return RunBenchRunning(running_bench);
   if (*submit_cmd) return RunSubmit(client, submit_file, idempotency_key);
   if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);
-  if (*job_cmd) return RunJob(client, job_id);
+  if (*job_cmd) return RunJob(client, job_id, job_explain);
+  if (*report_energy_cmd) return RunReportEnergy(client);
   if (*cancel_cmd) return RunCancel(client, job_id);
   if (*logs_cmd) return RunLogs(client, job_id, log_task, log_stream);
   if (*sites_cmd) return RunSites(client);

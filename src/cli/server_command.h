@@ -21,6 +21,7 @@ struct ServerOptions {
   double rate_limit_burst = 0;   // default: 2 x rate_limit
   int64_t lease_ms = 10000;      // how long a heartbeat keeps a site's lease
   std::vector<std::string> sites;  // sites that run work while their agent is live; empty: all
+  std::string weights;             // cost weights "carbon=3600,latency=0.01" (others: defaults)
 };
 
 // A server that listens (its HTTP loop not yet running).

@@ -64,6 +64,7 @@ Result<std::unique_ptr<Scheduler>> Scheduler::Create(const Network& network, Gpu
     if (!policy) return std::unexpected(policy.error());
     s->sites_.push_back(SiteRuntime{std::move(*state), std::move(*policy)});
   }
+  s->site_it_w_.assign(network.sites.size(), 0.0);
   s->cost_model_ = std::make_unique<WeightedCostModel>(s->config_.cost_weights, s->config_.energy.get(), &models);
   s->selector_ = std::make_unique<SiteSelector>(network, *s->cost_model_);
   return s;
@@ -132,8 +133,9 @@ void Scheduler::StartOn(const JobSpec& job, size_t site, std::vector<Placement> 
   Usage& u = usage_[job.tenant];
   u.gpu_milli += job.TotalGpuMilli();
   u.cpu_milli += job.TotalCpuMilli();
-  out.push_back(Command{CommandKind::kStart, job.id, site, placements, why, std::nullopt});
+  out.push_back(Command{CommandKind::kStart, job.id, site, placements, why, std::nullopt, {}});
   running_[job.id] = Running{job, site, std::move(placements), now};
+  site_it_w_[site] += JobPowerW(job, site);
 }
 
 bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
@@ -141,10 +143,18 @@ bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, T
   for (size_t site : sites) {
     SiteRuntime& rt = sites_[site];
     if (!rt.up) continue;
+    if (!CoolingProblem(job, site, false).empty()) continue;
     GangDecision g = PlaceGang(*rt.policy, job.task, job.tasks, rt.state, rng_);
     if (g.kind != DecisionKind::kPlaced) continue;
     const CostBreakdown cost = cost_model_->Estimate(job, network_, SiteView{site, &rt.state, 0, true}, now);
     StartOn(job, site, std::move(g.placements), now, out, "cost " + cost.Describe());
+    out.back().costs.emplace_back(site, cost);
+    for (size_t other : sites) {
+      if (other == site) continue;
+      out.back().costs.emplace_back(
+          other, cost_model_->Estimate(job, network_, SiteView{other, &sites_[other].state, 0, true}, now));
+      break;
+    }
     return true;
   }
   return false;
@@ -214,7 +224,7 @@ bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites,
                     static_cast<unsigned long long>(job.id), job.priority, v.job.priority,
                     GpuText(v.job.TotalGpuMilli()).c_str(), static_cast<double>(v.job.TotalCpuMilli()) / 1000,
                     network_.sites[site].id.c_str(), evicted.size());
-      out.push_back(Command{CommandKind::kPreempt, v.job.id, site, {}, buf, std::nullopt});
+      out.push_back(Command{CommandKind::kPreempt, v.job.id, site, {}, buf, std::nullopt, {}});
     }
     StartOn(job, site, std::move(g.placements), now, out,
             "after preempting " + std::to_string(evicted.size()) + " lower-priority job(s)");
@@ -231,6 +241,7 @@ void Scheduler::Stop(JobId id) {
   Usage& u = usage_[r.job.tenant];
   u.gpu_milli -= r.job.TotalGpuMilli();
   u.cpu_milli -= r.job.TotalCpuMilli();
+  site_it_w_[r.site] = std::max(0.0, site_it_w_[r.site] - JobPowerW(r.job, r.site));
   running_.erase(it);
 }
 
@@ -251,13 +262,24 @@ bool Scheduler::ApplyRegisteredNodes(size_t site, Timestamp now, std::vector<Com
 std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
   std::vector<Command> out;
   if (std::string quota = QuotaProblem(job, true); !quota.empty()) {
-    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, "can never fit: " + quota, std::nullopt});
+    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, "can never fit: " + quota, std::nullopt, {}});
     return out;
   }
   std::vector<SiteView> views = Views();
   SiteDecision choice = selector_->Choose(job, views, now, context_.gpu_models);
   if (choice.kind == DecisionKind::kUnsatisfiable) {
-    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, choice.reason, std::nullopt});
+    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, choice.reason, std::nullopt, {}});
+    return out;
+  }
+  // Sites whose cooling could never take the job's heat are not eligible.
+  std::string cooling;
+  std::erase_if(choice.eligible, [&](size_t site) {
+    std::string why = CoolingProblem(job, site, true);
+    if (!why.empty() && cooling.empty()) cooling = network_.sites[site].id + ": " + why;
+    return !why.empty();
+  });
+  if (choice.eligible.empty()) {
+    out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, "can never fit: " + cooling, std::nullopt, {}});
     return out;
   }
   if (job.start_by_ms > now) {
@@ -265,7 +287,7 @@ std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
     const Timestamp wake = PlanStart(job, choice.eligible, now, why);
     if (wake > now) {
       deferred_[job.id] = {wake, job};
-      Command c{CommandKind::kQueue, job.id, std::nullopt, {}, why, std::nullopt};
+      Command c{CommandKind::kQueue, job.id, std::nullopt, {}, why, std::nullopt, {}};
       c.wake_ms = wake;
       out.push_back(std::move(c));
       return out;
@@ -283,7 +305,7 @@ std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
                                          " eligible sites, none has room for the gang now";
   queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), job, QueueBefore), job);
   queued_reason_[job.id] = why;
-  out.push_back(Command{CommandKind::kQueue, job.id, std::nullopt, {}, why, std::nullopt});
+  out.push_back(Command{CommandKind::kQueue, job.id, std::nullopt, {}, why, std::nullopt, {}});
   return out;
 }
 
@@ -329,6 +351,49 @@ Timestamp Scheduler::PlanStart(const JobSpec& job, const std::vector<size_t>& el
                 network_.sites[at_now.site].id.c_str());
   why = buf;
   return when;
+}
+
+double Scheduler::JobPowerW(const JobSpec& job, size_t site) const {
+  if (!config_.energy || !context_.gpu_models) return 0;
+  return config_.energy->JobItPowerW(job, site, *context_.gpu_models);
+}
+
+std::string Scheduler::CoolingProblem(const JobSpec& job, size_t site, bool alone) const {
+  if (!config_.energy) return "";
+  const double capacity_w = config_.energy->site(site).cooling_capacity_kw * 1000;
+  if (capacity_w <= 0) return "";
+  const double job_w = JobPowerW(job, site);
+  const double load_w = alone ? 0 : site_it_w_[site];
+  if (load_w + job_w <= capacity_w) return "";
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "cooling: %.1f kW of heat%s exceeds the site's %.1f kW", job_w / 1000,
+                alone ? "" : (" on top of " + std::to_string(static_cast<int>(load_w / 1000)) + " kW running").c_str(),
+                capacity_w / 1000);
+  return buf;
+}
+
+std::vector<double> Scheduler::HeatForecastKw(size_t site, Timestamp now, int hours) const {
+  if (!config_.energy) return {};
+  std::vector<double> kw(static_cast<size_t>(std::max(0, hours)), 0.0);
+  for (const auto& [id, r] : running_) {
+    if (r.site != site) continue;
+    const double run_s = r.job.duration_s > 0 ? r.job.duration_s : kDefaultRunS;
+    const Timestamp end = r.started + static_cast<Timestamp>(run_s * 1000);
+    const double power_kw = JobPowerW(r.job, site) / 1000;
+    for (size_t h = 0; h < kw.size(); ++h) {
+      // Still running at the start of hour h (the current hour counts whatever runs now).
+      if (h == 0 || end > now + static_cast<Timestamp>(h) * 3'600'000) kw[h] += power_kw;
+    }
+  }
+  return kw;
+}
+
+std::optional<Timestamp> Scheduler::next_wake() const {
+  std::optional<Timestamp> first;
+  for (const auto& [id, d] : deferred_) {
+    if (!first || d.first < *first) first = d.first;
+  }
+  return first;
 }
 
 std::vector<Command> Scheduler::WakeDeferred(Timestamp now) {
@@ -393,6 +458,7 @@ void Scheduler::Restore(const RestoreJob& restore, Timestamp now) {
   u.gpu_milli += restore.job.TotalGpuMilli();
   u.cpu_milli += restore.job.TotalCpuMilli();
   running_[restore.job.id] = Running{restore.job, restore.site, std::move(placements), now};
+  site_it_w_[restore.site] += JobPowerW(restore.job, restore.site);
 }
 
 Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now) {

@@ -23,6 +23,10 @@
 // queue command says until when (wake_ms); the host sends Wake then and the job is placed like
 // any other. Never past its window.
 //
+// Cooling: a site with a cooling capacity (SiteEnergyParams::cooling_capacity_kw) takes a job
+// only while the IT power of what runs there plus the job's stays within it (all IT power
+// ends up as heat the cooling must remove); a job that alone exceeds it can never run there.
+//
 // Quotas: per tenant caps on GPUs and CPU in use; a job over its tenant's cap on its own is
 // rejected, a job that would pass the cap with what the tenant already runs waits.
 #pragma once
@@ -103,6 +107,9 @@ struct Command {
   std::vector<Placement> placements;    // kStart: one per task
   std::string reason;                   // kQueue, kReject, kPreempt; kStart: the cost
   std::optional<Timestamp> wake_ms;     // kQueue of a deferred job: send Wake then
+  // kStart: the cost of the chosen site, then of the runner-up (the cheapest other eligible
+  // site) when there is one: each term's value and weight, so the decision can explain itself.
+  std::vector<std::pair<size_t, CostBreakdown>> costs;
 };
 
 class Scheduler {
@@ -128,6 +135,14 @@ class Scheduler {
   const ClusterState& site_state(size_t site) const { return sites_[site].state; }
   size_t queued() const { return queue_.size(); }
   size_t deferred() const { return deferred_.size(); }
+  // IT power of what runs at the site now [W] (0 without an energy model).
+  double site_it_power_w(size_t site) const { return site_it_w_[site]; }
+  // The IT heat [kW] the site's running jobs are expected to give off in each of the next
+  // `hours` hours (index 0: the hour from now), each job until its start + duration_s (a job
+  // without one: kDefaultRunS). Empty without an energy model.
+  std::vector<double> HeatForecastKw(size_t site, Timestamp now, int hours) const;
+  // When the earliest deferred job's hour comes (send Wake then); nullopt when none waits.
+  std::optional<Timestamp> next_wake() const;
   size_t running() const { return running_.size(); }
   int64_t tenant_gpu_milli(const std::string& tenant) const;
   bool site_up(size_t site) const { return sites_[site].up; }
@@ -185,7 +200,11 @@ class Scheduler {
   std::map<JobId, std::pair<Timestamp, JobSpec>> deferred_;  // wake time, job
   std::map<JobId, Running> running_;
   std::map<std::string, Usage> usage_;
-  std::map<size_t, ClusterState> registered_nodes_;  // SiteNodes waiting for their site to empty
+  std::map<size_t, ClusterState> registered_nodes_;
+  std::vector<double> site_it_w_;  // IT power of the running jobs per site
+  double JobPowerW(const JobSpec& job, size_t site) const;
+  // Empty when the job fits the site's cooling, else why not.
+  std::string CoolingProblem(const JobSpec& job, size_t site, bool alone) const;  // SiteNodes waiting for their site to empty
 };
 
 }  // namespace suanwang

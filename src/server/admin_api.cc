@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/control_plane_impl.h"
+#include "server/energy_report.h"
 
 namespace suanwang {
 
@@ -30,6 +31,25 @@ HttpResponse ControlPlaneImpl::ListTenants() {
   auto tenants = (*tx)->ListTenants();
   if (!tenants) return ProblemFor(tenants.error());
   return Json(200, nlohmann::json{{"tenants", *tenants}}.dump());
+}
+
+HttpResponse ControlPlaneImpl::EnergyReport(const Caller& who) {
+  auto tx = store_->Begin();
+  if (!tx) return ProblemFor(tx.error());
+  auto sums = (*tx)->SumEnergy();
+  if (!sums) return ProblemFor(sums.error());
+  const bool operators = who.Is({"admin", "operator"});
+  if (!operators) std::erase_if(*sums, [&](const EnergySum& e) { return e.tenant != who.tenant; });
+  std::vector<HeatForecast> heat;
+  if (operators && energy_) {
+    const Timestamp now = clock_.Now();
+    std::lock_guard lock(models_mutex_);
+    for (size_t i = 0; i < network_.sites.size(); ++i) {
+      heat.push_back(HeatForecast{network_.sites[i].id, energy_->site(i).cooling_capacity_kw,
+                                  scheduler_->HeatForecastKw(i, now, 6)});
+    }
+  }
+  return Json(200, EnergyReportJson(network_, energy_.get(), *sums, heat));
 }
 
 HttpResponse ControlPlaneImpl::CreateToken(const HttpRequest& req) {

@@ -8,6 +8,7 @@
 
 #include "api/job_codec.h"
 #include "server/control_plane_impl.h"
+#include "sim/energy_files.h"
 #include "server/dispatch_log.h"
 #include "sim/files.h"
 
@@ -41,6 +42,12 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
   store_ = std::move(store);
   SchedulerConfig config;
   config.node_policy = o.node_policy;
+  config.cost_weights = o.cost_weights;
+  if (!o.data_dir.empty()) {
+    SW_TRY(energy, LoadEnergyModel(network_, o.data_dir));
+    energy_ = std::make_shared<const EnergyModel>(std::move(energy));
+    config.energy = energy_;
+  }
   SW_TRY(scheduler, Scheduler::Create(network_, models_, config, PolicyContext{}));
   scheduler_ = std::move(scheduler);
   committer_ = std::make_unique<GroupCommitter>(*store_, 512, [this] {
@@ -113,6 +120,9 @@ HttpResponse ControlPlaneImpl::Route(const HttpRequest& req, const std::vector<s
     if (p.size() == 4 && p[3] == "dispatches") return Only("GET", req, [&] { return ListDispatches(p[2], query); });
     if (p.size() == 4 && p[3] == "heartbeat") return Only("POST", req, [&] { return Heartbeat(p[2], req, who); });
     if (p.size() == 4 && p[3] == "reports") return Only("POST", req, [&] { return Reports(p[2], req, who); });
+  }
+  if (v1 && p.size() == 3 && p[1] == "reports" && p[2] == "energy") {
+    return Only("GET", req, [&] { return EnergyReport(who); });
   }
   if (v1 && p.size() == 2 && p[1] == "tenants") {
     if (req.method == "POST") return who.Is({"admin"}) ? CreateTenant(req) : forbid("create tenants");
@@ -259,6 +269,12 @@ void ControlPlaneImpl::Loop() {
     }
     if (event) Apply(*event);
     for (uint64_t id : requeue) RequeueInEngine(id, clock_.Now());
+    // Deferred jobs whose hour has come (checked at least every 100 ms).
+    const std::optional<Timestamp> wake = [&] {
+      std::lock_guard lock(models_mutex_);
+      return scheduler_->next_wake();
+    }();
+    if (wake && clock_.Now() >= *wake) Apply(Wake{});
     // Leases are checked every 100 ms, not after every event of a burst.
     if (const auto now = std::chrono::steady_clock::now(); now - last_lease_check >= std::chrono::milliseconds(100)) {
       last_lease_check = now;
@@ -340,8 +356,26 @@ void ControlPlaneImpl::Record(uint64_t id, std::string state, std::string site, 
 
 // A placement: the job, one task row per gang member (the next attempt) and one signed "run"
 // command per task commit together.
+namespace {
+
+// {"site": S, "total": T, "terms": [{"name", "value", "weight"}], "runner_up": {...} | null}
+std::string DecisionJson(const Command& c, const Network& network) {
+  auto one = [&](const std::pair<size_t, CostBreakdown>& cost) {
+    nlohmann::json terms = nlohmann::json::array();
+    for (const CostTerm& t : cost.second.terms) terms.push_back({{"name", t.name}, {"value", t.value}, {"weight", t.weight}});
+    return nlohmann::json{{"site", network.sites[cost.first].id}, {"total", cost.second.total}, {"terms", terms}};
+  };
+  if (c.costs.empty()) return "";
+  nlohmann::json d = one(c.costs[0]);
+  d["runner_up"] = c.costs.size() > 1 ? one(c.costs[1]) : nlohmann::json(nullptr);
+  return d.dump();
+}
+
+}  // namespace
+
 void ControlPlaneImpl::RecordStart(const Command& c, Timestamp now) {
   const size_t site_index = *c.site;
+  const std::string decision = DecisionJson(c, network_);
   const std::string site = network_.sites[site_index].id;
   std::vector<std::string> nodes;
   for (const Placement& p : c.placements) nodes.push_back(scheduler_->site_state(site_index).spec(p.node).name);
@@ -359,6 +393,7 @@ void ControlPlaneImpl::RecordStart(const Command& c, Timestamp now) {
     uint64_t attempt = 1;
     for (const StoredTask& t : previous) attempt = std::max(attempt, t.attempt + 1);
     SW_CHECK(tx.UpdateJob(c.job, job.version, "placed", site, c.reason, now));
+    if (!decision.empty()) SW_CHECK(tx.SetJobDecision(c.job, decision));
     for (size_t t = 0; t < c.placements.size(); ++t) {
       StoredTask task;
       task.job_id = c.job;
@@ -390,6 +425,7 @@ const std::vector<std::pair<std::string, std::string>>& ApiRoutes() {
       {"POST", "/v1/tokens"},
       {"GET", "/v1/tokens"},
       {"POST", "/v1/tokens/{id}/revoke"},
+      {"GET", "/v1/reports/energy"},
       {"GET", "/v1/sites"},
       {"GET", "/v1/sites/{site}"},
       {"GET", "/v1/sites/{site}/dispatches"},

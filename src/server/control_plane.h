@@ -39,6 +39,7 @@
 #include "api/http_types.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "engine/network/cost_model.h"
 
 namespace suanwang {
 
@@ -46,6 +47,11 @@ struct ControlPlaneOptions {
   std::string store_url;
   std::string network_path;
   std::string node_policy = "fgd-lookahead";
+  // The data folder with catalogs/{accelerators,power}.yaml: the energy model that accounts
+  // each task's energy, carbon and cost, and feeds the cost model's energy terms. Empty: no
+  // energy accounting.
+  std::string data_dir;
+  CostWeights cost_weights;  // the engine's site choice (engine/network/cost_model.h)
   std::string admin_token_file;  // where the first admin token is written (mode 0600)
   // Requests per second each API token may make on average, and at once; 0: no limit. Over the
   // limit a request gets 429 with Retry-After and changes nothing.

@@ -76,6 +76,10 @@ class ControlPlaneImpl final : public ControlPlane {
   HttpResponse ListDispatches(const std::string& site, const std::map<std::string, std::string>& query);
   HttpResponse Heartbeat(const std::string& site, const HttpRequest& req, const Caller& who);
   HttpResponse Reports(const std::string& site, const HttpRequest& req, const Caller& who);
+  // Fills the energy fields of a task that ended after running wall_ms at `site`: its IT power
+  // from the job's shape (CPU utilisation as measured, GPUs at the job's or default
+  // utilisation), the site's IT load share from the engine, hour by hour up to its end.
+  void AccountEnergy(const StoredJob& job, size_t site, StoredTask& task);
   // Stops the job's tasks at its site and puts it back in the queue (its site was lost or it was
   // preempted): tasks marked lost, a signed kill to the old site, the job queued with `reason`.
   Result<void> Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now);
@@ -90,6 +94,8 @@ class ControlPlaneImpl final : public ControlPlane {
   // admin_api.cc
   HttpResponse CreateTenant(const HttpRequest& req);
   HttpResponse ListTenants();
+  // Energy per site, hub and tenant (a user sees their tenant's only), heat forecast (operators).
+  HttpResponse EnergyReport(const Caller& who);
   HttpResponse CreateToken(const HttpRequest& req);
   HttpResponse ListTokens();
   HttpResponse RevokeToken(uint64_t id);
@@ -103,6 +109,7 @@ class ControlPlaneImpl final : public ControlPlane {
   std::unique_ptr<Store> store_;
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::shared_ptr<const EnergyModel> energy_;  // null: no energy accounting
   std::set<std::string> served_;  // empty: every site of the network
   SiteLeases leases_;
 

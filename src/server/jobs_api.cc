@@ -34,7 +34,7 @@ HttpResponse ControlPlaneImpl::Submit(const HttpRequest& req, const Caller& who)
   const std::string tenant = who.tenant;
   const std::string key = req.Header("idempotency-key");
   const Timestamp now = clock_.Now();
-  StoredJob row{0, tenant, parsed->spec.name, req.body, "queued", "", "submitted", now, now, 1, key};
+  StoredJob row{0, tenant, parsed->spec.name, req.body, "queued", "", "submitted", now, now, 1, key, ""};
   std::optional<StoredJob> existing;
   auto committed = committer_->Run([&](Transaction& tx) -> Result<void> {
     if (!key.empty()) {

@@ -1,10 +1,12 @@
 // Sites: what the network holds, the agents' heartbeats and reports, the dispatch log, and
 // what happens when a site's agent falls silent.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "api/job_codec.h"
 #include "server/control_plane_impl.h"
 #include "server/dispatch_log.h"
 #include "server/registered_pools.h"
@@ -261,6 +263,9 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
         continue;
       }
       ++accepted;
+      if (energy_ && IsFinalTaskState(effect.task.state) && effect.task.wall_ms > 0) {
+        AccountEnergy(*job, *network_.SiteIndex(site), effect.task);
+      }
       SW_CHECK(tx.PutTask(effect.task));
       if (effect.requeue) {
         SW_CHECK(Requeue(tx, *job, "task " + std::to_string(report.task) + " was lost: " + effect.task.reason + "; requeued", now));
@@ -283,6 +288,29 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
   for (uint64_t id : ended) Enqueue(JobFinished{id});
   for (uint64_t id : requeued) EnqueueRequeue(id);
   return Json(200, nlohmann::json{{"accepted", accepted}, {"stale", stale}}.dump());
+}
+
+void ControlPlaneImpl::AccountEnergy(const StoredJob& job, size_t site, StoredTask& task) {
+  std::lock_guard lock(models_mutex_);
+  auto parsed = ParseJobFile(job.spec, "job " + std::to_string(job.id), models_);
+  if (!parsed) return;  // validated at submit
+  JobSpec spec = parsed->spec;
+  spec.tasks = 1;
+  const double cores = static_cast<double>(spec.task.cpu_milli) / 1000;
+  if (cores > 0) {
+    spec.cpu_util = std::clamp(static_cast<double>(task.cpu_ms) / (static_cast<double>(task.wall_ms) * cores), 0.0, 1.0);
+  }
+  const ClusterState& state = scheduler_->site_state(site);
+  const double load = state.total_gpu_milli() > 0
+                          ? static_cast<double>(state.used_gpu_milli()) / static_cast<double>(state.total_gpu_milli())
+                          : energy_->power().reference_load;
+  const EnergyAccount e = Account(energy_->site(site), energy_->JobItPowerW(spec, site, models_),
+                                  task.updated_ms - task.wall_ms, task.updated_ms, load);
+  task.gpu_hours = static_cast<double>(spec.task.TotalGpuMilli()) / kMilliGpu * static_cast<double>(task.wall_ms) / 3.6e6;
+  task.it_kwh = e.it_kwh;
+  task.facility_kwh = e.facility_kwh;
+  task.carbon_kg = e.carbon_kg;
+  task.energy_cny = e.cost_cny;
 }
 
 Result<void> ControlPlaneImpl::Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now) {

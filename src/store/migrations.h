@@ -80,6 +80,13 @@ inline const std::vector<std::string_view>& SchemaMigrationTemplates() {
       "  resources TEXT NOT NULL,"
       "  registered_ms BIGINT NOT NULL,"
       "  heartbeat_ms BIGINT NOT NULL);",
+      // 5: energy accounted for each task's run; the engine's explained placement decision
+      "ALTER TABLE jobs ADD COLUMN decision TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE tasks ADD COLUMN gpu_hours DOUBLE PRECISION NOT NULL DEFAULT 0;"
+      "ALTER TABLE tasks ADD COLUMN it_kwh DOUBLE PRECISION NOT NULL DEFAULT 0;"
+      "ALTER TABLE tasks ADD COLUMN facility_kwh DOUBLE PRECISION NOT NULL DEFAULT 0;"
+      "ALTER TABLE tasks ADD COLUMN carbon_kg DOUBLE PRECISION NOT NULL DEFAULT 0;"
+      "ALTER TABLE tasks ADD COLUMN energy_cny DOUBLE PRECISION NOT NULL DEFAULT 0;",
   };
   return migrations;
 }

@@ -28,6 +28,7 @@ class Rows {
   int count() const { return PQntuples(r_); }
   std::string Text(int row, int col) const { return PQgetvalue(r_, row, col); }
   int64_t Int(int row, int col) const { return std::stoll(PQgetvalue(r_, row, col)); }
+  double Double(int row, int col) const { return std::strtod(PQgetvalue(r_, row, col), nullptr); }
   std::string sqlstate() const {
     const char* s = PQresultErrorField(r_, PG_DIAG_SQLSTATE);
     return s ? s : "";
@@ -55,7 +56,15 @@ struct RowAt {
   int row;
   std::string Text(int col) const { return rows.Text(row, col); }
   int64_t Int(int col) const { return rows.Int(row, col); }
+  double Double(int col) const { return rows.Double(row, col); }
 };
+
+// A double as text that reads back to the same value.
+std::string DoubleText(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
 
 Rows Query(PGconn* db, const char* sql, const std::vector<std::string>& params = {}) {
   std::vector<const char*> values;
@@ -71,7 +80,7 @@ Result<void> Exec(PGconn* db, const std::string& sql, std::string_view what) {
 
 const char* kJobColumns =
     "id, tenant, name, spec, state, site, reason, submitted_ms, updated_ms, version, "
-    "COALESCE(idempotency_key, '')";
+    "COALESCE(idempotency_key, ''), decision";
 
 StoredJob ReadJob(const Rows& r, int row) {
   StoredJob j;
@@ -86,6 +95,7 @@ StoredJob ReadJob(const Rows& r, int row) {
   j.updated_ms = r.Int(row, 8);
   j.version = static_cast<uint64_t>(r.Int(row, 9));
   j.idempotency_key = r.Text(row, 10);
+  j.decision = r.Text(row, 11);
   return j;
 }
 
@@ -152,6 +162,13 @@ class PostgresTransaction final : public Transaction {
     auto current = GetJob(id);
     if (!current) return std::unexpected(current.error());
     return std::unexpected(VersionConflict(id, current->version, expected_version));
+  }
+
+  Result<void> SetJobDecision(uint64_t id, std::string_view decision) override {
+    Rows r = Query(db_, "UPDATE jobs SET decision = $1 WHERE id = $2", {std::string(decision), std::to_string(id)});
+    if (!r.ok()) return std::unexpected(PgError(r, "set decision"));
+    if (r.affected() != "1") return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
+    return {};
   }
 
   Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
@@ -296,15 +313,25 @@ class PostgresTransaction final : public Transaction {
   Result<void> PutTask(const StoredTask& t) override {
     SW_CHECK(CheckTask(t));
     static const std::string sql = std::string("INSERT INTO tasks (") + kTaskColumns +
-                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)" +
+                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+                                   "$17, $18, $19)" +
                                    kTaskUpsertTail;
     Rows r = Query(db_, sql.c_str(),
                    {std::to_string(t.job_id), std::to_string(t.task), std::to_string(t.attempt), t.site, t.state,
                     std::to_string(t.exit_code), std::to_string(t.signal), std::to_string(t.cpu_ms),
                     std::to_string(t.peak_memory_kib), std::to_string(t.wall_ms), t.reason, t.stdout_tail,
-                    t.stderr_tail, std::to_string(t.updated_ms)});
+                    t.stderr_tail, std::to_string(t.updated_ms), DoubleText(t.gpu_hours), DoubleText(t.it_kwh),
+                    DoubleText(t.facility_kwh), DoubleText(t.carbon_kg), DoubleText(t.energy_cny)});
     if (!r.ok()) return std::unexpected(PgError(r, "put task"));
     return {};
+  }
+
+  Result<std::vector<EnergySum>> SumEnergy() override {
+    Rows r = Query(db_, kSumEnergySql);
+    if (!r.ok()) return std::unexpected(PgError(r, "sum energy"));
+    std::vector<EnergySum> out;
+    for (int i = 0; i < r.count(); ++i) out.push_back(EnergySumFromRow(RowAt{r, i}));
+    return out;
   }
 
   Result<std::vector<StoredTask>> ListTasks(uint64_t job_id) override {

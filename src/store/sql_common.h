@@ -41,15 +41,27 @@ inline Result<void> CheckSite(const StoredSite& s) {
 
 inline constexpr const char* kTaskColumns =
     "job_id, task, attempt, site, state, exit_code, signal, cpu_ms, peak_memory_kib, wall_ms, reason, "
-    "stdout_tail, stderr_tail, updated_ms";
+    "stdout_tail, stderr_tail, updated_ms, gpu_hours, it_kwh, facility_kwh, carbon_kg, energy_cny";
 inline constexpr const char* kSiteColumns = "id, agent, resources, registered_ms, heartbeat_ms";
 
-// A row read in the column order above, from anything with Text(col) and Int(col).
+// A row read in the column order above, from anything with Text(col), Int(col), Double(col).
 template <class Row>
 StoredTask TaskFromRow(const Row& r) {
   return StoredTask{static_cast<uint64_t>(r.Int(0)), static_cast<int>(r.Int(1)), static_cast<uint64_t>(r.Int(2)),
                     r.Text(3), r.Text(4), static_cast<int>(r.Int(5)), static_cast<int>(r.Int(6)), r.Int(7), r.Int(8),
-                    r.Int(9), r.Text(10), r.Text(11), r.Text(12), r.Int(13)};
+                    r.Int(9), r.Text(10), r.Text(11), r.Text(12), r.Int(13), r.Double(14), r.Double(15),
+                    r.Double(16), r.Double(17), r.Double(18)};
+}
+
+// Energy per (tenant, site); rows read as EnergySumFromRow expects.
+inline constexpr const char* kSumEnergySql =
+    "SELECT j.tenant, t.site, COUNT(*), SUM(t.gpu_hours), SUM(t.it_kwh), SUM(t.facility_kwh), SUM(t.carbon_kg), "
+    "SUM(t.energy_cny) FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.it_kwh > 0 "
+    "GROUP BY j.tenant, t.site ORDER BY j.tenant, t.site";
+template <class Row>
+EnergySum EnergySumFromRow(const Row& r) {
+  return EnergySum{r.Text(0), r.Text(1), static_cast<uint64_t>(r.Int(2)), r.Double(3), r.Double(4), r.Double(5),
+                   r.Double(6), r.Double(7)};
 }
 template <class Row>
 StoredSite SiteFromRow(const Row& r) {
@@ -60,7 +72,9 @@ inline constexpr const char* kTaskUpsertTail =
     " ON CONFLICT (job_id, task) DO UPDATE SET attempt = excluded.attempt, site = excluded.site, "
     "state = excluded.state, exit_code = excluded.exit_code, signal = excluded.signal, cpu_ms = excluded.cpu_ms, "
     "peak_memory_kib = excluded.peak_memory_kib, wall_ms = excluded.wall_ms, reason = excluded.reason, "
-    "stdout_tail = excluded.stdout_tail, stderr_tail = excluded.stderr_tail, updated_ms = excluded.updated_ms";
+    "stdout_tail = excluded.stdout_tail, stderr_tail = excluded.stderr_tail, updated_ms = excluded.updated_ms, "
+    "gpu_hours = excluded.gpu_hours, it_kwh = excluded.it_kwh, facility_kwh = excluded.facility_kwh, "
+    "carbon_kg = excluded.carbon_kg, energy_cny = excluded.energy_cny";
 inline constexpr const char* kSiteUpsertTail =
     " ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, resources = excluded.resources, "
     "registered_ms = excluded.registered_ms, heartbeat_ms = excluded.heartbeat_ms";

@@ -91,6 +91,10 @@ class Statement {
     sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  Statement& Bind(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
   Statement& Bind(int i, int64_t v) {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
@@ -101,6 +105,7 @@ class Statement {
   }
   int Step() { return sqlite3_step(stmt_); }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string Text(int col) const {
     const unsigned char* t = sqlite3_column_text(stmt_, col);
     return t ? reinterpret_cast<const char*>(t) : "";
@@ -132,7 +137,7 @@ Result<void> Exec(sqlite3* db, const char* sql) {
 
 const char* kJobColumns =
     "id, tenant, name, spec, state, site, reason, submitted_ms, updated_ms, version, "
-    "COALESCE(idempotency_key, '')";
+    "COALESCE(idempotency_key, ''), decision";
 
 StoredJob ReadJob(const Statement& s) {
   StoredJob j;
@@ -147,6 +152,7 @@ StoredJob ReadJob(const Statement& s) {
   j.updated_ms = s.Int(8);
   j.version = static_cast<uint64_t>(s.Int(9));
   j.idempotency_key = s.Text(10);
+  j.decision = s.Text(11);
   return j;
 }
 
@@ -230,6 +236,14 @@ class SqliteTransaction final : public Transaction {
     auto current = GetJob(id);
     if (!current) return std::unexpected(current.error());
     return std::unexpected(VersionConflict(id, current->version, expected_version));
+  }
+
+  Result<void> SetJobDecision(uint64_t id, std::string_view decision) override {
+    Statement s(cache_, "UPDATE jobs SET decision = ? WHERE id = ?");
+    s.Bind(1, decision).Bind(2, static_cast<int64_t>(id));
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "set decision"));
+    if (sqlite3_changes(db_) != 1) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
+    return {};
   }
 
   Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
@@ -379,13 +393,14 @@ class SqliteTransaction final : public Transaction {
   Result<void> PutTask(const StoredTask& t) override {
     SW_CHECK(CheckTask(t));
     static const std::string sql = std::string("INSERT INTO tasks (") + kTaskColumns +
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + kTaskUpsertTail;
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + kTaskUpsertTail;
     Statement s(cache_, sql.c_str());
     s.Bind(1, static_cast<int64_t>(t.job_id)).Bind(2, static_cast<int64_t>(t.task));
     s.Bind(3, static_cast<int64_t>(t.attempt)).Bind(4, t.site).Bind(5, t.state);
     s.Bind(6, static_cast<int64_t>(t.exit_code)).Bind(7, static_cast<int64_t>(t.signal)).Bind(8, t.cpu_ms);
     s.Bind(9, t.peak_memory_kib).Bind(10, t.wall_ms).Bind(11, t.reason).Bind(12, t.stdout_tail);
-    s.Bind(13, t.stderr_tail).Bind(14, t.updated_ms);
+    s.Bind(13, t.stderr_tail).Bind(14, t.updated_ms).Bind(15, t.gpu_hours).Bind(16, t.it_kwh);
+    s.Bind(17, t.facility_kwh).Bind(18, t.carbon_kg).Bind(19, t.energy_cny);
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "put task"));
     return {};
   }
@@ -398,6 +413,15 @@ class SqliteTransaction final : public Transaction {
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) out.push_back(TaskFromRow(s));
     if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list tasks"));
+    return out;
+  }
+
+  Result<std::vector<EnergySum>> SumEnergy() override {
+    Statement s(cache_, kSumEnergySql);
+    std::vector<EnergySum> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(EnergySumFromRow(s));
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "sum energy"));
     return out;
   }
 

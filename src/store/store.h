@@ -30,6 +30,7 @@ struct StoredJob {
   Timestamp updated_ms = 0;
   uint64_t version = 1;         // bumped on every update; compare-and-swap token
   std::string idempotency_key;  // empty: none
+  std::string decision;         // the engine's last placement decision explained (JSON); empty: none
 };
 
 struct JobFilter {
@@ -90,6 +91,20 @@ struct StoredTask {
   std::string stdout_tail;    // the last bytes of its output, as the agent sent them
   std::string stderr_tail;
   Timestamp updated_ms = 0;
+  // Energy of the attempt's run, accounted when it ended (energy/site_energy.h); 0 before.
+  double gpu_hours = 0;       // GPUs held x hours run
+  double it_kwh = 0;
+  double facility_kwh = 0;
+  double carbon_kg = 0;       // kg CO2e
+  double energy_cny = 0;
+};
+
+// Summed energy of ended tasks for one tenant at one site.
+struct EnergySum {
+  std::string tenant;
+  std::string site;
+  uint64_t tasks = 0;
+  double gpu_hours = 0, it_kwh = 0, facility_kwh = 0, carbon_kg = 0, energy_cny = 0;
 };
 
 // A site's agent as it last registered: who, what it found, when it was last heard from.
@@ -118,6 +133,9 @@ class Transaction {
   // new version. Errors: kNotFound; kConflict when the version moved on (someone else wrote).
   virtual Result<uint64_t> UpdateJob(uint64_t id, uint64_t expected_version, std::string_view state,
                                      std::string_view site, std::string_view reason, Timestamp now) = 0;
+  // Records the engine's placement decision for the job (does not change its version).
+  // Errors: kNotFound for an unknown job.
+  virtual Result<void> SetJobDecision(uint64_t id, std::string_view decision) = 0;
   // Appends to the audit log, chaining the hash; returns the entry as stored.
   virtual Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
                                          std::string_view subject, std::string_view detail) = 0;
@@ -151,6 +169,8 @@ class Transaction {
   // Sites' agents. PutSite inserts or replaces by id. Errors: kInvalidArgument for an empty id.
   virtual Result<void> PutSite(const StoredSite& site) = 0;
   virtual Result<std::vector<StoredSite>> ListSites() = 0;
+  // Energy of every task with some accounted, summed per (tenant, site), ordered by both.
+  virtual Result<std::vector<EnergySum>> SumEnergy() = 0;
 
   // Nested undo points (SQL SAVEPOINT): RollbackTo undoes what was done since Savepoint and
   // keeps the point; Release forgets it (keeping the work). Names are plain identifiers.

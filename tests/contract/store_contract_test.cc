@@ -315,7 +315,8 @@ TYPED_TEST(StoreContractTest, TasksAreReplacedPerJobAndTaskAndSurviveReopen) {
   ASSERT_TRUE(tx->PutTask(task(8, 0, "dispatched")));
   EXPECT_EQ(tx->PutTask(task(0, 0, "dispatched")).error().code, ErrorCode::kInvalidArgument);
   // The same (job, task) again replaces every column: a second attempt, then its exit.
-  StoredTask done{7, 1, 2, "gz-b", "failed", 3, 0, 1520, 40960, 2500, "exit code 3", "out\n", "err \xe2\x9c\x97\n", 200};
+  StoredTask done{7, 1, 2, "gz-b", "failed", 3, 0, 1520, 40960, 2500, "exit code 3", "out\n", "err \xe2\x9c\x97\n", 200,
+                  2.5, 1.25, 1.5625, 0.8765432109876543, 0.46875};
   ASSERT_TRUE(tx->PutTask(done));
   ASSERT_TRUE(tx->Commit());
   this->Reopen();
@@ -337,7 +338,53 @@ TYPED_TEST(StoreContractTest, TasksAreReplacedPerJobAndTaskAndSurviveReopen) {
   EXPECT_EQ(got.stdout_tail, "out\n");
   EXPECT_EQ(got.stderr_tail, "err \xe2\x9c\x97\n");
   EXPECT_EQ(got.updated_ms, 200);
+  EXPECT_DOUBLE_EQ(got.gpu_hours, 2.5);
+  EXPECT_DOUBLE_EQ(got.it_kwh, 1.25);
+  EXPECT_DOUBLE_EQ(got.facility_kwh, 1.5625);
+  EXPECT_DOUBLE_EQ(got.carbon_kg, 0.8765432109876543);
+  EXPECT_DOUBLE_EQ(got.energy_cny, 0.46875);
   EXPECT_EQ(read->ListTasks(99)->size(), 0u);
+}
+
+TYPED_TEST(StoreContractTest, EnergyIsSummedPerTenantAndSite) {
+  auto tx = this->Begin();
+  auto a = tx->InsertJob(this->Job("acme", "a"));
+  auto b = tx->InsertJob(this->Job("beta", "b"));
+  ASSERT_TRUE(a && b);
+  auto task = [](uint64_t job, int number, std::string site, double kwh) {
+    StoredTask t;
+    t.job_id = job;
+    t.task = number;
+    t.site = std::move(site);
+    t.state = "succeeded";
+    t.gpu_hours = 2 * kwh;
+    t.it_kwh = kwh;
+    t.facility_kwh = 1.25 * kwh;
+    t.carbon_kg = 0.5 * kwh;
+    t.energy_cny = 0.25 * kwh;
+    return t;
+  };
+  ASSERT_TRUE(tx->PutTask(task(*a, 0, "sh-a", 1)));
+  ASSERT_TRUE(tx->PutTask(task(*a, 1, "sh-a", 3)));
+  ASSERT_TRUE(tx->PutTask(task(*a, 2, "gz-b", 2)));
+  ASSERT_TRUE(tx->PutTask(task(*b, 0, "sh-a", 4)));
+  ASSERT_TRUE(tx->PutTask(task(*b, 1, "sh-a", 0)));  // nothing accounted: not counted
+  ASSERT_TRUE(tx->Commit());
+  auto read = this->Begin();
+  auto sums = read->SumEnergy();
+  ASSERT_TRUE(sums) << sums.error().message;
+  ASSERT_EQ(sums->size(), 3u);
+  EXPECT_EQ((*sums)[0].tenant, "acme");
+  EXPECT_EQ((*sums)[0].site, "gz-b");
+  EXPECT_EQ((*sums)[1].site, "sh-a");
+  EXPECT_EQ((*sums)[1].tasks, 2u);
+  EXPECT_DOUBLE_EQ((*sums)[1].it_kwh, 4);
+  EXPECT_DOUBLE_EQ((*sums)[1].facility_kwh, 5);
+  EXPECT_DOUBLE_EQ((*sums)[1].carbon_kg, 2);
+  EXPECT_DOUBLE_EQ((*sums)[1].energy_cny, 1);
+  EXPECT_DOUBLE_EQ((*sums)[1].gpu_hours, 8);
+  EXPECT_EQ((*sums)[2].tenant, "beta");
+  EXPECT_EQ((*sums)[2].tasks, 1u);
 }
 
 TYPED_TEST(StoreContractTest, SitesAreReplacedById) {

@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -271,3 +273,59 @@ TEST(AgentTest, AFreshAgentGetsTheSitesLostWorkRequeuedNotReplayed) {
 }
 
 }  // namespace
+
+// A job's energy is accounted when its task ends: IT energy from the task's cores at its
+// measured CPU utilisation, facility energy through the site's PUE at its load, carbon from
+// the grid; the decision that placed it explains itself; the energy report sums it.
+TEST(AgentTest, AnEndedTasksEnergyIsAccountedExplainedAndReported) {
+  const std::string home = Home("energy");
+  auto server = Server(home);
+  Api api(home);
+  ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
+  auto agent = Agent(home);
+  ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
+  json job = ShellJob("busy", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done");
+  job["tier"] = "t2";
+  const uint64_t id = api.Submit(job);
+  json j = api.WaitForState(id, "succeeded");
+  ASSERT_EQ(j["state"], "succeeded") << j.dump();
+  const json& t = j["tasks"][0];
+  const double wall_s = t["wall_seconds"], cpu_s = t["cpu_seconds"];
+  ASSERT_GT(wall_s, 0);
+  // By hand (data/catalogs/power.yaml): 0.1 core at u = cpu / (wall x 0.1), between 2.025 W idle
+  // and 6.75 W per core.
+  const double u = std::clamp(cpu_s / (wall_s * 0.1), 0.0, 1.0);
+  const double it_kwh = 0.1 * (2.025 + u * (6.75 - 2.025)) * wall_s / 3600 / 1000;
+  EXPECT_NEAR(t["energy"]["it_kwh"].get<double>(), it_kwh, 1e-3 * it_kwh) << t.dump();
+  // sh-edge: design PUE 1.4, air, 15 C; no GPU of it in use, so its load share is the floor 0.05:
+  // PUE = 1 + 0.03 / 0.05 + (1.4 - 1 - 0.03 / 0.65).
+  const double pue = 1 + 0.03 / 0.05 + (1.4 - 1 - 0.03 / 0.65);
+  EXPECT_NEAR(t["energy"]["facility_kwh"].get<double>(), it_kwh * pue, 1e-3 * it_kwh * pue);
+  // Grid: Shanghai 0.5617 kg/kWh shaped by a 3 % solar share: between its noon and night values.
+  const double per_kwh = t["energy"]["carbon_kg"].get<double>() / t["energy"]["facility_kwh"].get<double>();
+  EXPECT_GE(per_kwh, 0.5617 * (1 - 0.03 / 0.3165) / 0.97 * 0.999);
+  EXPECT_LE(per_kwh, 0.5617 / 0.97 * 1.001);
+  EXPECT_GT(t["energy"]["energy_cny"].get<double>(), 0);
+  EXPECT_NEAR(j["energy"]["it_kwh"].get<double>(), t["energy"]["it_kwh"].get<double>(), 1e-12);
+
+  // The decision: every term for the chosen site and the runner-up.
+  ASSERT_TRUE(j["decision"].is_object()) << j.dump();
+  EXPECT_EQ(j["decision"]["site"], "sh-edge");
+  ASSERT_TRUE(j["decision"]["runner_up"].is_object()) << j["decision"].dump();
+  EXPECT_NE(j["decision"]["runner_up"]["site"], "sh-edge");
+  std::set<std::string> names;
+  for (const auto& term : j["decision"]["terms"]) names.insert(term["name"].get<std::string>());
+  EXPECT_TRUE(names.contains("carbon_kg") && names.contains("energy_cny") && names.contains("rtt_ms"));
+
+  // The report sums it per site, hub and tenant.
+  auto r = api.Client().Get("/v1/reports/energy");
+  ASSERT_TRUE(r && r->status == 200);
+  json report = json::parse(r->body);
+  EXPECT_NEAR(report["total"]["it_kwh"].get<double>(), it_kwh, 1e-3 * it_kwh) << report.dump();
+  ASSERT_EQ(report["sites"].size(), 1u);
+  EXPECT_EQ(report["sites"][0]["site"], "sh-edge");
+  EXPECT_NEAR(report["sites"][0]["pue"].get<double>(), pue, 1e-3 * pue);
+  EXPECT_EQ(report["hubs"][0]["hub"], "yrd-hub");
+  EXPECT_EQ(report["tenants"][0]["tenant"], "system");
+  EXPECT_FALSE(report["heat_forecast"].empty());
+}

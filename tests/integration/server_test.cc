@@ -511,6 +511,7 @@ TEST(ServerTest, AuthorisationMatrix) {
       {{"POST", "/v1/tokens"}, {201, 403, 403, 403, 401}},
       {{"GET", "/v1/tokens"}, {200, 403, 403, 403, 401}},
       {{"POST", "/v1/tokens/{id}/revoke"}, {200, 403, 403, 403, 401}},
+      {{"GET", "/v1/reports/energy"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/sites"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/sites/{site}"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/sites/{site}/dispatches"}, {200, 200, 403, 403, 401}},

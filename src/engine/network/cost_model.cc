@@ -1,6 +1,7 @@
 #include "engine/network/cost_model.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace suanwang {
 
@@ -14,6 +15,36 @@ std::string CostBreakdown::Describe() const {
     out += buf;
   }
   return out;
+}
+
+Result<CostWeights> ParseCostWeights(std::string_view text, CostWeights base) {
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      return MakeError(ErrorCode::kInvalidArgument, "weight '" + std::string(item) + "': expected NAME=VALUE");
+    }
+    const std::string name(item.substr(0, eq)), value(item.substr(eq + 1));
+    char* end = nullptr;
+    const double v = std::strtod(value.c_str(), &end);
+    if (value.empty() || *end != '\0' || !(v >= 0)) {
+      return MakeError(ErrorCode::kInvalidArgument, "weight '" + name + "': '" + value + "' is not a non-negative number");
+    }
+    double* slot = name == "wait"       ? &base.wait
+                   : name == "transfer" ? &base.transfer
+                   : name == "latency"  ? &base.latency
+                   : name == "money"    ? &base.money
+                   : name == "carbon"   ? &base.carbon
+                                        : nullptr;
+    if (!slot) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "weight '" + name + "' is not one of wait, transfer, latency, money, carbon");
+    }
+    *slot = v;
+  }
+  return base;
 }
 
 EnergyAccount WeightedCostModel::JobEnergy(const JobSpec& job, size_t site, Timestamp start) const {

@@ -69,6 +69,11 @@ struct CostWeights {
   double carbon = 0.0;    // per kg CO2
 };
 
+// "carbon=3600,latency=0.01": the named weights set, the others as in `base`. Names: wait,
+// transfer, latency, money, carbon. Errors: kInvalidArgument naming the unknown name, the
+// value that is not a non-negative number, or the item without '='.
+Result<CostWeights> ParseCostWeights(std::string_view text, CostWeights base = {});
+
 // The run time assumed for a job that does not say how long it runs [s].
 inline constexpr double kDefaultRunS = 3600;
 
