@@ -136,6 +136,7 @@ void Scheduler::StartOn(const JobSpec& job, size_t site, std::vector<Placement> 
   out.push_back(Command{CommandKind::kStart, job.id, site, placements, why, std::nullopt, {}});
   running_[job.id] = Running{job, site, std::move(placements), now};
   site_it_w_[site] += JobPowerW(job, site);
+  Unreserve(job.id);
 }
 
 bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
@@ -144,6 +145,7 @@ bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, T
     SiteRuntime& rt = sites_[site];
     if (!rt.up) continue;
     if (!CoolingProblem(job, site, false).empty()) continue;
+    if (auto r = reserved_.find(site); r != reserved_.end() && r->second != job.id) continue;
     GangDecision g = PlaceGang(*rt.policy, job.task, job.tasks, rt.state, rng_);
     if (g.kind != DecisionKind::kPlaced) continue;
     const CostBreakdown cost = cost_model_->Estimate(job, network_, SiteView{site, &rt.state, 0, true}, now);
@@ -425,7 +427,10 @@ void Scheduler::RetryQueue(std::optional<size_t> freed_site, Timestamp now, std:
       continue;
     }
     std::vector<size_t> sites;
-    if (freed_site) {
+    if (Urgent(job, now)) {
+      sites = selector_->Choose(job, Views(), now, context_.gpu_models).eligible;
+      Reserve(job, sites);
+    } else if (freed_site) {
       if (selector_->WhyNot(job, SiteView{*freed_site, &sites_[*freed_site].state, 0, true}).empty()) {
         sites.push_back(*freed_site);
       }
@@ -439,6 +444,60 @@ void Scheduler::RetryQueue(std::optional<size_t> freed_site, Timestamp now, std:
     }
     ++i;
   }
+}
+
+bool Scheduler::Urgent(const JobSpec& job, Timestamp now) const {
+  if (!job.deadline_ms) return false;
+  const auto run_ms = static_cast<Timestamp>((job.duration_s > 0 ? job.duration_s : kDefaultRunS) * 1000);
+  const Timestamp slack = *job.deadline_ms - job.submit_ms - run_ms;
+  return now >= job.submit_ms + slack / 2;
+}
+
+void Scheduler::Reserve(const JobSpec& job, const std::vector<size_t>& eligible) {
+  for (const auto& [site, holder] : reserved_) {
+    if (holder == job.id) return;
+  }
+  // The site where enough GPUs (cores for CPU jobs) are expected to be free soonest, counting
+  // what is free now and what its running jobs free as they end (start + duration_s).
+  const bool gpu = job.task.UsesGpu();
+  const int64_t need = gpu ? job.TotalGpuMilli() : job.TotalCpuMilli();
+  std::optional<size_t> best;
+  Timestamp best_at = std::numeric_limits<Timestamp>::max();
+  for (size_t site : eligible) {
+    if (!sites_[site].up || reserved_.contains(site)) continue;
+    const ClusterState& st = sites_[site].state;
+    int64_t free = gpu ? st.idle_gpu_milli() : st.total_cpu_milli() - UsedCpuMilli(site);
+    std::vector<std::pair<Timestamp, int64_t>> ends;
+    for (const auto& [id, r] : running_) {
+      if (r.site != site) continue;
+      const double run_s = r.job.duration_s > 0 ? r.job.duration_s : kDefaultRunS;
+      ends.emplace_back(r.started + static_cast<Timestamp>(run_s * 1000), gpu ? r.job.TotalGpuMilli() : r.job.TotalCpuMilli());
+    }
+    std::sort(ends.begin(), ends.end());
+    Timestamp at = std::numeric_limits<Timestamp>::min();
+    for (size_t k = 0; free < need && k < ends.size(); ++k) {
+      free += ends[k].second;
+      at = ends[k].first;
+    }
+    if (free < need) continue;
+    if (!best || at < best_at) {
+      best = site;
+      best_at = at;
+    }
+  }
+  if (best) reserved_[*best] = job.id;
+}
+
+int64_t Scheduler::UsedCpuMilli(size_t site) const {
+  int64_t used = 0;
+  for (const auto& [id, r] : running_) {
+    if (r.site == site) used += r.job.TotalCpuMilli();
+  }
+  return used;
+}
+
+void Scheduler::Unreserve(JobId job) {
+  std::erase_if(reserved_, [&](const auto& r) { return r.second == job; });
 }
 
 std::vector<Command> Scheduler::SetSiteStatus(const SiteStatus& status, Timestamp now) {
@@ -509,6 +568,7 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
   if (queued != queue_.end() && std::holds_alternative<CancelJob>(event)) {
     queue_.erase(queued);
     queued_reason_.erase(id);
+    Unreserve(id);
     return out;
   }
   if (std::holds_alternative<CancelJob>(event) && deferred_.erase(id)) return out;

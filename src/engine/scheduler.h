@@ -23,6 +23,12 @@
 // queue command says until when (wake_ms); the host sends Wake then and the job is placed like
 // any other. Never past its window.
 //
+// Deadlines: a queued job with a deadline becomes urgent once half of its slack (deadline -
+// submit - duration) has gone by waiting; it then reserves the eligible site where enough GPUs
+// (cores for CPU jobs) are expected to be free soonest (running jobs end at start +
+// duration_s), and nothing else starts there until it does, so that small jobs cannot starve a
+// wide gang past its deadline.
+//
 // Cooling: a site with a cooling capacity (SiteEnergyParams::cooling_capacity_kw) takes a job
 // only while the IT power of what runs there plus the job's stays within it (all IT power
 // ends up as heat the cooling must remove); a job that alone exceeds it can never run there.
@@ -202,6 +208,11 @@ class Scheduler {
   std::map<std::string, Usage> usage_;
   std::map<size_t, ClusterState> registered_nodes_;
   std::vector<double> site_it_w_;  // IT power of the running jobs per site
+  std::map<size_t, JobId> reserved_;  // site -> the urgent job it is kept for
+  bool Urgent(const JobSpec& job, Timestamp now) const;
+  void Reserve(const JobSpec& job, const std::vector<size_t>& eligible);
+  void Unreserve(JobId job);
+  int64_t UsedCpuMilli(size_t site) const;
   double JobPowerW(const JobSpec& job, size_t site) const;
   // Empty when the job fits the site's cooling, else why not.
   std::string CoolingProblem(const JobSpec& job, size_t site, bool alone) const;  // SiteNodes waiting for their site to empty

@@ -19,6 +19,12 @@ Result<GreenRun> LoadGreenScenario(const GreenScenario& scenario, const GreenRun
     const size_t slash = scenario.inventory_path.find_last_of('/');
     network.source_dir = slash == std::string::npos ? "." : scenario.inventory_path.substr(0, slash);
   }
+  if (scenario.cluster_green_share >= 0) {
+    for (Site& site : network.sites) {
+      auto place = network.PlaceIndex(site.place);
+      if (place && network.places[*place].kind == "cluster") site.energy.green_share = scenario.cluster_green_share;
+    }
+  }
   run.network = std::move(network);
   SW_TRY(energy, LoadEnergyModel(run.network, options.data_dir));
   run.energy = std::make_shared<const EnergyModel>(std::move(energy));

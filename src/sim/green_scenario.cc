@@ -82,7 +82,7 @@ Result<GreenScenario> ParseGreenScenario(const std::string& text, const std::str
   YamlReader y(path);
   SW_TRY(root, y.Parse(text));
   SW_CHECK(y.OnlyKeys(root, "scenario", {"name", "description", "network", "inventory", "trace", "speedup", "jobs",
-                                         "node_policy", "seed", "west_hubs", "policies"}));
+                                         "node_policy", "seed", "west_hubs", "cluster_green_share", "policies"}));
   GreenScenario s;
   SW_TRY(name, y.String(root, "name", "scenario"));
   SW_TRY(description, y.String(root, "description", "scenario", false));
@@ -102,6 +102,11 @@ Result<GreenScenario> ParseGreenScenario(const std::string& text, const std::str
   s.node_policy = node_policy;
   s.seed = static_cast<uint64_t>(seed);
   if (const YAML::Node jobs = root["jobs"]) SW_CHECK(ReadJobs(y, jobs, s));
+  if (root["cluster_green_share"]) {
+    SW_TRY(share, y.Number(root, "cluster_green_share", "scenario"));
+    if (share < 0 || share > 1) return std::unexpected(y.At(root["cluster_green_share"], "cluster_green_share", "not in 0..1"));
+    s.cluster_green_share = share;
+  }
   if (const YAML::Node west = root["west_hubs"]) {
     if (!west.IsSequence()) return std::unexpected(y.At(west, "west_hubs", "expected a list of hub ids"));
     for (const auto& hub : west) s.west_hubs.push_back(hub.Scalar());

@@ -38,6 +38,7 @@ struct GreenScenario {
   std::string node_policy = "bestfit";
   uint64_t seed = 42;
   std::vector<std::string> west_hubs;  // hubs counted as "western" in the report
+  double cluster_green_share = -1;     // >= 0: every site at a hub cluster buys this green share
   std::vector<GreenPolicy> policies;
 };
 
