@@ -16,6 +16,7 @@
 #include "cli/data_path.h"
 #include "api/job_codec.h"
 #include "engine/scheduler.h"
+#include "sim/energy_files.h"
 #include "sim/files.h"
 #include "sim/inflate_report.h"
 #include "sim/green_run.h"
@@ -221,9 +222,12 @@ int RunSimExplain(const SimExplainOptions& o) {
   job.tenant = "explain";
   SchedulerConfig config;
   config.node_policy = o.policy;
+  auto energy = LoadEnergyModel(*network, std::filesystem::path(DataPath("catalogs")).parent_path().string());
+  if (!energy) return Fail(energy.error());
+  config.energy = std::make_shared<const EnergyModel>(std::move(*energy));
   auto scheduler = Scheduler::Create(*network, models, config, PolicyContext{});
   if (!scheduler) return Fail(scheduler.error());
-  WeightedCostModel cost(config.cost_weights);
+  WeightedCostModel cost(config.cost_weights, config.energy.get(), &models);
   SiteSelector selector(*network, cost);
   std::printf("job %s: %d x %s, tier %s%s%s\n", job.name.c_str(), job.tasks,
               DescribeTask(job.task, &models).c_str(), std::string(TierName(job.tier)).c_str(),

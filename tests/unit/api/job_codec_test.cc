@@ -76,7 +76,25 @@ INSTANTIATE_TEST_SUITE_P(
         BadJob{"{\"name\": \"x\", \"resources\": {\"cpu\": 1}, \"command\": [\"a\"], \"priority\": \"high\"}",
                "job.yaml:1: field 'job.priority': 'high' is not an integer"},
         BadJob{"name: x\nresources: {cpu: 1}\ncommand: [a\n", "job.yaml:4: YAML syntax error: end of sequence flow not found"},
-        BadJob{"- just\n- a list\n", "job.yaml:1: field 'job': expected a map of fields"}));
+        BadJob{"- just\n- a list\n", "job.yaml:1: field 'job': expected a map of fields"},
+        BadJob{"name: x\nresources: {cpu: 1}\ncommand: [a]\ndeadline_ms: 100\nstart_by_ms: 200\n",
+               "job.yaml:5: field 'start_by_ms': is after deadline_ms"},
+        BadJob{"name: x\nresources: {cpu: 1}\ncommand: [a]\nruntime_s: 0\n", "job.yaml:4: field 'runtime_s': must be positive"},
+        BadJob{"name: x\nresources: {cpu: 1}\ncommand: [a]\nutilisation: {gpu: 2}\n",
+               "job.yaml:4: field 'utilisation.gpu': not in 0..1"}));
+
+TEST(JobCodecTest, EnergyFields) {
+  GpuModelTable models;
+  auto job = ParseJobFile(
+      "name: x\nresources: {cpu: 1}\ncommand: [a]\ndeadline_ms: 9000\nstart_by_ms: 5000\nruntime_s: 60\n"
+      "utilisation: {gpu: 0.9, cpu: 0.2}\n",
+      "job.yaml", models);
+  ASSERT_TRUE(job) << job.error().message;
+  EXPECT_EQ(job->spec.start_by_ms, 5000);
+  EXPECT_DOUBLE_EQ(job->spec.duration_s, 60);
+  EXPECT_DOUBLE_EQ(job->spec.gpu_util, 0.9);
+  EXPECT_DOUBLE_EQ(job->spec.cpu_util, 0.2);
+}
 
 }  // namespace
 }  // namespace suanwang

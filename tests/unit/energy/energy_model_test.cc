@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "energy/energy_model.h"
+#include "engine/network/cost_model.h"
 #include "model/network_yaml.h"
 #include "sim/energy_files.h"
 #include "sim/files.h"
@@ -139,6 +140,19 @@ TEST(Accounting, MatchesAHandCalculation) {
   // Marginal: no share of the fixed overhead.
   const EnergyAccount m = MarginalAccount(site, p, static_cast<Timestamp>(2.5 * kHour), static_cast<Timestamp>(4 * kHour));
   EXPECT_NEAR(m.facility_kwh, (it1 + it2) * (1 + c0 + 0.06), 1e-9);
+}
+
+TEST(CostWeights, ParsesNamedWeightsAndNamesWhatIsWrong) {
+  auto w = ParseCostWeights("carbon=3600,latency=0.01");
+  ASSERT_TRUE(w) << w.error().message;
+  EXPECT_DOUBLE_EQ(w->carbon, 3600);
+  EXPECT_DOUBLE_EQ(w->latency, 0.01);
+  EXPECT_DOUBLE_EQ(w->wait, 1);  // the default
+  EXPECT_EQ(ParseCostWeights("carbn=1").error().message,
+            "weight 'carbn' is not one of wait, transfer, latency, money, carbon");
+  EXPECT_EQ(ParseCostWeights("carbon=-1").error().message, "weight 'carbon': '-1' is not a non-negative number");
+  EXPECT_EQ(ParseCostWeights("carbon").error().message, "weight 'carbon': expected NAME=VALUE");
+  EXPECT_TRUE(ParseCostWeights("").has_value());
 }
 
 }  // namespace

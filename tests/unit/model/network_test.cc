@@ -104,6 +104,40 @@ TEST(NetworkTest, BadSites) {
   check("sites:\n  - {id: s, place: a}\n", "s.yaml:6: field 'sites[0].pools': missing");
 }
 
+TEST(NetworkTest, SiteEnergyBlocks) {
+  auto check = [](const std::string& energy, const std::string& message) {
+    auto net = ParseNetworkYaml(std::string(kPlaces) + "sites:\n  - id: s\n    place: a\n    energy: " + energy +
+                                    "\n    pools: []\n",
+                                "s.yaml");
+    ASSERT_FALSE(net) << energy;
+    EXPECT_EQ(net.error().message, message);
+  };
+  check("{cooling: water}", "s.yaml:8: field 'sites[0].energy.cooling': 'water' is not air or liquid");
+  check("{green_share: 1.5}", "s.yaml:8: field 'sites[0].energy.green_share': not in 0..1");
+  check("{solar_share: 0.4}", "s.yaml:8: field 'sites[0].energy.solar_share': not in 0..0.3");
+  check("{solar_share: 0.1, carbon_csv: x.csv}",
+        "s.yaml:8: field 'sites[0].energy.solar_share': set together with carbon_csv: choose one");
+  check("{tou: {hours: vfp}}", "s.yaml:8: field 'sites[0].energy.tou.hours': 'vfp' is not 24 letters of v, f, p");
+  check("{price_cny_per_kwh: -1}", "s.yaml:8: field 'sites[0].energy.price_cny_per_kwh': negative");
+  check("{colour: green}",
+        "s.yaml:8: field 'sites[0].energy.colour': unknown field (known: cooling, temperature_c, temperature_csv, "
+        "green_share, price_cny_per_kwh, tou, carbon_csv, solar_share, cooling_capacity_kw)");
+  auto ok = ParseNetworkYaml(std::string(kPlaces) +
+                                 "sites:\n  - id: s\n    place: a\n    pue: 1.2\n"
+                                 "    energy: {cooling: liquid, green_share: 0.3, price_cny_per_kwh: 0.4, "
+                                 "tou: {peak_x: 2, valley_x: 0.4}, solar_share: 0.1, cooling_capacity_kw: 500}\n"
+                                 "    pools: []\n",
+                             "s.yaml");
+  ASSERT_TRUE(ok) << ok.error().message;
+  const SiteEnergyParams& e = ok->sites[0].energy;
+  EXPECT_EQ(e.cooling, "liquid");
+  EXPECT_DOUBLE_EQ(e.green_share, 0.3);
+  EXPECT_DOUBLE_EQ(e.peak_x, 2);
+  EXPECT_DOUBLE_EQ(e.valley_x, 0.4);
+  EXPECT_DOUBLE_EQ(e.solar_share, 0.1);
+  EXPECT_DOUBLE_EQ(e.cooling_capacity_kw, 500);
+}
+
 TEST(NetworkTest, MissingFileIsUnavailable) {
   auto net = LoadNetworkFile("/nonexistent/network.yaml");
   ASSERT_FALSE(net);
