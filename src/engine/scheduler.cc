@@ -453,36 +453,39 @@ bool Scheduler::Urgent(const JobSpec& job, Timestamp now) const {
   return now >= job.submit_ms + slack / 2;
 }
 
+std::optional<Timestamp> Scheduler::ExpectedRoom(const JobSpec& job, size_t site, Timestamp now) const {
+  const bool gpu = job.task.UsesGpu();
+  const int64_t need = gpu ? job.TotalGpuMilli() : job.TotalCpuMilli();
+  const ClusterState& st = sites_[site].state;
+  int64_t free = gpu ? st.idle_gpu_milli() : st.total_cpu_milli() - UsedCpuMilli(site);
+  if (free >= need) return now;
+  std::vector<std::pair<Timestamp, int64_t>> ends;
+  for (const auto& [id, r] : running_) {
+    if (r.site != site) continue;
+    const double run_s = r.job.duration_s > 0 ? r.job.duration_s : kDefaultRunS;
+    ends.emplace_back(r.started + static_cast<Timestamp>(run_s * 1000), gpu ? r.job.TotalGpuMilli() : r.job.TotalCpuMilli());
+  }
+  std::sort(ends.begin(), ends.end());
+  for (const auto& [at, frees] : ends) {
+    free += frees;
+    if (free >= need) return std::max(at, now);
+  }
+  return std::nullopt;
+}
+
 void Scheduler::Reserve(const JobSpec& job, const std::vector<size_t>& eligible) {
   for (const auto& [site, holder] : reserved_) {
     if (holder == job.id) return;
   }
-  // The site where enough GPUs (cores for CPU jobs) are expected to be free soonest, counting
-  // what is free now and what its running jobs free as they end (start + duration_s).
-  const bool gpu = job.task.UsesGpu();
-  const int64_t need = gpu ? job.TotalGpuMilli() : job.TotalCpuMilli();
+  // The site where enough GPUs (cores for CPU jobs) are expected to be free soonest.
   std::optional<size_t> best;
   Timestamp best_at = std::numeric_limits<Timestamp>::max();
   for (size_t site : eligible) {
     if (!sites_[site].up || reserved_.contains(site)) continue;
-    const ClusterState& st = sites_[site].state;
-    int64_t free = gpu ? st.idle_gpu_milli() : st.total_cpu_milli() - UsedCpuMilli(site);
-    std::vector<std::pair<Timestamp, int64_t>> ends;
-    for (const auto& [id, r] : running_) {
-      if (r.site != site) continue;
-      const double run_s = r.job.duration_s > 0 ? r.job.duration_s : kDefaultRunS;
-      ends.emplace_back(r.started + static_cast<Timestamp>(run_s * 1000), gpu ? r.job.TotalGpuMilli() : r.job.TotalCpuMilli());
-    }
-    std::sort(ends.begin(), ends.end());
-    Timestamp at = std::numeric_limits<Timestamp>::min();
-    for (size_t k = 0; free < need && k < ends.size(); ++k) {
-      free += ends[k].second;
-      at = ends[k].first;
-    }
-    if (free < need) continue;
-    if (!best || at < best_at) {
+    const std::optional<Timestamp> at = ExpectedRoom(job, site, std::numeric_limits<Timestamp>::min());
+    if (at && (!best || *at < best_at)) {
       best = site;
-      best_at = at;
+      best_at = *at;
     }
   }
   if (best) reserved_[*best] = job.id;

@@ -193,6 +193,10 @@ class Scheduler {
   // `now` unless a later hour saves at least defer_min_saving. Sets `why` when it defers.
   Timestamp PlanStart(const JobSpec& job, const std::vector<size_t>& eligible, Timestamp now, std::string& why) const;
   std::vector<Command> WakeDeferred(Timestamp now);
+  // When room for the job is expected at `site` (now if there is room now, as far as free GPUs
+  // or cores tell; nullopt if its running jobs' ends never free enough).
+  std::optional<Timestamp> ExpectedRoom(const JobSpec& job, size_t site, Timestamp now) const;
+
 
   const Network& network_;
   SchedulerConfig config_;
