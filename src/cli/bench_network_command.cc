@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <queue>
 
 #include "cli/cli_util.h"
@@ -78,12 +77,10 @@ int RunBenchNetworkPlacement(const BenchNetworkOptions& o) {
     std::fprintf(stderr, "error: --rounds %d: must be at least 1\n", o.rounds);
     return 2;
   }
-  auto text = ReadTextFile(o.scenario);
-  if (!text) return Fail(text.error());
-  auto scenario = ParseGreenScenario(*text, o.scenario);
+  auto scenario = ReadGreenScenario(o.scenario);
   if (!scenario) return Fail(scenario.error());
   GreenRunOptions options;
-  options.data_dir = std::filesystem::path(DataPath("catalogs")).parent_path().string();
+  options.data_dir = DataDir();
   options.max_jobs = o.max_jobs;
   auto run = LoadGreenScenario(*scenario, options);
   if (!run) return Fail(run.error());

@@ -20,4 +20,6 @@ std::string DataPath(const std::string& relative) {
   return (roots.back() / relative).string();
 }
 
+std::string DataDir() { return std::filesystem::path(DataPath("catalogs")).parent_path().string(); }
+
 }  // namespace suanwang

@@ -7,5 +7,7 @@
 namespace suanwang {
 
 std::string DataPath(const std::string& relative);
+// The data folder itself (the one holding catalogs/).
+std::string DataDir();
 
 }  // namespace suanwang

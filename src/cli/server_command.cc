@@ -36,7 +36,7 @@ Result<RunningServer> StartServer(const ServerOptions& o, const Clock& clock) {
   plane_options.node_policy = o.policy;
   SW_TRY(weights, ParseCostWeights(o.weights));
   plane_options.cost_weights = weights;
-  plane_options.data_dir = std::filesystem::path(DataPath("catalogs")).parent_path().string();
+  plane_options.data_dir = DataDir();
   plane_options.admin_token_file = running.home + "/admin.token";
   plane_options.signing_key_file = running.home + "/dispatch.key";
   plane_options.rate_limit_per_s = o.rate_limit;

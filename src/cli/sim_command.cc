@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <algorithm>
 #include <mutex>
 #include <optional>
@@ -132,12 +131,10 @@ int RunSimInflate(const SimInflateOptions& o) {
 namespace suanwang {
 
 int RunGreenReplay(const SimReplayOptions& o) {
-  auto text = ReadTextFile(o.scenario);
-  if (!text) return Fail(text.error());
-  auto scenario = ParseGreenScenario(*text, o.scenario);
+  auto scenario = ReadGreenScenario(o.scenario);
   if (!scenario) return Fail(scenario.error());
   GreenRunOptions options;
-  options.data_dir = std::filesystem::path(DataPath("catalogs")).parent_path().string();
+  options.data_dir = DataDir();
   options.max_jobs = o.max_jobs;
   options.threads = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
   // Every job arrives, starts and ends (deferred ones wake too): about 3 events a job a policy.
@@ -222,7 +219,7 @@ int RunSimExplain(const SimExplainOptions& o) {
   job.tenant = "explain";
   SchedulerConfig config;
   config.node_policy = o.policy;
-  auto energy = LoadEnergyModel(*network, std::filesystem::path(DataPath("catalogs")).parent_path().string());
+  auto energy = LoadEnergyModel(*network, DataDir());
   if (!energy) return Fail(energy.error());
   config.energy = std::make_shared<const EnergyModel>(std::move(*energy));
   auto scheduler = Scheduler::Create(*network, models, config, PolicyContext{});

@@ -15,6 +15,14 @@ Result<std::string> ReadTextFile(const std::string& path) {
   return buffer.str();
 }
 
+Result<void> WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return MakeError(ErrorCode::kUnavailable, path + ": cannot write file");
+  return {};
+}
+
 Result<Network> LoadNetworkFile(const std::string& path) {
   auto text = ReadTextFile(path);
   if (!text) return std::unexpected(text.error());

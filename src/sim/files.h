@@ -11,6 +11,8 @@ namespace suanwang {
 
 // Errors: kUnavailable "path: cannot open file"; else as ParseNetworkYaml / Catalog::Parse.
 Result<std::string> ReadTextFile(const std::string& path);
+// Replaces the file with `text`. Errors: kUnavailable "path: cannot write file".
+Result<void> WriteTextFile(const std::string& path, const std::string& text);
 Result<Network> LoadNetworkFile(const std::string& path);
 Result<AcceleratorCatalog> LoadAcceleratorCatalog(const std::string& path);
 

@@ -3,20 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
+#include "sim/files.h"
 #include "sim/svg_plot.h"
 
 namespace suanwang {
 namespace {
-
-Result<void> Write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return MakeError(ErrorCode::kUnavailable, path + ": cannot write file");
-  return {};
-}
 
 bool InWest(const std::string& hub, const std::vector<std::string>& west_hubs) {
   return std::find(west_hubs.begin(), west_hubs.end(), hub) != west_hubs.end();
@@ -111,7 +103,7 @@ Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOu
                   m.mean_jct_h, m.mean_wait_h, m.tier_compliance, m.deadline_misses, m.deferred, m.west_share);
     csv += buf;
   }
-  SW_CHECK(Write(dir + "/policies.csv", csv));
+  SW_CHECK(WriteTextFile(dir + "/policies.csv", csv));
   std::string sites = "policy,site,hub,gpus,jobs_started,it_kwh,facility_kwh,carbon_kg,cost_cny,grid_series\n";
   for (const PolicyOutcome& o : outcomes) {
     for (size_t s = 0; s < o.result.sites.size(); ++s) {
@@ -122,7 +114,7 @@ Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOu
       sites += buf;
     }
   }
-  SW_CHECK(Write(dir + "/sites.csv", sites));
+  SW_CHECK(WriteTextFile(dir + "/sites.csv", sites));
   for (const PolicyOutcome& o : outcomes) SW_CHECK(WriteReplayReport(dir + "/" + o.policy.name, o.result));
 
   std::vector<BarPanel> panels(6);
@@ -140,7 +132,7 @@ Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOu
       panels[k].values.push_back(values[k]);
     }
   }
-  SW_CHECK(Write(dir + "/green.svg", RenderBarsSvg(panels)));
+  SW_CHECK(WriteTextFile(dir + "/green.svg", RenderBarsSvg(panels)));
 
   LinePlot intensity;
   intensity.title = "Grid carbon intensity by site, first 48 h (synthetic shapes marked *)";
@@ -156,7 +148,7 @@ Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOu
     }
     intensity.series.push_back(std::move(line));
   }
-  return Write(dir + "/carbon_intensity.svg", RenderSvg({intensity}));
+  return WriteTextFile(dir + "/carbon_intensity.svg", RenderSvg({intensity}));
 }
 
 }  // namespace suanwang

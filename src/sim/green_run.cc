@@ -10,6 +10,11 @@
 
 namespace suanwang {
 
+Result<GreenScenario> ReadGreenScenario(const std::string& path) {
+  SW_TRY(text, ReadTextFile(path));
+  return ParseGreenScenario(text, path);
+}
+
 Result<GreenRun> LoadGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options) {
   GreenRun run;
   SW_TRY(network, LoadNetworkFile(scenario.network_path));

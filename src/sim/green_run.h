@@ -26,6 +26,10 @@ struct GreenRunOptions {
   std::function<void(uint64_t)> tick;  // progress: events handled
 };
 
+// Reads and parses a scenario file. Errors: kUnavailable when unreadable; else as
+// ParseGreenScenario.
+Result<GreenScenario> ReadGreenScenario(const std::string& path);
+
 // The scenario's network (with its inventory), energy model and workload, not yet run
 // (outcomes and metrics empty). Errors: those of the loaders (network, inventory, trace,
 // catalogues, series files) and of GreenWorkload.

@@ -3,21 +3,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 
+#include "sim/files.h"
 #include "sim/svg_plot.h"
 
 namespace suanwang {
 namespace {
-
-Result<void> WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return MakeError(ErrorCode::kUnavailable, path + ": cannot write file");
-  return {};
-}
 
 std::string Csv(const std::vector<InflateRun>& runs, int target,
                 const std::vector<double> InflateCurves::*metric) {
@@ -83,9 +75,9 @@ Result<void> WriteInflateReport(const std::string& dir, const std::vector<Inflat
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return MakeError(ErrorCode::kUnavailable, dir + ": cannot create directory: " + ec.message());
-  if (auto r = WriteFile(dir + "/allocation.csv", Csv(runs, target, &InflateCurves::allocation)); !r) return r;
-  if (auto r = WriteFile(dir + "/frag_total.csv", Csv(runs, target, &InflateCurves::frag_total)); !r) return r;
-  if (auto r = WriteFile(dir + "/frag_rate.csv", Csv(runs, target, &InflateCurves::frag_rate)); !r) return r;
+  if (auto r = WriteTextFile(dir + "/allocation.csv", Csv(runs, target, &InflateCurves::allocation)); !r) return r;
+  if (auto r = WriteTextFile(dir + "/frag_total.csv", Csv(runs, target, &InflateCurves::frag_total)); !r) return r;
+  if (auto r = WriteTextFile(dir + "/frag_rate.csv", Csv(runs, target, &InflateCurves::frag_rate)); !r) return r;
 
   std::vector<LinePlot> panels;
   for (const auto& [workload, policies] : Group(runs)) {
@@ -112,7 +104,7 @@ Result<void> WriteInflateReport(const std::string& dir, const std::vector<Inflat
     panels.push_back(std::move(plot));
     panels.push_back(std::move(zoom));
   }
-  return WriteFile(dir + "/allocation.svg", RenderSvg(panels));
+  return WriteTextFile(dir + "/allocation.svg", RenderSvg(panels));
 }
 
 std::string InflateSummaryTable(const std::vector<InflateRun>& runs, int target) {

@@ -2,22 +2,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <numeric>
 
 #include "sim/replay.h"
+#include "sim/files.h"
 #include "sim/svg_plot.h"
 
 namespace suanwang {
 namespace {
-
-Result<void> Write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return MakeError(ErrorCode::kUnavailable, path + ": cannot write file");
-  return {};
-}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return NAN;
@@ -55,7 +47,7 @@ Result<void> WriteReplayReport(const std::string& dir, const ReplayResult& r) {
                   j.carbon_kg, j.cost_cny, j.state.c_str());
     jobs += buf + Csv(j.reason) + "\n";
   }
-  if (auto ok = Write(dir + "/jobs.csv", jobs); !ok) return ok;
+  if (auto ok = WriteTextFile(dir + "/jobs.csv", jobs); !ok) return ok;
   std::string sites = "site,place,hub,gpus,cpu_cores,gpu_utilization_pct,cpu_utilization_pct,jobs_started\n";
   for (const SiteRecord& s : r.sites) {
     const double horizon = std::max(1e-9, r.horizon_s);
@@ -66,7 +58,7 @@ Result<void> WriteReplayReport(const std::string& dir, const ReplayResult& r) {
                   static_cast<long long>(s.jobs_started));
     sites += buf;
   }
-  if (auto ok = Write(dir + "/sites.csv", sites); !ok) return ok;
+  if (auto ok = WriteTextFile(dir + "/sites.csv", sites); !ok) return ok;
 
   // Queueing delay CDF.
   std::vector<double> waits;
@@ -85,7 +77,7 @@ Result<void> WriteReplayReport(const std::string& dir, const ReplayResult& r) {
     wait_series.y.push_back(Percentile(waits, p));
   }
   cdf.series.push_back(wait_series);
-  if (auto ok = Write(dir + "/wait_cdf.svg", RenderSvg({cdf})); !ok) return ok;
+  if (auto ok = WriteTextFile(dir + "/wait_cdf.svg", RenderSvg({cdf})); !ok) return ok;
 
   LinePlot util;
   util.title = "GPU allocation per site over time";
@@ -98,7 +90,7 @@ Result<void> WriteReplayReport(const std::string& dir, const ReplayResult& r) {
     series.y.resize(series.x.size(), NAN);
     util.series.push_back(std::move(series));
   }
-  return Write(dir + "/utilization.svg", RenderSvg({util}));
+  return WriteTextFile(dir + "/utilization.svg", RenderSvg({util}));
 }
 
 std::string ReplaySummary(const ReplayResult& r) {

@@ -1,41 +1,25 @@
 // A site's cooling capacity bounds the IT heat of what runs there.
 #include <gtest/gtest.h>
 
-#include "engine/scheduler.h"
-#include "model/network_yaml.h"
-#include "sim/energy_files.h"
+#include "unit/engine/energy_engine.h"
 
 namespace suanwang {
 namespace {
 
 // One cluster of 4 nodes x 8 A100 whose cooling removes 5 kW. A job of 8 A100 at the default
 // 70 % GPU / 50 % CPU use and 96 cores draws 8 x 298 + 96 x 4.3875 = 2805.2 W.
-struct Cooled {
-  Network network;
-  GpuModelTable models;
-  std::unique_ptr<Scheduler> scheduler;
-  Cooled() {
-    auto net = ParseNetworkYaml(
-        "name: cooled\n"
-        "places:\n"
-        "  - {id: c, kind: city, lat: 30, lon: 120}\n"
-        "  - {id: k, kind: cluster, lat: 30.1, lon: 120.1, grid_kgco2_per_kwh: 0.5}\n"
-        "rtt_ms:\n  - [c, k, 2]\n"
-        "sites:\n"
-        "  - id: k-1\n    place: k\n    pue: 1.2\n    energy: {cooling_capacity_kw: 5}\n    pools:\n"
-        "      - {id: g, nodes: 4, cpu_cores: 128, memory_gib: 1024, gpus: 8, gpu_model: A100}\n",
-        "cooled.yaml");
-    EXPECT_TRUE(net) << net.error().message;
-    network = std::move(*net);
-    SchedulerConfig config;
-    config.node_policy = "bestfit";
-    auto energy = LoadEnergyModel(network, std::string(SW_SOURCE_DIR) + "/data");
-    EXPECT_TRUE(energy) << energy.error().message;
-    config.energy = std::make_shared<const EnergyModel>(std::move(*energy));
-    auto s = Scheduler::Create(network, models, config, PolicyContext{});
-    EXPECT_TRUE(s) << s.error().message;
-    scheduler = std::move(*s);
-  }
+constexpr char kCooledSite[] =
+    "name: cooled\n"
+    "places:\n"
+    "  - {id: c, kind: city, lat: 30, lon: 120}\n"
+    "  - {id: k, kind: cluster, lat: 30.1, lon: 120.1, grid_kgco2_per_kwh: 0.5}\n"
+    "rtt_ms:\n  - [c, k, 2]\n"
+    "sites:\n"
+    "  - id: k-1\n    place: k\n    pue: 1.2\n    energy: {cooling_capacity_kw: 5}\n    pools:\n"
+    "      - {id: g, nodes: 4, cpu_cores: 128, memory_gib: 1024, gpus: 8, gpu_model: A100}\n";
+
+struct Cooled : testing::EnergyEngine {
+  Cooled() : EnergyEngine(kCooledSite, CostWeights{}) {}
 };
 
 JobSpec Gpus(JobId id, int tasks) {

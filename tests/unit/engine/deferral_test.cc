@@ -1,9 +1,7 @@
 // The engine holds a deferrable job for a cleaner hour inside its start window, and only then.
 #include <gtest/gtest.h>
 
-#include "engine/scheduler.h"
-#include "model/network_yaml.h"
-#include "sim/energy_files.h"
+#include "unit/engine/energy_engine.h"
 
 namespace suanwang {
 namespace {
@@ -11,36 +9,18 @@ namespace {
 constexpr Timestamp kHour = 3'600'000;
 
 // One city and one cluster whose grid is 20 % solar: cleanest at noon China time (04:00 UTC).
-Network SolarSite() {
-  auto net = ParseNetworkYaml(
-      "name: solar\n"
-      "places:\n"
-      "  - {id: c, kind: city, lat: 30, lon: 120}\n"
-      "  - {id: k, kind: cluster, lat: 30.1, lon: 120.1, grid_kgco2_per_kwh: 0.6}\n"
-      "rtt_ms:\n  - [c, k, 2]\n"
-      "sites:\n"
-      "  - id: k-1\n    place: k\n    pue: 1.2\n    energy: {price_cny_per_kwh: 0.5, solar_share: 0.2}\n    pools:\n"
-      "      - {id: g, nodes: 8, cpu_cores: 128, memory_gib: 1024, gpus: 8, gpu_model: A100}\n",
-      "solar.yaml");
-  EXPECT_TRUE(net) << net.error().message;
-  return std::move(*net);
-}
+constexpr char kSolarSite[] =
+    "name: solar\n"
+    "places:\n"
+    "  - {id: c, kind: city, lat: 30, lon: 120}\n"
+    "  - {id: k, kind: cluster, lat: 30.1, lon: 120.1, grid_kgco2_per_kwh: 0.6}\n"
+    "rtt_ms:\n  - [c, k, 2]\n"
+    "sites:\n"
+    "  - id: k-1\n    place: k\n    pue: 1.2\n    energy: {price_cny_per_kwh: 0.5, solar_share: 0.2}\n    pools:\n"
+    "      - {id: g, nodes: 8, cpu_cores: 128, memory_gib: 1024, gpus: 8, gpu_model: A100}\n";
 
-struct Engine {
-  Network network = SolarSite();
-  GpuModelTable models;
-  std::unique_ptr<Scheduler> scheduler;
-  explicit Engine(CostWeights weights) {
-    SchedulerConfig config;
-    config.node_policy = "bestfit";
-    config.cost_weights = weights;
-    auto energy = LoadEnergyModel(network, std::string(SW_SOURCE_DIR) + "/data");
-    EXPECT_TRUE(energy) << energy.error().message;
-    config.energy = std::make_shared<const EnergyModel>(std::move(*energy));
-    auto s = Scheduler::Create(network, models, config, PolicyContext{});
-    EXPECT_TRUE(s) << s.error().message;
-    scheduler = std::move(*s);
-  }
+struct Engine : testing::EnergyEngine {
+  explicit Engine(CostWeights weights) : EnergyEngine(kSolarSite, weights) {}
 };
 
 // `tasks` tasks of `gpus` GPUs each.
