@@ -235,7 +235,7 @@ int RunSimExplain(const SimExplainOptions& o) {
     std::string why = selector.WhyNot(job, view);
     if (why.empty()) {
       std::printf("  %-9s eligible, cost %s\n", network->sites[s].id.c_str(),
-                  cost.Estimate(job, *network, view, 0).Describe().c_str());
+                  cost.Explain(job, *network, view, 0).Describe().c_str());
     } else {
       std::printf("  %-9s not eligible: %s\n", network->sites[s].id.c_str(), why.c_str());
     }

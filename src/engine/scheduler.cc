@@ -148,13 +148,13 @@ bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, T
     if (auto r = reserved_.find(site); r != reserved_.end() && r->second != job.id) continue;
     GangDecision g = PlaceGang(*rt.policy, job.task, job.tasks, rt.state, rng_);
     if (g.kind != DecisionKind::kPlaced) continue;
-    const CostBreakdown cost = cost_model_->Estimate(job, network_, SiteView{site, &rt.state, 0, true}, now);
+    const CostBreakdown cost = cost_model_->Explain(job, network_, SiteView{site, &rt.state, 0, true}, now);
     StartOn(job, site, std::move(g.placements), now, out, "cost " + cost.Describe());
     out.back().costs.emplace_back(site, cost);
     for (size_t other : sites) {
       if (other == site) continue;
       out.back().costs.emplace_back(
-          other, cost_model_->Estimate(job, network_, SiteView{other, &sites_[other].state, 0, true}, now));
+          other, cost_model_->Explain(job, network_, SiteView{other, &sites_[other].state, 0, true}, now));
       break;
     }
     return true;

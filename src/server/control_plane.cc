@@ -270,11 +270,7 @@ void ControlPlaneImpl::Loop() {
     if (event) Apply(*event);
     for (uint64_t id : requeue) RequeueInEngine(id, clock_.Now());
     // Deferred jobs whose hour has come (checked at least every 100 ms).
-    const std::optional<Timestamp> wake = [&] {
-      std::lock_guard lock(models_mutex_);
-      return scheduler_->next_wake();
-    }();
-    if (wake && clock_.Now() >= *wake) Apply(Wake{});
+    if (next_wake_ && clock_.Now() >= *next_wake_) Apply(Wake{});
     // Leases are checked every 100 ms, not after every event of a burst.
     if (const auto now = std::chrono::steady_clock::now(); now - last_lease_check >= std::chrono::milliseconds(100)) {
       last_lease_check = now;
@@ -298,6 +294,7 @@ void ControlPlaneImpl::Apply(const Event& event) {
   }();
   queued_ = scheduler_->queued();
   running_ = scheduler_->running();
+  next_wake_ = scheduler_->next_wake();
   if (std::holds_alternative<JobFinished>(event)) ForgetJob(std::get<JobFinished>(event).job);
   if (std::holds_alternative<CancelJob>(event)) ForgetJob(std::get<CancelJob>(event).job);
   if (!commands) {

@@ -110,6 +110,7 @@ class ControlPlaneImpl final : public ControlPlane {
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<Scheduler> scheduler_;
   std::shared_ptr<const EnergyModel> energy_;  // null: no energy accounting
+  std::optional<Timestamp> next_wake_;         // the engine's, as of its last event; loop thread only
   std::set<std::string> served_;  // empty: every site of the network
   SiteLeases leases_;
 

@@ -54,8 +54,18 @@ EnergyAccount WeightedCostModel::JobEnergy(const JobSpec& job, size_t site, Time
   return MarginalAccount(energy_->site(site), power_w, start, start + static_cast<Timestamp>(run_s * 1000));
 }
 
-CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& network,
-                                          const SiteView& view, Timestamp start) const {
+CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& network, const SiteView& view,
+                                          Timestamp start) const {
+  return Terms(job, network, view, start, false);
+}
+
+CostBreakdown WeightedCostModel::Explain(const JobSpec& job, const Network& network, const SiteView& view,
+                                         Timestamp start) const {
+  return Terms(job, network, view, start, true);
+}
+
+CostBreakdown WeightedCostModel::Terms(const JobSpec& job, const Network& network, const SiteView& view,
+                                       Timestamp start, bool every_term) const {
   const Site& site = network.sites[view.site];
   double transfer_s = 0, transfer_cny = 0;
   if (!job.data_place.empty() && job.data_place != site.place && job.data_gb > 0) {
@@ -71,8 +81,9 @@ CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& net
     auto place = network.PlaceIndex(site.place);
     if (origin && place) rtt_ms = network.RttMs(*origin, *place);
   }
-  // Computed whatever the weights, so that a decision can show what it would have cost.
-  const EnergyAccount energy = JobEnergy(job, view.site, start);
+  // Unweighted energy terms cannot change a ranking: computed only to explain a decision.
+  const bool energy_terms = every_term || weights_.money != 0 || weights_.carbon != 0;
+  const EnergyAccount energy = energy_terms ? JobEnergy(job, view.site, start) : EnergyAccount{};
   CostBreakdown out;
   out.terms = {
       {"wait_s", view.fits_now ? 0.0 : view.expected_wait_s, weights_.wait},

@@ -56,9 +56,15 @@ struct CostBreakdown {
 class CostModel {
  public:
   virtual ~CostModel() = default;
-  // Cost of running `job` at `view.site` starting at `start`. Pure.
+  // Cost of running `job` at `view.site` starting at `start`. Pure. Terms whose weight is 0
+  // may be left at 0 (they cannot change the ranking).
   virtual CostBreakdown Estimate(const JobSpec& job, const Network& network, const SiteView& view,
                                  Timestamp start) const = 0;
+  // The same with every term's value, weighted or not (to explain a decision).
+  virtual CostBreakdown Explain(const JobSpec& job, const Network& network, const SiteView& view,
+                                Timestamp start) const {
+    return Estimate(job, network, view, start);
+  }
 };
 
 struct CostWeights {
@@ -85,10 +91,14 @@ class WeightedCostModel final : public CostModel {
       : weights_(weights), energy_(energy), models_(models) {}
   CostBreakdown Estimate(const JobSpec& job, const Network& network, const SiteView& view,
                          Timestamp start) const override;
+  CostBreakdown Explain(const JobSpec& job, const Network& network, const SiteView& view,
+                        Timestamp start) const override;
   // The marginal energy account of `job` at `site` from `start` (zero without a model).
   EnergyAccount JobEnergy(const JobSpec& job, size_t site, Timestamp start) const;
 
  private:
+  CostBreakdown Terms(const JobSpec& job, const Network& network, const SiteView& view, Timestamp start,
+                      bool every_term) const;
   CostWeights weights_;
   const EnergyModel* energy_;
   const GpuModelTable* models_;
