@@ -389,8 +389,7 @@ void ControlPlaneImpl::RecordStart(const Command& c, Timestamp now) {
     SW_TRY(previous, tx.ListTasks(c.job));
     uint64_t attempt = 1;
     for (const StoredTask& t : previous) attempt = std::max(attempt, t.attempt + 1);
-    SW_CHECK(tx.UpdateJob(c.job, job.version, "placed", site, c.reason, now));
-    if (!decision.empty()) SW_CHECK(tx.SetJobDecision(c.job, decision));
+    SW_CHECK(tx.PlaceJob(c.job, job.version, site, c.reason, decision, now));
     for (size_t t = 0; t < c.placements.size(); ++t) {
       StoredTask task;
       task.job_id = c.job;

@@ -164,11 +164,18 @@ class PostgresTransaction final : public Transaction {
     return std::unexpected(VersionConflict(id, current->version, expected_version));
   }
 
-  Result<void> SetJobDecision(uint64_t id, std::string_view decision) override {
-    Rows r = Query(db_, "UPDATE jobs SET decision = $1 WHERE id = $2", {std::string(decision), std::to_string(id)});
-    if (!r.ok()) return std::unexpected(PgError(r, "set decision"));
-    if (r.affected() != "1") return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
-    return {};
+  Result<uint64_t> PlaceJob(uint64_t id, uint64_t expected_version, std::string_view site, std::string_view reason,
+                            std::string_view decision, Timestamp now) override {
+    Rows r = Query(db_,
+                   "UPDATE jobs SET state = 'placed', site = $1, reason = $2, decision = $3, updated_ms = $4, "
+                   "version = version + 1 WHERE id = $5 AND version = $6",
+                   {std::string(site), std::string(reason), std::string(decision), std::to_string(now),
+                    std::to_string(id), std::to_string(expected_version)});
+    if (!r.ok()) return std::unexpected(PgError(r, "place job"));
+    if (r.affected() == "1") return expected_version + 1;
+    auto current = GetJob(id);
+    if (!current) return std::unexpected(current.error());
+    return std::unexpected(VersionConflict(id, current->version, expected_version));
   }
 
   Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,

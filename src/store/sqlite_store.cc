@@ -238,12 +238,19 @@ class SqliteTransaction final : public Transaction {
     return std::unexpected(VersionConflict(id, current->version, expected_version));
   }
 
-  Result<void> SetJobDecision(uint64_t id, std::string_view decision) override {
-    Statement s(cache_, "UPDATE jobs SET decision = ? WHERE id = ?");
-    s.Bind(1, decision).Bind(2, static_cast<int64_t>(id));
-    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "set decision"));
-    if (sqlite3_changes(db_) != 1) return MakeError(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");
-    return {};
+  Result<uint64_t> PlaceJob(uint64_t id, uint64_t expected_version, std::string_view site, std::string_view reason,
+                            std::string_view decision, Timestamp now) override {
+    Statement s(cache_,
+                "UPDATE jobs SET state = 'placed', site = ?, reason = ?, decision = ?, updated_ms = ?, "
+                "version = version + 1 WHERE id = ? AND version = ?");
+    if (!s.ok()) return std::unexpected(DbError(db_, "prepare place"));
+    s.Bind(1, site).Bind(2, reason).Bind(3, decision).Bind(4, now).Bind(5, static_cast<int64_t>(id));
+    s.Bind(6, static_cast<int64_t>(expected_version));
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "place job"));
+    if (sqlite3_changes(db_) == 1) return expected_version + 1;
+    auto current = GetJob(id);
+    if (!current) return std::unexpected(current.error());
+    return std::unexpected(VersionConflict(id, current->version, expected_version));
   }
 
   Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,

@@ -133,9 +133,10 @@ class Transaction {
   // new version. Errors: kNotFound; kConflict when the version moved on (someone else wrote).
   virtual Result<uint64_t> UpdateJob(uint64_t id, uint64_t expected_version, std::string_view state,
                                      std::string_view site, std::string_view reason, Timestamp now) = 0;
-  // Records the engine's placement decision for the job (does not change its version).
-  // Errors: kNotFound for an unknown job.
-  virtual Result<void> SetJobDecision(uint64_t id, std::string_view decision) = 0;
+  // UpdateJob to state "placed" at `site` that also records the engine's explained decision
+  // (one statement: placements are on the committer's path). Errors: as UpdateJob.
+  virtual Result<uint64_t> PlaceJob(uint64_t id, uint64_t expected_version, std::string_view site,
+                                    std::string_view reason, std::string_view decision, Timestamp now) = 0;
   // Appends to the audit log, chaining the hash; returns the entry as stored.
   virtual Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
                                          std::string_view subject, std::string_view detail) = 0;

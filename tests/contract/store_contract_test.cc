@@ -346,6 +346,26 @@ TYPED_TEST(StoreContractTest, TasksAreReplacedPerJobAndTaskAndSurviveReopen) {
   EXPECT_EQ(read->ListTasks(99)->size(), 0u);
 }
 
+TYPED_TEST(StoreContractTest, PlacingAJobRecordsItsDecision) {
+  auto tx = this->Begin();
+  auto id = tx->InsertJob(this->Job("acme", "a"));
+  ASSERT_TRUE(id);
+  auto v2 = tx->PlaceJob(*id, 1, "zw-1", "cost 3", "{\"site\":\"zw-1\"}", 2000);
+  ASSERT_TRUE(v2) << v2.error().message;
+  EXPECT_EQ(*v2, 2u);
+  EXPECT_EQ(tx->PlaceJob(*id, 1, "zw-1", "", "", 3000).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(tx->PlaceJob(9999, 1, "zw-1", "", "", 0).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(tx->Commit());
+  auto read = this->Begin();
+  auto job = read->GetJob(*id);
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->state, "placed");
+  EXPECT_EQ(job->site, "zw-1");
+  EXPECT_EQ(job->reason, "cost 3");
+  EXPECT_EQ(job->decision, "{\"site\":\"zw-1\"}");
+  EXPECT_EQ(job->updated_ms, 2000);
+}
+
 TYPED_TEST(StoreContractTest, EnergyIsSummedPerTenantAndSite) {
   auto tx = this->Begin();
   auto a = tx->InsertJob(this->Job("acme", "a"));
