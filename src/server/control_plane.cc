@@ -356,16 +356,47 @@ void ControlPlaneImpl::Record(uint64_t id, std::string state, std::string site, 
 namespace {
 
 // {"site": S, "total": T, "terms": [{"name", "value", "weight"}], "runner_up": {...} | null}
+// Written by hand, not through nlohmann::json: it runs for every placement, and a json
+// object per term cost the submit rate measurably (docs/BENCHMARKS.md §4).
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (static_cast<unsigned char>(ch) >= 0x20) out += ch;
+  }
+  out += '"';
+}
+
+void AppendCost(std::string& out, const Network& network, const std::pair<size_t, CostBreakdown>& cost) {
+  char num[96];
+  out += "{\"site\":";
+  AppendJsonString(out, network.sites[cost.first].id);
+  std::snprintf(num, sizeof num, ",\"total\":%.17g,\"terms\":[", cost.second.total);
+  out += num;
+  for (size_t i = 0; i < cost.second.terms.size(); ++i) {
+    const CostTerm& t = cost.second.terms[i];
+    out += i ? ",{\"name\":" : "{\"name\":";
+    AppendJsonString(out, t.name);
+    std::snprintf(num, sizeof num, ",\"value\":%.17g,\"weight\":%.17g}", t.value, t.weight);
+    out += num;
+  }
+  out += "]}";
+}
+
 std::string DecisionJson(const Command& c, const Network& network) {
-  auto one = [&](const std::pair<size_t, CostBreakdown>& cost) {
-    nlohmann::json terms = nlohmann::json::array();
-    for (const CostTerm& t : cost.second.terms) terms.push_back({{"name", t.name}, {"value", t.value}, {"weight", t.weight}});
-    return nlohmann::json{{"site", network.sites[cost.first].id}, {"total", cost.second.total}, {"terms", terms}};
-  };
   if (c.costs.empty()) return "";
-  nlohmann::json d = one(c.costs[0]);
-  d["runner_up"] = c.costs.size() > 1 ? one(c.costs[1]) : nlohmann::json(nullptr);
-  return d.dump();
+  std::string out;
+  out.reserve(1024);
+  AppendCost(out, network, c.costs[0]);
+  out.pop_back();  // reopen the object for runner_up
+  out += ",\"runner_up\":";
+  if (c.costs.size() > 1) {
+    AppendCost(out, network, c.costs[1]);
+  } else {
+    out += "null";
+  }
+  out += "}";
+  return out;
 }
 
 }  // namespace
