@@ -72,6 +72,9 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
   SW_CHECK(y.OnlyKeys(root, "job", {"name", "tasks", "resources", "command", "tier", "origin", "priority",
                                     "data", "allowed_hubs", "deadline_ms", "start_by_ms", "runtime_s",
                                     "utilisation"}));
+  // Optional fields are looked up through a const node: a non-const lookup of a missing key
+  // allocates a node, and submissions parse a job file each.
+  const YAML::Node& fields = root;
   JobRequest job;
   SW_TRY(name, y.String(root, "name", "job"));
   if (!ValidName(name)) {
@@ -98,7 +101,7 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
   SW_TRY(priority, y.Integer(root, "priority", "job", false, 0));
   if (priority < -1000 || priority > 1000) return std::unexpected(y.At(root["priority"], "priority", "must be in -1000..1000"));
   job.spec.priority = static_cast<int32_t>(priority);
-  if (const YAML::Node d = root["data"]) {
+  if (const YAML::Node d = fields["data"]) {
     SW_CHECK(y.OnlyKeys(d, "data", {"place", "gb"}));
     SW_TRY(place, y.String(d, "place", "data"));
     SW_TRY(gb, y.Number(d, "gb", "data", false, 0));
@@ -106,16 +109,16 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
     job.spec.data_place = place;
     job.spec.data_gb = gb;
   }
-  if (const YAML::Node h = root["allowed_hubs"]) {
+  if (const YAML::Node h = fields["allowed_hubs"]) {
     SW_TRY(hubs, StringList(y, h, "allowed_hubs", false));
     job.spec.allowed_hubs = std::move(hubs);
   }
-  if (root["deadline_ms"]) {
+  if (fields["deadline_ms"]) {
     SW_TRY(deadline, y.Integer(root, "deadline_ms", "job"));
     if (deadline <= 0) return std::unexpected(y.At(root["deadline_ms"], "deadline_ms", "must be positive"));
     job.spec.deadline_ms = deadline;
   }
-  if (root["start_by_ms"]) {
+  if (fields["start_by_ms"]) {
     SW_TRY(start_by, y.Integer(root, "start_by_ms", "job"));
     if (start_by <= 0) return std::unexpected(y.At(root["start_by_ms"], "start_by_ms", "must be positive"));
     if (job.spec.deadline_ms && start_by > *job.spec.deadline_ms) {
@@ -123,12 +126,12 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
     }
     job.spec.start_by_ms = start_by;
   }
-  if (root["runtime_s"]) {
+  if (fields["runtime_s"]) {
     SW_TRY(runtime, y.Number(root, "runtime_s", "job"));
     if (!(runtime > 0)) return std::unexpected(y.At(root["runtime_s"], "runtime_s", "must be positive"));
     job.spec.duration_s = runtime;
   }
-  if (const YAML::Node u = root["utilisation"]) {
+  if (const YAML::Node u = fields["utilisation"]) {
     SW_CHECK(y.OnlyKeys(u, "utilisation", {"gpu", "cpu"}));
     SW_TRY(gpu, y.Number(u, "gpu", "utilisation", false, -1));
     SW_TRY(cpu, y.Number(u, "cpu", "utilisation", false, -1));
