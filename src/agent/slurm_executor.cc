@@ -283,13 +283,26 @@ Result<void> SlurmExecutor::Kill(const std::string& task_id, Timestamp grace_ms)
   return {};
 }
 
-TaskExit SlurmExecutor::Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record) const {
+TaskExit SlurmExecutor::Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record) {
   TaskExit exit;
   exit.task_id = task_id;
   exit.exit_code = record.exit_code;
   exit.killed_by_request = job.kill_requested;
   exit.usage.cpu_seconds = record.cpu_seconds;
   exit.usage.wall_ms = record.elapsed_ms > 0 ? record.elapsed_ms : clock_.Now() - job.started_ms;
+  // Slurm's cancel reaches the program as SIGTERM (then SIGKILL); the script still writes its
+  // record. After a controller crash Slurm may cancel a job of its own accord (an id collision).
+  if (!job.kill_requested && (record.exit_code == 128 + 15 || record.exit_code == 128 + 9)) {
+    auto shown = runner_.Run({"scontrol", "-o", "show", "job", job.slurm_id});
+    if (shown && shown->exit_code == 0 && Fields(shown->out)["JobName"] == job.name) {
+      auto end = ParseScontrolJob(shown->out, nullptr);
+      if (end && end->has_value() && (*end)->cancelled) {
+        exit.signal = record.exit_code - 128;
+        exit.killed_by_request = true;
+        exit.error = "cancelled in Slurm (not through suanwang)";
+      }
+    }
+  }
   return exit;
 }
 

@@ -89,7 +89,9 @@ class SlurmExecutor final : public Executor {
   TaskExit Lost(const std::string& task_id, const Job& job, std::string error) const;
   std::optional<TaskExit> NeverStarted(const std::string& task_id, Job& job, bool running, Timestamp now);
   std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
-  TaskExit Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record) const;
+  // The task's own exit record. A program that died of SIGTERM or SIGKILL (exit 143/137) we did
+  // not ask for is checked with scontrol: if Slurm cancelled its job, it was killed there.
+  TaskExit Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record);
   // Checks the task and writes its directory and run.sh; its working directory.
   Result<std::string> Prepare(const TaskSpec& spec, const std::string& job_name, int array_index);
   // What one sbatch submits: indices into StartMany's specs.

@@ -439,6 +439,30 @@ TEST_F(SlurmExecutorTest, ACancelInSlurmBeforeTheScriptStartedMeansRunItAgain) {
   EXPECT_EQ(exits["started"].error, "cancelled in Slurm (not through suanwang)");
 }
 
+// Cancelled by Slurm after the script started: the program dies of SIGTERM and the script still
+// writes its record (exit 143). Slurm says CANCELLED, so the task was killed there, not failed;
+// a program that exits 143 of its own accord stays a failure.
+TEST_F(SlurmExecutorTest, ARecordOfASigtermSlurmSentIsAKillNotAFailure) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "6\n", ""});
+  runner_.Answer("sbatch", CommandOutput{0, "7\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("cancelled")));
+  ASSERT_TRUE(executor.Start(Spec("own")));
+  std::ofstream(root_ / "cancelled" / "exit_status") << "exited 143\n";
+  std::ofstream(root_ / "own" / "exit_status") << "exited 143\n";
+  runner_.Answer("scontrol", CommandOutput{0, Named(Data("scontrol_cancelled.txt"), "sw-cancelled"), ""});
+  runner_.Answer("scontrol", CommandOutput{0, Named(Data("scontrol_running.txt"), "sw-own"), ""});
+  std::map<std::string, TaskExit> exits;
+  for (TaskExit& e : executor.Poll()) exits[e.task_id] = e;
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_TRUE(exits["cancelled"].killed_by_request);
+  EXPECT_EQ(exits["cancelled"].signal, 15);
+  EXPECT_EQ(exits["cancelled"].error, "cancelled in Slurm (not through suanwang)");
+  EXPECT_FALSE(exits["own"].killed_by_request);
+  EXPECT_EQ(exits["own"].exit_code, 143);
+  EXPECT_TRUE(exits["own"].error.empty());
+}
+
 TEST(ScontrolParseTest, StatesAndRunTimes) {
   Timestamp run = 0;
   auto running = ParseScontrolJob(Data("scontrol_running.txt"), &run);
