@@ -134,8 +134,9 @@ void Scheduler::StartOn(const JobSpec& job, size_t site, std::vector<Placement> 
   u.gpu_milli += job.TotalGpuMilli();
   u.cpu_milli += job.TotalCpuMilli();
   out.push_back(Command{CommandKind::kStart, job.id, site, placements, why, std::nullopt, {}});
-  running_[job.id] = Running{job, site, std::move(placements), now};
-  site_it_w_[site] += JobPowerW(job, site);
+  const double it_w = JobPowerW(job, site);
+  running_[job.id] = Running{job, site, std::move(placements), now, it_w};
+  site_it_w_[site] += it_w;
   Unreserve(job.id);
 }
 
@@ -214,6 +215,7 @@ bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites,
         Usage& u = usage_[v.job.tenant];
         u.gpu_milli += v.job.TotalGpuMilli();
         u.cpu_milli += v.job.TotalCpuMilli();
+        site_it_w_[v.site] += v.it_w;
         running_[v.job.id] = v;
       }
       continue;
@@ -243,7 +245,7 @@ void Scheduler::Stop(JobId id) {
   Usage& u = usage_[r.job.tenant];
   u.gpu_milli -= r.job.TotalGpuMilli();
   u.cpu_milli -= r.job.TotalCpuMilli();
-  site_it_w_[r.site] = std::max(0.0, site_it_w_[r.site] - JobPowerW(r.job, r.site));
+  site_it_w_[r.site] = std::max(0.0, site_it_w_[r.site] - r.it_w);
   running_.erase(it);
 }
 
@@ -381,7 +383,7 @@ std::vector<double> Scheduler::HeatForecastKw(size_t site, Timestamp now, int ho
     if (r.site != site) continue;
     const double run_s = r.job.duration_s > 0 ? r.job.duration_s : kDefaultRunS;
     const Timestamp end = r.started + static_cast<Timestamp>(run_s * 1000);
-    const double power_kw = JobPowerW(r.job, site) / 1000;
+    const double power_kw = r.it_w / 1000;
     for (size_t h = 0; h < kw.size(); ++h) {
       // Still running at the start of hour h (the current hour counts whatever runs now).
       if (h == 0 || end > now + static_cast<Timestamp>(h) * 3'600'000) kw[h] += power_kw;
@@ -519,8 +521,9 @@ void Scheduler::Restore(const RestoreJob& restore, Timestamp now) {
   Usage& u = usage_[restore.job.tenant];
   u.gpu_milli += restore.job.TotalGpuMilli();
   u.cpu_milli += restore.job.TotalCpuMilli();
-  running_[restore.job.id] = Running{restore.job, restore.site, std::move(placements), now};
-  site_it_w_[restore.site] += JobPowerW(restore.job, restore.site);
+  const double it_w = JobPowerW(restore.job, restore.site);
+  running_[restore.job.id] = Running{restore.job, restore.site, std::move(placements), now, it_w};
+  site_it_w_[restore.site] += it_w;
 }
 
 Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now) {

@@ -164,6 +164,7 @@ class Scheduler {
     size_t site;
     std::vector<Placement> placements;
     Timestamp started;
+    double it_w = 0;  // its IT power there (0 without an energy model)
   };
   struct Usage {
     int64_t gpu_milli = 0, cpu_milli = 0;

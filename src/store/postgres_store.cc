@@ -150,6 +150,15 @@ class PostgresTransaction final : public Transaction {
     return out;
   }
 
+  // The new version after an UPDATE ... WHERE version = expected that changed a row, else why not
+  // (kNotFound, or kConflict naming the version that won).
+  Result<uint64_t> AfterCompareAndSwap(uint64_t id, uint64_t expected_version, bool changed) {
+    if (changed) return expected_version + 1;
+    auto current = GetJob(id);
+    if (!current) return std::unexpected(current.error());
+    return std::unexpected(VersionConflict(id, current->version, expected_version));
+  }
+
   Result<uint64_t> UpdateJob(uint64_t id, uint64_t expected_version, std::string_view state,
                              std::string_view site, std::string_view reason, Timestamp now) override {
     Rows r = Query(db_,
@@ -158,10 +167,7 @@ class PostgresTransaction final : public Transaction {
                    {std::string(state), std::string(site), std::string(reason), std::to_string(now),
                     std::to_string(id), std::to_string(expected_version)});
     if (!r.ok()) return std::unexpected(PgError(r, "update job"));
-    if (r.affected() == "1") return expected_version + 1;
-    auto current = GetJob(id);
-    if (!current) return std::unexpected(current.error());
-    return std::unexpected(VersionConflict(id, current->version, expected_version));
+    return AfterCompareAndSwap(id, expected_version, r.affected() == "1");
   }
 
   Result<uint64_t> PlaceJob(uint64_t id, uint64_t expected_version, std::string_view site, std::string_view reason,
@@ -172,10 +178,7 @@ class PostgresTransaction final : public Transaction {
                    {std::string(site), std::string(reason), std::string(decision), std::to_string(now),
                     std::to_string(id), std::to_string(expected_version)});
     if (!r.ok()) return std::unexpected(PgError(r, "place job"));
-    if (r.affected() == "1") return expected_version + 1;
-    auto current = GetJob(id);
-    if (!current) return std::unexpected(current.error());
-    return std::unexpected(VersionConflict(id, current->version, expected_version));
+    return AfterCompareAndSwap(id, expected_version, r.affected() == "1");
   }
 
   Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,

@@ -223,6 +223,15 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
+  // The new version after an UPDATE ... WHERE version = expected that changed a row, else why not
+  // (kNotFound, or kConflict naming the version that won).
+  Result<uint64_t> AfterCompareAndSwap(uint64_t id, uint64_t expected_version, bool changed) {
+    if (changed) return expected_version + 1;
+    auto current = GetJob(id);
+    if (!current) return std::unexpected(current.error());
+    return std::unexpected(VersionConflict(id, current->version, expected_version));
+  }
+
   Result<uint64_t> UpdateJob(uint64_t id, uint64_t expected_version, std::string_view state,
                              std::string_view site, std::string_view reason, Timestamp now) override {
     Statement s(cache_,
@@ -232,10 +241,7 @@ class SqliteTransaction final : public Transaction {
     s.Bind(1, state).Bind(2, site).Bind(3, reason).Bind(4, now).Bind(5, static_cast<int64_t>(id));
     s.Bind(6, static_cast<int64_t>(expected_version));
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "update job"));
-    if (sqlite3_changes(db_) == 1) return expected_version + 1;
-    auto current = GetJob(id);
-    if (!current) return std::unexpected(current.error());
-    return std::unexpected(VersionConflict(id, current->version, expected_version));
+    return AfterCompareAndSwap(id, expected_version, sqlite3_changes(db_) == 1);
   }
 
   Result<uint64_t> PlaceJob(uint64_t id, uint64_t expected_version, std::string_view site, std::string_view reason,
@@ -247,10 +253,7 @@ class SqliteTransaction final : public Transaction {
     s.Bind(1, site).Bind(2, reason).Bind(3, decision).Bind(4, now).Bind(5, static_cast<int64_t>(id));
     s.Bind(6, static_cast<int64_t>(expected_version));
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "place job"));
-    if (sqlite3_changes(db_) == 1) return expected_version + 1;
-    auto current = GetJob(id);
-    if (!current) return std::unexpected(current.error());
-    return std::unexpected(VersionConflict(id, current->version, expected_version));
+    return AfterCompareAndSwap(id, expected_version, sqlite3_changes(db_) == 1);
   }
 
   Result<AuditEntry> AppendAudit(Timestamp at_ms, std::string_view actor, std::string_view action,
