@@ -291,10 +291,19 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
 }
 
 void ControlPlaneImpl::AccountEnergy(const StoredJob& job, size_t site, StoredTask& task) {
+  // The engine's copy of a live job; the job file is parsed again only for one it forgot.
+  std::optional<JobSpec> known;
+  {
+    std::lock_guard lock(jobs_mutex_);
+    if (auto it = specs_.find(job.id); it != specs_.end()) known = it->second;
+  }
   std::lock_guard lock(models_mutex_);
-  auto parsed = ParseJobFile(job.spec, "job " + std::to_string(job.id), models_);
-  if (!parsed) return;  // validated at submit
-  JobSpec spec = parsed->spec;
+  if (!known) {
+    auto parsed = ParseJobFile(job.spec, "job " + std::to_string(job.id), models_);
+    if (!parsed) return;  // validated at submit
+    known = parsed->spec;
+  }
+  JobSpec spec = *known;
   spec.tasks = 1;
   const double cores = static_cast<double>(spec.task.cpu_milli) / 1000;
   if (cores > 0) {
