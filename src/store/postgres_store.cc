@@ -15,6 +15,7 @@ namespace {
 const std::string kGenesisHash(64, '0');
 constexpr long long kMigrationLock = 0x5375616e57616e67;  // "SuanWang"
 constexpr long long kAuditLock = 0x5375616e41756469;      // serialises the audit chain
+constexpr long long kLedgerLock = 0x5375616e4c656467;     // serialises the ledger chain
 
 // Owns a PGresult.
 class Rows {
@@ -369,6 +370,89 @@ class PostgresTransaction final : public Transaction {
     if (!r.ok()) return std::unexpected(PgError(r, "list sites"));
     std::vector<StoredSite> out;
     for (int i = 0; i < r.count(); ++i) out.push_back(SiteFromRow(RowAt{r, i}));
+    return out;
+  }
+
+  Result<std::vector<LedgerEntry>> AppendLedger(const LedgerTxn& txn) override {
+    SW_CHECK(CheckBalanced(txn));
+    // Other connections may append too: take the chain's lock for the rest of the transaction.
+    SW_CHECK(Exec(db_, "SELECT pg_advisory_xact_lock(" + std::to_string(kLedgerLock) + ")", "lock ledger"));
+    Rows exists = Query(db_, "SELECT 1 FROM ledger WHERE txn = $1 LIMIT 1", {txn.id});
+    if (!exists.ok()) return std::unexpected(PgError(exists, "find ledger transaction"));
+    if (exists.count() > 0) return std::unexpected(LedgerTxnConflict(txn.id));
+    LedgerEntry tail{0, "", "", 0, "", 0, 0, "", "", kGenesisHash};
+    Rows last(PQexec(db_, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1"));
+    if (!last.ok()) return std::unexpected(PgError(last, "read ledger tail"));
+    if (last.count() == 1) {
+      tail.seq = static_cast<uint64_t>(last.Int(0, 0));
+      tail.hash = last.Text(0, 1);
+    }
+    std::vector<LedgerEntry> out;
+    for (const LedgerLine& line : txn.lines) {
+      LedgerEntry e{tail.seq + 1, txn.id, txn.kind, txn.at_ms, line.account, line.debit, line.credit, txn.memo, tail.hash, ""};
+      e.hash = LedgerHash(e);
+      static const std::string sql =
+          std::string("INSERT INTO ledger (") + kLedgerColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+      Rows r = Query(db_, sql.c_str(),
+                     {std::to_string(e.seq), e.txn, e.kind, std::to_string(e.at_ms), e.account, std::to_string(e.debit),
+                      std::to_string(e.credit), e.memo, e.prev_hash, e.hash});
+      if (!r.ok()) return std::unexpected(PgError(r, "append ledger"));
+      tail = e;
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  Result<std::vector<LedgerEntry>> ReadLedger(uint64_t after_seq, size_t limit, std::string_view account) override {
+    static const std::string all = std::string("SELECT ") + kLedgerColumns + " FROM ledger WHERE seq > $1 ORDER BY seq LIMIT $2";
+    static const std::string one = std::string("SELECT ") + kLedgerColumns +
+                                   " FROM ledger WHERE seq > $1 AND account = $3 ORDER BY seq LIMIT $2";
+    Rows r = account.empty() ? Query(db_, all.c_str(), {std::to_string(after_seq), std::to_string(limit)})
+                             : Query(db_, one.c_str(), {std::to_string(after_seq), std::to_string(limit), std::string(account)});
+    if (!r.ok()) return std::unexpected(PgError(r, "read ledger"));
+    std::vector<LedgerEntry> out;
+    for (int i = 0; i < r.count(); ++i) out.push_back(LedgerFromRow(RowAt{r, i}));
+    return out;
+  }
+
+  Result<Micros> AccountBalance(std::string_view account) override {
+    Rows r = Query(db_, "SELECT COALESCE(SUM(credit - debit), 0) FROM ledger WHERE account = $1", {std::string(account)});
+    if (!r.ok()) return std::unexpected(PgError(r, "sum ledger account"));
+    return r.Int(0, 0);
+  }
+
+  Result<void> InsertUsage(const UsageRecord& u) override {
+    if (u.job == 0) return MakeError(ErrorCode::kInvalidArgument, "usage record needs a job id");
+    static const std::string sql = std::string("INSERT INTO usage (") + kUsageColumns +
+                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+                                   "$17, $18, $19, $20, $21)";
+    SW_CHECK(Exec(db_, "SAVEPOINT sw_usage", "savepoint"));
+    Rows r = Query(db_, sql.c_str(),
+                   {std::to_string(u.job), std::to_string(u.task), std::to_string(u.attempt), u.tenant, u.site,
+                    u.gpu_model, DoubleText(u.gpus), DoubleText(u.cores), std::to_string(u.start_ms),
+                    std::to_string(u.end_ms), std::to_string(u.cpu_ms), DoubleText(u.gpu_seconds),
+                    DoubleText(u.core_seconds), DoubleText(u.scu_hours), u.energy_accounted ? "1" : "0",
+                    DoubleText(u.it_kwh), DoubleText(u.facility_kwh), DoubleText(u.carbon_kg), std::to_string(u.price),
+                    std::to_string(u.charge), u.txn});
+    if (!r.ok()) {
+      (void)Exec(db_, "ROLLBACK TO SAVEPOINT sw_usage", "rollback to savepoint");
+      (void)Exec(db_, "RELEASE SAVEPOINT sw_usage", "release savepoint");
+      if (r.sqlstate() == "23505") {
+        return MakeError(ErrorCode::kConflict, "usage of job " + std::to_string(u.job) + " task " + std::to_string(u.task) +
+                                                   " attempt " + std::to_string(u.attempt) + " is already recorded");
+      }
+      return std::unexpected(PgError(r, "insert usage"));
+    }
+    return Exec(db_, "RELEASE SAVEPOINT sw_usage", "release savepoint");
+  }
+
+  Result<std::vector<UsageRecord>> ListUsage(const UsageFilter& filter) override {
+    const UsageQuery q = UsageSelect(filter, [](size_t i) { return "$" + std::to_string(i); });
+    std::vector<std::string> values = q.values;
+    Rows r = Query(db_, q.sql.c_str(), values);
+    if (!r.ok()) return std::unexpected(PgError(r, "list usage"));
+    std::vector<UsageRecord> out;
+    for (int i = 0; i < r.count(); ++i) out.push_back(UsageFromRow(RowAt{r, i}));
     return out;
   }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "store/store.h"
@@ -78,6 +79,71 @@ inline constexpr const char* kTaskUpsertTail =
 inline constexpr const char* kSiteUpsertTail =
     " ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, resources = excluded.resources, "
     "registered_ms = excluded.registered_ms, heartbeat_ms = excluded.heartbeat_ms";
+
+inline constexpr const char* kLedgerColumns =
+    "seq, txn, kind, at_ms, account, debit, credit, memo, prev_hash, hash";
+template <class Row>
+LedgerEntry LedgerFromRow(const Row& r) {
+  return LedgerEntry{static_cast<uint64_t>(r.Int(0)), r.Text(1), r.Text(2), r.Int(3), r.Text(4),
+                     r.Int(5), r.Int(6), r.Text(7), r.Text(8), r.Text(9)};
+}
+
+inline constexpr const char* kUsageColumns =
+    "job_id, task, attempt, tenant, site, gpu_model, gpus, cores, start_ms, end_ms, cpu_ms, gpu_seconds, "
+    "core_seconds, scu_hours, energy_accounted, it_kwh, facility_kwh, carbon_kg, price, charge, txn";
+template <class Row>
+UsageRecord UsageFromRow(const Row& r) {
+  UsageRecord u;
+  u.job = static_cast<uint64_t>(r.Int(0));
+  u.task = static_cast<int>(r.Int(1));
+  u.attempt = static_cast<uint64_t>(r.Int(2));
+  u.tenant = r.Text(3);
+  u.site = r.Text(4);
+  u.gpu_model = r.Text(5);
+  u.gpus = r.Double(6);
+  u.cores = r.Double(7);
+  u.start_ms = r.Int(8);
+  u.end_ms = r.Int(9);
+  u.cpu_ms = r.Int(10);
+  u.gpu_seconds = r.Double(11);
+  u.core_seconds = r.Double(12);
+  u.scu_hours = r.Double(13);
+  u.energy_accounted = r.Int(14) != 0;
+  u.it_kwh = r.Double(15);
+  u.facility_kwh = r.Double(16);
+  u.carbon_kg = r.Double(17);
+  u.price = r.Int(18);
+  u.charge = r.Int(19);
+  u.txn = r.Text(20);
+  return u;
+}
+
+// The WHERE clause of ListUsage with placeholders `p(1)`, `p(2)`, ... and the values to bind,
+// all as text (SQLite converts; PostgreSQL parses).
+struct UsageQuery {
+  std::string sql;
+  std::vector<std::string> values;
+};
+template <class Placeholder>
+UsageQuery UsageSelect(const UsageFilter& f, Placeholder p) {
+  UsageQuery q;
+  q.sql = std::string("SELECT ") + kUsageColumns + " FROM usage WHERE 1 = 1";
+  auto add = [&](const char* clause, std::string value) {
+    q.values.push_back(std::move(value));
+    q.sql += clause + p(q.values.size());
+  };
+  if (!f.tenant.empty()) add(" AND tenant = ", f.tenant);
+  if (!f.site.empty()) add(" AND site = ", f.site);
+  if (f.job != 0) add(" AND job_id = ", std::to_string(f.job));
+  if (f.from_ms != 0) add(" AND end_ms >= ", std::to_string(f.from_ms));
+  if (f.to_ms != 0) add(" AND end_ms < ", std::to_string(f.to_ms));
+  q.sql += " ORDER BY end_ms, job_id, task, attempt LIMIT " + std::to_string(f.limit);
+  return q;
+}
+
+inline Error LedgerTxnConflict(std::string_view txn) {
+  return Error{ErrorCode::kConflict, "ledger transaction '" + std::string(txn) + "' is already posted"};
+}
 
 inline Error DispatchConflict(const StoredDispatch& d) {
   return Error{ErrorCode::kConflict,

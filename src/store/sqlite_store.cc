@@ -456,6 +456,97 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
+  Result<std::vector<LedgerEntry>> AppendLedger(const LedgerTxn& txn) override {
+    SW_CHECK(CheckBalanced(txn));
+    {
+      Statement exists(cache_, "SELECT 1 FROM ledger WHERE txn = ? LIMIT 1");
+      exists.Bind(1, txn.id);
+      const int rc = exists.Step();
+      if (rc == SQLITE_ROW) return std::unexpected(LedgerTxnConflict(txn.id));
+      if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "find ledger transaction"));
+    }
+    LedgerEntry tail{0, "", "", 0, "", 0, 0, "", "", kGenesisHash};
+    {
+      Statement last(cache_, "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1");
+      const int rc = last.Step();
+      if (rc == SQLITE_ROW) {
+        tail.seq = static_cast<uint64_t>(last.Int(0));
+        tail.hash = last.Text(1);
+      } else if (rc != SQLITE_DONE) {
+        return std::unexpected(DbError(db_, "read ledger tail"));
+      }
+    }
+    std::vector<LedgerEntry> out;
+    for (const LedgerLine& line : txn.lines) {
+      LedgerEntry e{tail.seq + 1, txn.id, txn.kind, txn.at_ms, line.account, line.debit, line.credit, txn.memo, tail.hash, ""};
+      e.hash = LedgerHash(e);
+      static const std::string sql =
+          std::string("INSERT INTO ledger (") + kLedgerColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      Statement s(cache_, sql.c_str());
+      s.Bind(1, static_cast<int64_t>(e.seq)).Bind(2, e.txn).Bind(3, e.kind).Bind(4, e.at_ms).Bind(5, e.account);
+      s.Bind(6, e.debit).Bind(7, e.credit).Bind(8, e.memo).Bind(9, e.prev_hash).Bind(10, e.hash);
+      if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "append ledger"));
+      tail = e;
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  Result<std::vector<LedgerEntry>> ReadLedger(uint64_t after_seq, size_t limit, std::string_view account) override {
+    static const std::string all = std::string("SELECT ") + kLedgerColumns + " FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?";
+    static const std::string one = std::string("SELECT ") + kLedgerColumns +
+                                   " FROM ledger WHERE seq > ? AND account = ? ORDER BY seq LIMIT ?";
+    Statement s(cache_, account.empty() ? all.c_str() : one.c_str());
+    s.Bind(1, static_cast<int64_t>(after_seq));
+    if (account.empty()) {
+      s.Bind(2, static_cast<int64_t>(limit));
+    } else {
+      s.Bind(2, account).Bind(3, static_cast<int64_t>(limit));
+    }
+    std::vector<LedgerEntry> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(LedgerFromRow(s));
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "read ledger"));
+    return out;
+  }
+
+  Result<Micros> AccountBalance(std::string_view account) override {
+    Statement s(cache_, "SELECT COALESCE(SUM(credit - debit), 0) FROM ledger WHERE account = ?");
+    s.Bind(1, account);
+    if (s.Step() != SQLITE_ROW) return std::unexpected(DbError(db_, "sum ledger account"));
+    return s.Int(0);
+  }
+
+  Result<void> InsertUsage(const UsageRecord& u) override {
+    if (u.job == 0) return MakeError(ErrorCode::kInvalidArgument, "usage record needs a job id");
+    static const std::string sql = std::string("INSERT INTO usage (") + kUsageColumns +
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    Statement s(cache_, sql.c_str());
+    s.Bind(1, static_cast<int64_t>(u.job)).Bind(2, static_cast<int64_t>(u.task)).Bind(3, static_cast<int64_t>(u.attempt));
+    s.Bind(4, u.tenant).Bind(5, u.site).Bind(6, u.gpu_model).Bind(7, u.gpus).Bind(8, u.cores).Bind(9, u.start_ms);
+    s.Bind(10, u.end_ms).Bind(11, u.cpu_ms).Bind(12, u.gpu_seconds).Bind(13, u.core_seconds).Bind(14, u.scu_hours);
+    s.Bind(15, static_cast<int64_t>(u.energy_accounted ? 1 : 0)).Bind(16, u.it_kwh).Bind(17, u.facility_kwh);
+    s.Bind(18, u.carbon_kg).Bind(19, u.price).Bind(20, u.charge).Bind(21, u.txn);
+    const int rc = s.Step();
+    if (rc == SQLITE_CONSTRAINT) {
+      return MakeError(ErrorCode::kConflict, "usage of job " + std::to_string(u.job) + " task " + std::to_string(u.task) +
+                                                 " attempt " + std::to_string(u.attempt) + " is already recorded");
+    }
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "insert usage"));
+    return {};
+  }
+
+  Result<std::vector<UsageRecord>> ListUsage(const UsageFilter& filter) override {
+    const UsageQuery q = UsageSelect(filter, [](size_t) { return std::string("?"); });
+    Statement s(cache_, q.sql.c_str());
+    for (size_t i = 0; i < q.values.size(); ++i) s.Bind(static_cast<int>(i + 1), q.values[i]);
+    std::vector<UsageRecord> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(UsageFromRow(s));
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list usage"));
+    return out;
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE ", name); }

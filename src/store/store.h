@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/time.h"
+#include "metering/ledger.h"
 
 namespace suanwang {
 
@@ -99,6 +100,16 @@ struct StoredTask {
   double energy_cny = 0;
 };
 
+// Which usage records to list: every field that is set must match.
+struct UsageFilter {
+  std::string tenant;           // empty: every tenant
+  std::string site;             // empty: every site
+  uint64_t job = 0;             // 0: every job
+  Timestamp from_ms = 0;        // end_ms in [from_ms, to_ms); to_ms 0: no upper bound
+  Timestamp to_ms = 0;
+  size_t limit = 1000;
+};
+
 // Summed energy of ended tasks for one tenant at one site.
 struct EnergySum {
   std::string tenant;
@@ -173,6 +184,19 @@ class Transaction {
   // Energy of every task with some accounted, summed per (tenant, site), ordered by both.
   virtual Result<std::vector<EnergySum>> SumEnergy() = 0;
 
+  // Ledger (metering/ledger.h). Appends a balanced transaction's lines, chained after the last
+  // entry; returns them as stored. Errors: kInvalidArgument when it does not balance (the
+  // ledger is untouched); kConflict when a transaction with its id exists.
+  virtual Result<std::vector<LedgerEntry>> AppendLedger(const LedgerTxn& txn) = 0;
+  // Entries with seq > after_seq, by seq, at most `limit`; only `account`'s when it is set.
+  virtual Result<std::vector<LedgerEntry>> ReadLedger(uint64_t after_seq, size_t limit,
+                                                      std::string_view account = "") = 0;
+  // Credits minus debits of `account` (0 for one never posted to).
+  virtual Result<Micros> AccountBalance(std::string_view account) = 0;
+  // Usage records. Errors: kConflict when (job, task, attempt) has one; kInvalidArgument for job 0.
+  virtual Result<void> InsertUsage(const UsageRecord& usage) = 0;
+  // Records matching `filter`, by end time then (job, task, attempt).
+  virtual Result<std::vector<UsageRecord>> ListUsage(const UsageFilter& filter) = 0;
   // Nested undo points (SQL SAVEPOINT): RollbackTo undoes what was done since Savepoint and
   // keeps the point; Release forgets it (keeping the work). Names are plain identifiers.
   virtual Result<void> Savepoint(std::string_view name) = 0;
@@ -209,5 +233,13 @@ std::string AuditHash(const AuditEntry& entry);
 // Checks a log read in order: every prev_hash links and every hash matches. Errors:
 // kConflict naming the first bad seq and what is wrong.
 Result<void> VerifyAuditChain(const std::vector<AuditEntry>& entries, std::string_view first_prev_hash);
+
+// The ledger hash of an entry given its fields and prev_hash (hex SHA-256; store.h's
+// LedgerEntry comment gives the fields).
+std::string LedgerHash(const LedgerEntry& entry);
+// Checks ledger entries read in order from seq after+1: numbering without gaps, every
+// prev_hash links, every hash matches. Errors: kConflict naming the first bad seq and what is
+// wrong.
+Result<void> VerifyLedgerChain(const std::vector<LedgerEntry>& entries, uint64_t after, std::string_view first_prev_hash);
 
 }  // namespace suanwang

@@ -475,5 +475,109 @@ TYPED_TEST(StoreContractTest, GroupCommitSharesCommitsAndIsolatesFailures) {
   for (const StoredJob& j : *all) EXPECT_NE(std::stoi(j.name.substr(1)) % 10, 0) << j.name;
 }
 
+
+UsageRecord Usage(uint64_t job, int task, std::string tenant, Timestamp end_ms) {
+  UsageRecord u;
+  u.job = job;
+  u.task = task;
+  u.tenant = std::move(tenant);
+  u.site = "tf-1";
+  u.gpu_model = "A100";
+  u.gpus = 2;
+  u.cores = 8;
+  u.start_ms = end_ms - 3'600'000;
+  u.end_ms = end_ms;
+  MeterUsage(u, 312, 0.0736);
+  return u;
+}
+
+TYPED_TEST(StoreContractTest, LedgerAppendsBalancedTransactionsInAChain) {
+  auto tx = this->Begin();
+  auto top = TopUp("acme", 100 * kMicrosPerCny, 1000, "paid in");
+  ASSERT_TRUE(top);
+  auto first = tx->AppendLedger(*top);
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].seq, 1u);
+  EXPECT_EQ((*first)[0].prev_hash, std::string(64, '0'));
+  EXPECT_EQ((*first)[1].prev_hash, (*first)[0].hash);
+
+  UsageRecord u = Usage(7, 0, "acme", 5000);
+  LedgerTxn bill = BillUsage(u, 20'000, 0.05, 5000);
+  ASSERT_TRUE(tx->AppendLedger(bill));
+  ASSERT_TRUE(tx->InsertUsage(u));
+  EXPECT_EQ(tx->AppendLedger(bill).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(tx->InsertUsage(u).error().code, ErrorCode::kConflict);
+  LedgerTxn unbalanced = bill;
+  unbalanced.id = "usage/8/0/1";
+  unbalanced.lines[0].debit += 1;
+  EXPECT_EQ(tx->AppendLedger(unbalanced).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(tx->Commit());
+
+  this->Reopen();
+  tx = this->Begin();
+  auto all = tx->ReadLedger(0, 100);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_TRUE(VerifyLedgerChain(*all, 0, std::string(64, '0')));
+  Micros sum = 0;
+  for (const LedgerEntry& e : *all) sum += e.debit - e.credit;
+  EXPECT_EQ(sum, 0);  // debits = credits
+  auto balance = tx->AccountBalance(TenantAccount("acme"));
+  ASSERT_TRUE(balance);
+  EXPECT_EQ(*balance, 100 * kMicrosPerCny - u.charge);
+  EXPECT_EQ(*tx->AccountBalance("tenant:nobody"), 0);
+  auto acme = tx->ReadLedger(0, 100, TenantAccount("acme"));
+  ASSERT_TRUE(acme);
+  EXPECT_EQ(acme->size(), 2u);
+  auto tail = tx->ReadLedger(3, 100);
+  ASSERT_TRUE(tail);
+  EXPECT_TRUE(VerifyLedgerChain(*tail, 3, (*all)[2].hash));
+
+  auto edited = *all;
+  edited[3].credit += 1;
+  EXPECT_EQ(VerifyLedgerChain(edited, 0, std::string(64, '0')).error().message,
+            "ledger entry 4: hash does not match its contents (altered)");
+  auto dropped = *all;
+  dropped.erase(dropped.begin() + 2);
+  EXPECT_EQ(VerifyLedgerChain(dropped, 0, std::string(64, '0')).error().message,
+            "ledger entry 3 is missing (next is 4)");
+}
+
+TYPED_TEST(StoreContractTest, UsageIsListedByTenantSiteJobAndPeriod) {
+  auto tx = this->Begin();
+  for (int i = 0; i < 4; ++i) {
+    UsageRecord u = Usage(10 + i, 0, i % 2 == 0 ? "acme" : "beta", 10'000'000 + i * 1000);
+    u.energy_accounted = i == 1;
+    u.carbon_kg = 0.5;
+    ASSERT_TRUE(tx->InsertUsage(u));
+  }
+  ASSERT_TRUE(tx->Commit());
+  tx = this->Begin();
+  UsageFilter of_acme;
+  of_acme.tenant = "acme";
+  auto acme = tx->ListUsage(of_acme);
+  ASSERT_TRUE(acme) << acme.error().message;
+  ASSERT_EQ(acme->size(), 2u);
+  EXPECT_EQ((*acme)[0].job, 10u);
+  EXPECT_EQ((*acme)[1].job, 12u);
+  EXPECT_NEAR((*acme)[0].scu_hours, 2 * 312 + 8 * 0.0736, 1e-9);
+  EXPECT_EQ((*acme)[0].gpu_model, "A100");
+  UsageFilter of_beta;
+  of_beta.tenant = "beta";
+  auto beta = tx->ListUsage(of_beta);
+  ASSERT_TRUE(beta);
+  ASSERT_EQ(beta->size(), 2u);
+  EXPECT_TRUE((*beta)[0].energy_accounted);
+  EXPECT_DOUBLE_EQ((*beta)[0].carbon_kg, 0.5);
+  UsageFilter period;
+  period.from_ms = 10'001'000;
+  period.to_ms = 10'003'000;
+  EXPECT_EQ(tx->ListUsage(period)->size(), 2u);
+  UsageFilter job;
+  job.job = 13;
+  EXPECT_EQ(tx->ListUsage(job)->size(), 1u);
+}
+
 }  // namespace
 }  // namespace suanwang

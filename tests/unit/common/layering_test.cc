@@ -16,7 +16,7 @@ TEST(LayeringTest, PureLayersIncludeNoIoOrThreadHeaders) {
       "server/", "agent/", "common/clock.h", "common/progress.h", "common/csv_reader.h"};
   const std::string root = SW_SOURCE_DIR "/src/";
   int checked = 0;
-  for (const char* layer : {"model", "energy", "engine", "market"}) {
+  for (const char* layer : {"model", "energy", "engine", "market", "metering"}) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(root + layer)) {
       if (!entry.is_regular_file()) continue;
       std::ifstream in(entry.path());
