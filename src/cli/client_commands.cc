@@ -338,4 +338,75 @@ int RunTokenRevoke(const ClientOptions& o, const std::string& id) {
   return 0;
 }
 
+int RunUsage(const ClientOptions& o, const std::string& tenant, const std::string& job) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  std::string path = "/v1/usage";
+  std::string sep = "?";
+  if (!tenant.empty()) path += sep + "tenant=" + tenant, sep = "&";
+  if (!job.empty()) path += sep + "job=" + job;
+  auto r = MakeClient(e)->Get(path);
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json answer = json::parse(r->body);
+  if (o.output != "table") {
+    Print(answer, o.output);
+    return 0;
+  }
+  std::printf("%-8s %4s %7s %-10s %-12s %-6s %5s %6s %10s %12s %10s %10s\n", "JOB", "TASK", "ATTEMPT", "TENANT", "SITE",
+              "GPU", "GPUS", "CORES", "WALL_S", "SCU_H", "KG_CO2E", "CNY");
+  for (const auto& u : answer["usage"]) {
+    const double wall_s = static_cast<double>(u.value("end_ms", 0LL) - u.value("start_ms", 0LL)) / 1000;
+    std::printf("%-8llu %4d %7llu %-10s %-12s %-6s %5.2f %6.2f %10.1f %12.6f %10.4f %10s%s\n", u.value("job", 0ull),
+                u.value("task", 0), u.value("attempt", 0ull), u.value("tenant", "").c_str(), u.value("site", "").c_str(),
+                u.value("gpu_model", "-").empty() ? "-" : u.value("gpu_model", "").c_str(), u.value("gpus", 0.0),
+                u.value("cores", 0.0), wall_s, u.value("scu_hours", 0.0), u.value("carbon_kg", 0.0),
+                u.value("charge_cny", "").c_str(), u.value("energy_accounted", false) ? "" : "  (no energy model)");
+  }
+  std::printf("total: %.6f SCU-h, %s CNY\n", answer.value("scu_hours", 0.0), answer.value("charge_cny", "").c_str());
+  return 0;
+}
+
+int RunInvoice(const ClientOptions& o, const std::string& tenant, int64_t from_ms, int64_t to_ms) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  std::string path = "/v1/invoices/" + tenant + "?from=" + std::to_string(from_ms);
+  if (to_ms > 0) path += "&to=" + std::to_string(to_ms);
+  auto r = MakeClient(e)->Get(path);
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json inv = json::parse(r->body);
+  if (o.output != "table") {
+    Print(inv, o.output);
+    return 0;
+  }
+  std::printf("INVOICE  tenant %s  period [%lld, %lld) ms\n", inv.value("tenant", "").c_str(), inv.value("from_ms", 0LL),
+              inv.value("to_ms", 0LL));
+  std::printf("%-8s %-10s %-28s %14s %14s  %s\n", "SEQ", "KIND", "TRANSACTION", "CHARGE", "PAYMENT", "MEMO");
+  for (const auto& l : inv["lines"]) {
+    std::printf("%-8llu %-10s %-28s %14s %14s  %s\n", l.value("seq", 0ull), l.value("kind", "").c_str(),
+                l.value("txn", "").c_str(), l.value("debit_cny", "").c_str(), l.value("credit_cny", "").c_str(),
+                l.value("memo", "").c_str());
+  }
+  std::printf("opening %s  charges %s  payments %s  closing %s CNY; %llu tasks, %.6f SCU-h, %.4f kg CO2e\n",
+              inv.value("opening_cny", "").c_str(), inv.value("charges_cny", "").c_str(),
+              inv.value("payments_cny", "").c_str(), inv.value("closing_cny", "").c_str(), inv.value("tasks", 0ull),
+              inv.value("scu_hours", 0.0), inv.value("carbon_kg", 0.0));
+  return 0;
+}
+
+int RunTopUp(const ClientOptions& o, const std::string& tenant, double cny, const std::string& memo) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Post("/v1/tenants/" + tenant + "/topup", json{{"cny", cny}, {"memo", memo}}.dump(),
+                               "application/json");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json answer = json::parse(r->body);
+  if (o.output != "table") {
+    Print(answer, o.output);
+  } else {
+    std::printf("topped up %s: balance %s CNY (%s)\n", tenant.c_str(), answer.value("balance_cny", "").c_str(),
+                answer.value("txn", "").c_str());
+  }
+  return 0;
+}
+
 }  // namespace suanwang

@@ -4,6 +4,7 @@
 // input is bad; 3 the server cannot be reached.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace suanwang {
@@ -19,6 +20,12 @@ int RunJobs(const ClientOptions& options, const std::string& state, bool all);
 int RunJob(const ClientOptions& options, const std::string& id, bool explain = false);
 // `suanwang report energy`: GET /v1/reports/energy as tables (or json/yaml).
 int RunReportEnergy(const ClientOptions& options);
+// `suanwang usage`: GET /v1/usage (optionally one tenant's or one job's).
+int RunUsage(const ClientOptions& options, const std::string& tenant, const std::string& job);
+// `suanwang invoice TENANT`: GET /v1/invoices/TENANT for [from_ms, to_ms) (to 0: now).
+int RunInvoice(const ClientOptions& options, const std::string& tenant, int64_t from_ms, int64_t to_ms);
+// `suanwang topup TENANT CNY`: POST /v1/tenants/TENANT/topup (admins).
+int RunTopUp(const ClientOptions& options, const std::string& tenant, double cny, const std::string& memo);
 int RunCancel(const ClientOptions& options, const std::string& id);
 // Prints the end of a task's output (stdout or stderr) as the server holds it.
 int RunLogs(const ClientOptions& options, const std::string& id, int task, const std::string& stream);

@@ -6,6 +6,7 @@
 #include "cli/agent_command.h"
 #include "cli/up_command.h"
 #include "cli/audit_command.h"
+#include "cli/ledger_command.h"
 #include "cli/bench_command.h"
 #include "cli/bench_network_command.h"
 #include "cli/bench_running_command.h"
@@ -212,6 +213,23 @@ int main(int argc, char** argv) {
   auto* report_energy_cmd = report_cmd->add_subcommand(
       "energy", "energy, PUE, carbon and cost per site, hub and tenant; heat forecast against cooling");
   add_client_flags(report_energy_cmd);
+  std::string usage_tenant, invoice_tenant, topup_tenant, topup_memo = "top-up", ledger_head;
+  int64_t invoice_from = 0, invoice_to = 0;
+  double topup_cny = 0;
+  auto* usage_cmd = app.add_subcommand("usage", "metered usage per task attempt: SCU-hours, energy, carbon, charge");
+  usage_cmd->add_option("--tenant", usage_tenant, "only this tenant's (operators and admins)");
+  usage_cmd->add_option("--job", job_id, "only this job's");
+  add_client_flags(usage_cmd);
+  auto* invoice_cmd = app.add_subcommand("invoice", "a tenant's invoice for a period, from the ledger");
+  invoice_cmd->add_option("tenant", invoice_tenant, "tenant id")->required();
+  invoice_cmd->add_option("--from", invoice_from, "period start, ms since the epoch")->capture_default_str();
+  invoice_cmd->add_option("--to", invoice_to, "period end (exclusive), ms since the epoch; default: now");
+  add_client_flags(invoice_cmd);
+  auto* topup_cmd = app.add_subcommand("topup", "pay money into a tenant's prepaid balance (admin)");
+  topup_cmd->add_option("tenant", topup_tenant, "tenant id")->required();
+  topup_cmd->add_option("cny", topup_cny, "amount in CNY")->required();
+  topup_cmd->add_option("--memo", topup_memo, "what the payment is")->capture_default_str();
+  add_client_flags(topup_cmd);
   auto* cancel_cmd = app.add_subcommand("cancel", "cancel a job");
   cancel_cmd->add_option("id", job_id, "job id")->required();
   add_client_flags(cancel_cmd);
@@ -250,6 +268,15 @@ int main(int argc, char** argv) {
   audit_verify_cmd->add_option("--store", audit_store, "store URL (default: the SQLite store in --home)");
   audit_verify_cmd->add_option("--home", audit_home, "server home (default: $SUANWANG_HOME or ./.suanwang)");
 
+  std::string ledger_store, ledger_home;
+  auto* ledger_cmd = app.add_subcommand("ledger", "the billing ledger");
+  ledger_cmd->require_subcommand(1);
+  auto* ledger_verify_cmd = ledger_cmd->add_subcommand(
+      "verify", "check that no ledger entry was edited or deleted and that it balances (exit 1 if not)");
+  ledger_verify_cmd->add_option("--store", ledger_store, "store URL (default: the SQLite store in --home)");
+  ledger_verify_cmd->add_option("--home", ledger_home, "server home (default: $SUANWANG_HOME or ./.suanwang)");
+  ledger_verify_cmd->add_option("--head", ledger_head, "SEQ:HASH printed by an earlier verify: the chain must still pass through it");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -279,6 +306,10 @@ int main(int argc, char** argv) {
   if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);
   if (*job_cmd) return RunJob(client, job_id, job_explain);
   if (*report_energy_cmd) return RunReportEnergy(client);
+  if (*usage_cmd) return RunUsage(client, usage_tenant, job_id);
+  if (*invoice_cmd) return RunInvoice(client, invoice_tenant, invoice_from, invoice_to);
+  if (*topup_cmd) return RunTopUp(client, topup_tenant, topup_cny, topup_memo);
+  if (*ledger_verify_cmd) return RunLedgerVerify(ledger_store, ledger_home, ledger_head);
   if (*cancel_cmd) return RunCancel(client, job_id);
   if (*logs_cmd) return RunLogs(client, job_id, log_task, log_stream);
   if (*sites_cmd) return RunSites(client);

@@ -20,11 +20,18 @@ Result<CpuCoreType> ParseCore(const YamlReader& y, const YAML::Node& e, const st
 Result<ScuCatalog> ScuCatalog::Parse(const std::string& text, const std::string& path) {
   YamlReader y(path);
   SW_TRY(root, y.Parse(text));
-  SW_CHECK(y.OnlyKeys(root, "scu", {"source", "gpu_precision", "gpu_fallback", "default_cpu", "cpu_cores"}));
+  SW_CHECK(y.OnlyKeys(root, "scu", {"source", "list_price_cny_per_scu_h", "platform_fee", "gpu_precision",
+                                     "gpu_fallback", "default_cpu", "cpu_cores"}));
   ScuCatalog catalog;
   SW_TRY(precision, y.String(root, "gpu_precision", "gpu_precision"));
   SW_TRY(default_cpu, y.String(root, "default_cpu", "default_cpu"));
   SW_TRY(source, y.String(root, "source", "source"));
+  SW_TRY(price, y.Number(root, "list_price_cny_per_scu_h", "list_price_cny_per_scu_h"));
+  SW_TRY(fee, y.Number(root, "platform_fee", "platform_fee"));
+  if (!(price > 0)) return std::unexpected(y.At(root["list_price_cny_per_scu_h"], "list_price_cny_per_scu_h", "must be > 0"));
+  if (!(fee >= 0 && fee < 1)) return std::unexpected(y.At(root["platform_fee"], "platform_fee", "must be in [0, 1)"));
+  catalog.list_price_ = price;
+  catalog.platform_fee_ = fee;
   catalog.gpu_precision_ = precision;
   catalog.default_cpu_ = default_cpu;
   if (const YAML::Node fallback = root["gpu_fallback"]) {

@@ -21,11 +21,14 @@ struct CpuCoreType {
 class ScuCatalog {
  public:
   // Errors: kInvalidArgument "path:line: field 'cpu_cores[1].gflops_fp64': reason" for syntax
-  // errors, unknown or missing fields, non-positive throughput, duplicate ids, a default_cpu
+  // errors, unknown or missing fields, non-positive throughput or list price, a fee outside
+  // [0, 1), duplicate ids, a default_cpu
   // that is not listed.
   static Result<ScuCatalog> Parse(const std::string& text, const std::string& path);
 
   const std::string& gpu_precision() const { return gpu_precision_; }
+  double list_price_cny_per_scu_h() const { return list_price_; }
+  double platform_fee() const { return platform_fee_; }
   const std::vector<CpuCoreType>& cpu_cores() const { return cpu_cores_; }
 
   // SCU of one GPU of `model` at `precision` (empty: the catalogue's default, then its
@@ -38,6 +41,8 @@ class ScuCatalog {
 
  private:
   std::string gpu_precision_ = "fp16";
+  double list_price_ = 0;
+  double platform_fee_ = 0;
   std::vector<std::string> gpu_fallback_;
   std::string default_cpu_;
   std::vector<CpuCoreType> cpu_cores_;

@@ -47,6 +47,9 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
     SW_TRY(energy, LoadEnergyModel(network_, o.data_dir));
     energy_ = std::make_shared<const EnergyModel>(std::move(energy));
     config.energy = energy_;
+    SW_TRY(accelerators, LoadAcceleratorCatalog(o.data_dir + "/catalogs/accelerators.yaml"));
+    SW_TRY(scu, LoadScuCatalog(o.data_dir + "/catalogs/scu.yaml"));
+    meter_ = Meter{std::move(accelerators), std::move(scu)};
   }
   SW_TRY(scheduler, Scheduler::Create(network_, models_, config, PolicyContext{}));
   scheduler_ = std::move(scheduler);
@@ -120,6 +123,12 @@ HttpResponse ControlPlaneImpl::Route(const HttpRequest& req, const std::vector<s
     if (p.size() == 4 && p[3] == "dispatches") return Only("GET", req, [&] { return ListDispatches(p[2], query); });
     if (p.size() == 4 && p[3] == "heartbeat") return Only("POST", req, [&] { return Heartbeat(p[2], req, who); });
     if (p.size() == 4 && p[3] == "reports") return Only("POST", req, [&] { return Reports(p[2], req, who); });
+  }
+  if (v1 && p.size() == 2 && p[1] == "usage") return Only("GET", req, [&] { return ListUsage(query, who); });
+  if (v1 && p.size() == 3 && p[1] == "invoices") return Only("GET", req, [&] { return Invoice(p[2], query, who); });
+  if (v1 && p.size() == 4 && p[1] == "tenants" && p[3] == "topup") {
+    if (!who.Is({"admin"})) return forbid("top up tenants");
+    return Only("POST", req, [&] { return TopUpTenant(p[2], req); });
   }
   if (v1 && p.size() == 3 && p[1] == "reports" && p[2] == "energy") {
     return Only("GET", req, [&] { return EnergyReport(who); });
@@ -453,6 +462,9 @@ const std::vector<std::pair<std::string, std::string>>& ApiRoutes() {
       {"GET", "/v1/tokens"},
       {"POST", "/v1/tokens/{id}/revoke"},
       {"GET", "/v1/reports/energy"},
+      {"GET", "/v1/usage"},
+      {"GET", "/v1/invoices/{tenant}"},
+      {"POST", "/v1/tenants/{tenant}/topup"},
       {"GET", "/v1/sites"},
       {"GET", "/v1/sites/{site}"},
       {"GET", "/v1/sites/{site}/dispatches"},

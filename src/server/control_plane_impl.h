@@ -25,6 +25,8 @@
 #include "server/task_reports.h"
 #include "security/dispatch_signing.h"
 #include "store/group_commit.h"
+#include "metering/scu.h"
+#include "model/accelerator_catalog.h"
 
 namespace suanwang {
 
@@ -80,6 +82,17 @@ class ControlPlaneImpl final : public ControlPlane {
   // from the job's shape (CPU utilisation as measured, GPUs at the job's or default
   // utilisation), the site's IT load share from the engine, hour by hour up to its end.
   void AccountEnergy(const StoredJob& job, size_t site, StoredTask& task);
+  // The engine's copy of a live job's spec, else its job file parsed again (nullopt if that fails).
+  std::optional<JobSpec> KnownSpec(const StoredJob& job);
+  // billing_api.cc. Meters an ended task attempt in SCU-hours and bills it at the list price:
+  // a usage record and a balanced ledger transaction in `tx` (nothing when it was billed).
+  Result<void> BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task);
+  // GET /v1/usage: usage records; a user sees their tenant's only.
+  HttpResponse ListUsage(const std::map<std::string, std::string>& query, const Caller& who);
+  // GET /v1/invoices/{tenant}: the tenant's statement for ?from=&to= (ms) with its usage.
+  HttpResponse Invoice(const std::string& tenant, const std::map<std::string, std::string>& query, const Caller& who);
+  // POST /v1/tenants/{tenant}/topup {"cny": x, "memo": "..."} (admins).
+  HttpResponse TopUpTenant(const std::string& tenant, const HttpRequest& req);
   // Stops the job's tasks at its site and puts it back in the queue (its site was lost or it was
   // preempted): tasks marked lost, a signed kill to the old site, the job queued with `reason`.
   Result<void> Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now);
@@ -110,6 +123,11 @@ class ControlPlaneImpl final : public ControlPlane {
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<Scheduler> scheduler_;
   std::shared_ptr<const EnergyModel> energy_;  // null: no energy accounting
+  struct Meter {
+    AcceleratorCatalog accelerators;
+    ScuCatalog scu;
+  };
+  std::optional<Meter> meter_;  // none: no metering or billing (no data folder)
   std::optional<Timestamp> next_wake_;         // the engine's, as of its last event; loop thread only
   std::set<std::string> served_;  // empty: every site of the network
   SiteLeases leases_;

@@ -266,6 +266,9 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
       if (energy_ && IsFinalTaskState(effect.task.state) && effect.task.wall_ms > 0) {
         AccountEnergy(*job, *network_.SiteIndex(site), effect.task);
       }
+      if (meter_ && IsFinalTaskState(effect.task.state) && effect.task.wall_ms > 0) {
+        SW_CHECK(BillTask(tx, *job, *network_.SiteIndex(site), effect.task));
+      }
       SW_CHECK(tx.PutTask(effect.task));
       if (effect.requeue) {
         SW_CHECK(Requeue(tx, *job, "task " + std::to_string(report.task) + " was lost: " + effect.task.reason + "; requeued", now));
@@ -291,18 +294,9 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
 }
 
 void ControlPlaneImpl::AccountEnergy(const StoredJob& job, size_t site, StoredTask& task) {
-  // The engine's copy of a live job; the job file is parsed again only for one it forgot.
-  std::optional<JobSpec> known;
-  {
-    std::lock_guard lock(jobs_mutex_);
-    if (auto it = specs_.find(job.id); it != specs_.end()) known = it->second;
-  }
+  const std::optional<JobSpec> known = KnownSpec(job);
+  if (!known) return;
   std::lock_guard lock(models_mutex_);
-  if (!known) {
-    auto parsed = ParseJobFile(job.spec, "job " + std::to_string(job.id), models_);
-    if (!parsed) return;  // validated at submit
-    known = parsed->spec;
-  }
   JobSpec spec = *known;
   spec.tasks = 1;
   const double cores = static_cast<double>(spec.task.cpu_milli) / 1000;

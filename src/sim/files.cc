@@ -40,4 +40,9 @@ Result<AcceleratorCatalog> LoadAcceleratorCatalog(const std::string& path) {
   return AcceleratorCatalog::Parse(*text, path);
 }
 
+Result<ScuCatalog> LoadScuCatalog(const std::string& path) {
+  SW_TRY(text, ReadTextFile(path));
+  return ScuCatalog::Parse(text, path);
+}
+
 }  // namespace suanwang

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "metering/scu.h"
 #include "model/accelerator_catalog.h"
 #include "model/network.h"
 
@@ -15,5 +16,7 @@ Result<std::string> ReadTextFile(const std::string& path);
 Result<void> WriteTextFile(const std::string& path, const std::string& text);
 Result<Network> LoadNetworkFile(const std::string& path);
 Result<AcceleratorCatalog> LoadAcceleratorCatalog(const std::string& path);
+// data/catalogs/scu.yaml. Errors: kUnavailable when unreadable; those of ScuCatalog::Parse.
+Result<ScuCatalog> LoadScuCatalog(const std::string& path);
 
 }  // namespace suanwang

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "metering/ledger.h"
 #include "testlib/child_process.h"
 #include "testlib/test_cluster.h"
 
@@ -270,6 +272,95 @@ TEST(AgentTest, AFreshAgentGetsTheSitesLostWorkRequeuedNotReplayed) {
   EXPECT_EQ(j["tasks"][0]["attempt"], 2);
   EXPECT_EQ(ReadFile(marker), "start 1\nstart 2\nend 2\n");
   EXPECT_NE(ReadFile(home + "/agent.log").find("new to site sh-edge"), std::string::npos);
+}
+
+
+// An ended task is metered in SCU-hours and billed through the ledger at the list price
+// (data/catalogs/scu.yaml); the invoice equals the hand calculation; another tenant can read
+// neither the usage nor the invoice; `suanwang ledger verify` passes, then catches an edited
+// and a deleted entry.
+TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
+  const std::string home = Home("billing");
+  auto server = Server(home);
+  Api api(home);
+  ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
+  auto agent = Agent(home);
+  ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
+  auto paid = api.Client().Post("/v1/tenants/system/topup", json{{"cny", 5}, {"memo", "test"}}.dump(), "application/json");
+  ASSERT_TRUE(paid && paid->status == 201) << (paid ? paid->body : "");
+  json job = ShellJob("metered", "sleep 0.3", 2);
+  job["resources"]["cpu"] = 2;
+  const uint64_t id = api.Submit(job);
+  json j = api.WaitForState(id, "succeeded");
+  ASSERT_EQ(j["state"], "succeeded") << j.dump();
+
+  auto r = api.Client().Get("/v1/usage?job=" + std::to_string(id));
+  ASSERT_TRUE(r && r->status == 200);
+  const json usage = json::parse(r->body);
+  ASSERT_EQ(usage["usage"].size(), 2u) << usage.dump();
+  // By hand: 2 Xeon 8380 cores of 0.0736 SCU each for the task's wall time, at 0.025 CNY/SCU-h.
+  int64_t charged = 0;
+  for (const json& u : usage["usage"]) {
+    const double wall_s = static_cast<double>(u["end_ms"].get<int64_t>() - u["start_ms"].get<int64_t>()) / 1000;
+    EXPECT_GT(wall_s, 0.25);
+    EXPECT_DOUBLE_EQ(u["core_seconds"].get<double>(), 2 * wall_s);
+    const double scu_h = 2 * 0.0736 * wall_s / 3600;
+    EXPECT_NEAR(u["scu_hours"].get<double>(), scu_h, 1e-12);
+    const int64_t charge = std::llround(scu_h * 25000);  // micro-CNY
+    EXPECT_EQ(u["charge_cny"], suanwang::FormatCny(charge));
+    EXPECT_TRUE(u["energy_accounted"].get<bool>());
+    EXPECT_GT(u["carbon_kg"].get<double>(), 0);
+    charged += charge;
+  }
+  r = api.Client().Get("/v1/invoices/system");
+  ASSERT_TRUE(r && r->status == 200);
+  const json invoice = json::parse(r->body);
+  EXPECT_EQ(invoice["charges_cny"], suanwang::FormatCny(charged)) << invoice.dump();
+  EXPECT_EQ(invoice["payments_cny"], "5.000000");
+  EXPECT_EQ(invoice["closing_cny"], suanwang::FormatCny(5 * suanwang::kMicrosPerCny - charged));
+  EXPECT_EQ(invoice["lines"].size(), 3u);
+
+  // Another tenant sees none of it.
+  ASSERT_EQ(api.Client().Post("/v1/tenants", json{{"id", "other"}}.dump(), "application/json")->status, 201);
+  auto made = api.Client().Post("/v1/tokens", json{{"tenant", "other"}, {"role", "user"}}.dump(), "application/json");
+  httplib::Client other = api.Client();
+  other.set_bearer_token_auth(json::parse(made->body)["token"].get<std::string>());
+  EXPECT_EQ(other.Get("/v1/usage?tenant=system")->status, 403);
+  EXPECT_EQ(other.Get("/v1/invoices/system")->status, 403);
+  const json own = json::parse(other.Get("/v1/usage")->body);
+  EXPECT_TRUE(own["usage"].empty()) << own.dump();
+
+  agent.reset();
+  server.reset();
+  const std::string db = home + "/suanwang.db";
+  auto verify = [&](const std::string& extra = "") {
+    return suanwang::testing::RunShell(std::string(SW_BINARY) + " ledger verify --home " + home + extra + " 2>&1");
+  };
+  auto good = verify();
+  ASSERT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_NE(good.output.find("8 entries in 3 transactions, balanced"), std::string::npos) << good.output;
+  const std::string head = good.output.substr(good.output.find("head ") + 5, 66);
+  auto sql = [&](const std::string& statement) {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(handle);
+    sqlite3_close(handle);
+  };
+  // Edited: a charge made smaller.
+  sql("UPDATE ledger SET debit = debit - 1 WHERE seq = 3");
+  auto edited = verify();
+  EXPECT_EQ(edited.exit_code, 1);
+  EXPECT_NE(edited.output.find("ledger entry 3: hash does not match its contents (altered)"), std::string::npos) << edited.output;
+  sql("UPDATE ledger SET debit = debit + 1 WHERE seq = 3");
+  ASSERT_EQ(verify().exit_code, 0);
+  // Deleted: the last transaction, whole (the chain alone still links).
+  sql("DELETE FROM ledger WHERE seq > 5");
+  auto deleted = verify();
+  EXPECT_EQ(deleted.exit_code, 1);
+  EXPECT_NE(deleted.output.find("which is missing"), std::string::npos) << deleted.output;
+  auto against_head = verify(" --head " + head);
+  EXPECT_EQ(against_head.exit_code, 1);
+  EXPECT_NE(against_head.output.find("entries were deleted"), std::string::npos) << against_head.output;
 }
 
 }  // namespace

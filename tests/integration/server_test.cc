@@ -512,6 +512,9 @@ TEST(ServerTest, AuthorisationMatrix) {
       {{"GET", "/v1/tokens"}, {200, 403, 403, 403, 401}},
       {{"POST", "/v1/tokens/{id}/revoke"}, {200, 403, 403, 403, 401}},
       {{"GET", "/v1/reports/energy"}, {200, 200, 200, 200, 401}},
+      {{"GET", "/v1/usage"}, {200, 200, 200, 200, 401}},  // users: their own tenant's only
+      {{"GET", "/v1/invoices/{tenant}"}, {200, 200, 200, 403, 401}},
+      {{"POST", "/v1/tenants/{tenant}/topup"}, {201, 403, 403, 403, 401}},
       {{"GET", "/v1/sites"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/sites/{site}"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/sites/{site}/dispatches"}, {200, 200, 403, 403, 401}},
@@ -541,6 +544,7 @@ TEST(ServerTest, AuthorisationMatrix) {
         path.replace(path.find("{id}"), 4, id);
       }
       if (auto at = path.find("{site}"); at != std::string::npos) path.replace(at, 6, "wuhu-1");
+      if (auto at = path.find("{tenant}"); at != std::string::npos) path.replace(at, 8, "alpha");
       if (route.second == "/v1/jobs") {
         body = kGang;
         type = "application/yaml";
@@ -548,6 +552,8 @@ TEST(ServerTest, AuthorisationMatrix) {
         body = json{{"id", "t" + std::to_string(++unique)}}.dump();
       } else if (route.second == "/v1/tokens") {
         body = json{{"tenant", "beta"}, {"role", "user"}}.dump();
+      } else if (route.second.ends_with("/topup")) {
+        body = json{{"cny", 10}}.dump();
       } else if (route.second.ends_with("/heartbeat")) {
         body = json{{"agent", "matrix"}}.dump();
       } else if (route.second.ends_with("/reports")) {
@@ -574,6 +580,14 @@ TEST(ServerTest, AuthorisationMatrix) {
     tenants_seen.insert(j["tenant"].get<std::string>());
   }
   EXPECT_EQ(tenants_seen, (std::set<std::string>{"alpha", "beta", "system"}));
+  // Usage and invoices: a user cannot name another tenant; alpha's top-ups are not on beta's.
+  EXPECT_EQ(server.Client(token["user-beta"]).Get("/v1/usage?tenant=alpha")->status, 403);
+  const json beta_invoice = json::parse(server.Client(token["user-beta"]).Get("/v1/invoices/beta")->body);
+  EXPECT_EQ(beta_invoice["payments_cny"], "0.000000") << beta_invoice.dump();
+  EXPECT_TRUE(beta_invoice["lines"].empty());
+  const json alpha_invoice = json::parse(server.Client(token["user-alpha"]).Get("/v1/invoices/alpha")->body);
+  EXPECT_EQ(alpha_invoice["payments_cny"], "10.000000") << alpha_invoice.dump();
+  EXPECT_EQ(alpha_invoice["closing_cny"], "10.000000");
   // The job of beta is untouched by alpha's attempt to cancel it.
   EXPECT_NE(json::parse(server.Client(token["user-beta"]).Get("/v1/jobs/" + b)->body)["state"], "cancelled");
   // Secrets are never listed; revocation takes effect at once.

@@ -1,0 +1,198 @@
+// Metering and billing on the control plane: each ended task attempt becomes a usage record
+// in SCU-hours and a balanced ledger transaction; usage and invoices are read back per tenant.
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "api/job_codec.h"
+#include "server/control_plane_impl.h"
+
+namespace suanwang {
+namespace {
+
+nlohmann::json UsageJson(const UsageRecord& u) {
+  return {{"job", u.job}, {"task", u.task}, {"attempt", u.attempt}, {"tenant", u.tenant}, {"site", u.site},
+          {"gpu_model", u.gpu_model}, {"gpus", u.gpus}, {"cores", u.cores}, {"start_ms", u.start_ms},
+          {"end_ms", u.end_ms}, {"cpu_ms", u.cpu_ms}, {"gpu_seconds", u.gpu_seconds},
+          {"core_seconds", u.core_seconds}, {"scu_hours", u.scu_hours}, {"energy_accounted", u.energy_accounted},
+          {"it_kwh", u.it_kwh}, {"facility_kwh", u.facility_kwh}, {"carbon_kg", u.carbon_kg},
+          {"price_cny_per_scu_h", FormatCny(u.price)}, {"charge_cny", FormatCny(u.charge)}, {"txn", u.txn}};
+}
+
+Result<Timestamp> QueryMs(const std::map<std::string, std::string>& query, const char* key, Timestamp fallback) {
+  auto it = query.find(key);
+  if (it == query.end()) return fallback;
+  SW_TRY(value, ParseId(it->second, key));
+  return static_cast<Timestamp>(value);
+}
+
+}  // namespace
+
+std::optional<JobSpec> ControlPlaneImpl::KnownSpec(const StoredJob& job) {
+  {
+    std::lock_guard lock(jobs_mutex_);
+    if (auto it = specs_.find(job.id); it != specs_.end()) return it->second;
+  }
+  std::lock_guard lock(models_mutex_);
+  auto parsed = ParseJobFile(job.spec, "job " + std::to_string(job.id), models_);
+  if (!parsed) return std::nullopt;  // validated at submit
+  return parsed->spec;
+}
+
+Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task) {
+  const std::optional<JobSpec> spec = KnownSpec(job);
+  if (!spec) return {};
+  UsageRecord usage;
+  usage.job = job.id;
+  usage.task = task.task;
+  usage.attempt = task.attempt;
+  usage.tenant = job.tenant;
+  usage.site = network_.sites[site].id;
+  usage.gpus = static_cast<double>(spec->task.TotalGpuMilli()) / kMilliGpu;
+  usage.cores = static_cast<double>(spec->task.cpu_milli) / 1000;
+  usage.start_ms = task.updated_ms - task.wall_ms;
+  usage.end_ms = task.updated_ms;
+  usage.cpu_ms = task.cpu_ms;
+  double gpu_scu = 0;
+  if (usage.gpus > 0) {
+    std::lock_guard lock(models_mutex_);
+    for (const Pool& pool : SitePools(site)) {
+      const GpuModelId id = models_.Find(pool.gpu_model);
+      if (pool.gpus > 0 && (spec->task.gpu_models == kAnyGpuModel || (id != kNoGpuModel && (spec->task.gpu_models >> id & 1)))) {
+        usage.gpu_model = pool.gpu_model;
+        break;
+      }
+    }
+    auto scu = meter_->scu.GpuScu(meter_->accelerators, usage.gpu_model);
+    if (!scu) return MakeError(ErrorCode::kInternal, "metering job " + std::to_string(job.id) + ": " + scu.error().message);
+    gpu_scu = *scu;
+  }
+  SW_TRY(core_scu, meter_->scu.CoreScu());
+  MeterUsage(usage, gpu_scu, core_scu);
+  usage.energy_accounted = energy_ != nullptr;
+  usage.it_kwh = task.it_kwh;
+  usage.facility_kwh = task.facility_kwh;
+  usage.carbon_kg = task.carbon_kg;
+  const Micros price = static_cast<Micros>(std::llround(meter_->scu.list_price_cny_per_scu_h() * kMicrosPerCny));
+  const LedgerTxn txn = BillUsage(usage, price, meter_->scu.platform_fee(), task.updated_ms);
+  if (auto inserted = tx.InsertUsage(usage); !inserted) {
+    if (inserted.error().code == ErrorCode::kConflict) return {};  // billed already
+    return std::unexpected(inserted.error());
+  }
+  SW_CHECK(tx.AppendLedger(txn));
+  return {};
+}
+
+HttpResponse ControlPlaneImpl::ListUsage(const std::map<std::string, std::string>& query, const Caller& who) {
+  UsageFilter filter;
+  if (who.role == "user") {
+    if (auto it = query.find("tenant"); it != query.end() && it->second != who.tenant) {
+      return Problem(403, "Forbidden", "role 'user' may read only its own tenant's usage ('" + who.tenant + "')");
+    }
+    filter.tenant = who.tenant;
+  } else if (auto it = query.find("tenant"); it != query.end()) {
+    filter.tenant = it->second;
+  }
+  if (auto it = query.find("site"); it != query.end()) filter.site = it->second;
+  auto job = QueryMs(query, "job", 0);
+  auto from = QueryMs(query, "from", 0);
+  auto to = QueryMs(query, "to", 0);
+  for (const auto* r : {&job, &from, &to}) {
+    if (!*r) return ProblemFor(r->error());
+  }
+  filter.job = static_cast<uint64_t>(*job);
+  filter.from_ms = *from;
+  filter.to_ms = *to;
+  filter.limit = 10000;
+  auto tx = store_->Begin();
+  if (!tx) return ProblemFor(tx.error());
+  auto usage = (*tx)->ListUsage(filter);
+  if (!usage) return ProblemFor(usage.error());
+  nlohmann::json list = nlohmann::json::array();
+  double scu_hours = 0;
+  Micros charged = 0;
+  for (const UsageRecord& u : *usage) {
+    list.push_back(UsageJson(u));
+    scu_hours += u.scu_hours;
+    charged += u.charge;
+  }
+  return Json(200, nlohmann::json{{"usage", list}, {"scu_hours", scu_hours}, {"charge_cny", FormatCny(charged)}}.dump());
+}
+
+HttpResponse ControlPlaneImpl::Invoice(const std::string& tenant, const std::map<std::string, std::string>& query,
+                                       const Caller& who) {
+  if (who.role == "user" && tenant != who.tenant) {
+    return Problem(403, "Forbidden", "role 'user' may read only its own tenant's invoices ('" + who.tenant + "')");
+  }
+  auto from = QueryMs(query, "from", 0);
+  auto to = QueryMs(query, "to", clock_.Now() + 1);
+  if (!from) return ProblemFor(from.error());
+  if (!to) return ProblemFor(to.error());
+  if (*to <= *from) return Problem(400, "Bad Request", "period: 'to' (" + std::to_string(*to) + ") must be after 'from' (" + std::to_string(*from) + ")");
+  auto tx = store_->Begin();
+  if (!tx) return ProblemFor(tx.error());
+  auto known = (*tx)->TenantExists(tenant);
+  if (!known) return ProblemFor(known.error());
+  if (!*known) return Problem(404, "Not Found", "tenant '" + tenant + "' does not exist");
+  const std::string account = TenantAccount(tenant);
+  std::vector<LedgerEntry> entries;
+  for (uint64_t after = 0;;) {
+    auto page = (*tx)->ReadLedger(after, 10000, account);
+    if (!page) return ProblemFor(page.error());
+    if (page->empty()) break;
+    after = page->back().seq;
+    entries.insert(entries.end(), page->begin(), page->end());
+  }
+  const Statement s = BuildStatement(entries, account, *from, *to);
+  UsageFilter filter;
+  filter.tenant = tenant;
+  filter.from_ms = *from;
+  filter.to_ms = *to;
+  filter.limit = 100000;
+  auto usage = (*tx)->ListUsage(filter);
+  if (!usage) return ProblemFor(usage.error());
+  nlohmann::json lines = nlohmann::json::array();
+  for (const LedgerEntry& e : s.lines) {
+    lines.push_back({{"seq", e.seq}, {"txn", e.txn}, {"kind", e.kind}, {"at_ms", e.at_ms}, {"memo", e.memo},
+                     {"debit_cny", FormatCny(e.debit)}, {"credit_cny", FormatCny(e.credit)}});
+  }
+  double scu_hours = 0, carbon_kg = 0;
+  for (const UsageRecord& u : *usage) {
+    scu_hours += u.scu_hours;
+    carbon_kg += u.carbon_kg;
+  }
+  return Json(200, nlohmann::json{{"tenant", tenant}, {"from_ms", *from}, {"to_ms", *to},
+                                  {"opening_cny", FormatCny(s.opening)}, {"charges_cny", FormatCny(s.debits)},
+                                  {"payments_cny", FormatCny(s.credits)}, {"closing_cny", FormatCny(s.closing)},
+                                  {"scu_hours", scu_hours}, {"carbon_kg", carbon_kg}, {"tasks", usage->size()},
+                                  {"lines", lines}}.dump());
+}
+
+HttpResponse ControlPlaneImpl::TopUpTenant(const std::string& tenant, const HttpRequest& req) {
+  double cny = 0;
+  std::string memo;
+  try {
+    auto body = nlohmann::json::parse(req.body);
+    cny = body.at("cny").get<double>();
+    memo = body.value("memo", "top-up");
+  } catch (const nlohmann::json::exception&) {
+    return Problem(400, "Bad Request", "expected {\"cny\": <amount>, \"memo\": \"...\"}");
+  }
+  const Timestamp now = clock_.Now();
+  auto txn = TopUp(tenant, static_cast<Micros>(std::llround(cny * kMicrosPerCny)), now, memo);
+  if (!txn) return ProblemFor(txn.error());
+  Micros balance = 0;
+  auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+    SW_TRY(known, tx.TenantExists(tenant));
+    if (!known) return MakeError(ErrorCode::kNotFound, "tenant '" + tenant + "' does not exist");
+    SW_CHECK(tx.AppendLedger(*txn));
+    SW_CHECK(tx.AppendAudit(now, "admin", "ledger.topup", "tenant/" + tenant, txn->id + " " + FormatCny(txn->lines[1].credit)));
+    SW_TRY(b, tx.AccountBalance(TenantAccount(tenant)));
+    balance = b;
+    return {};
+  });
+  if (!done) return ProblemFor(done.error());
+  return Json(201, nlohmann::json{{"tenant", tenant}, {"txn", txn->id}, {"balance_cny", FormatCny(balance)}}.dump());
+}
+
+}  // namespace suanwang
