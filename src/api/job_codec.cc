@@ -71,7 +71,7 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
   if (!root.IsMap()) return std::unexpected(y.At(root, "job", "expected a map of fields"));
   SW_CHECK(y.OnlyKeys(root, "job", {"name", "tasks", "resources", "command", "tier", "origin", "priority",
                                     "data", "allowed_hubs", "deadline_ms", "start_by_ms", "runtime_s",
-                                    "utilisation"}));
+                                    "utilisation", "budget_cny", "max_price_cny_per_scu_h"}));
   // Optional fields are looked up through a const node: a non-const lookup of a missing key
   // allocates a node, and submissions parse a job file each.
   const YAML::Node& fields = root;
@@ -130,6 +130,21 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
     SW_TRY(runtime, y.Number(root, "runtime_s", "job"));
     if (!(runtime > 0)) return std::unexpected(y.At(root["runtime_s"], "runtime_s", "must be positive"));
     job.spec.duration_s = runtime;
+  }
+  if (fields["budget_cny"]) {
+    SW_TRY(budget, y.Number(root, "budget_cny", "job"));
+    if (!(budget > 0)) return std::unexpected(y.At(root["budget_cny"], "budget_cny", "must be positive"));
+    if (job.spec.duration_s <= 0) {
+      return std::unexpected(y.At(root["budget_cny"], "budget_cny", "needs runtime_s, to estimate the job's cost"));
+    }
+    job.spec.budget_cny = budget;
+  }
+  if (fields["max_price_cny_per_scu_h"]) {
+    SW_TRY(price, y.Number(root, "max_price_cny_per_scu_h", "job"));
+    if (!(price > 0)) {
+      return std::unexpected(y.At(root["max_price_cny_per_scu_h"], "max_price_cny_per_scu_h", "must be positive"));
+    }
+    job.spec.max_price = price;
   }
   if (const YAML::Node u = fields["utilisation"]) {
     SW_CHECK(y.OnlyKeys(u, "utilisation", {"gpu", "cpu"}));

@@ -34,6 +34,10 @@ struct JobSpec {
   // Deferrable work: may start any time up to `start_by_ms` (its start window); the engine
   // may hold it for a cleaner hour inside the window. 0: start as soon as it fits.
   Timestamp start_by_ms = 0;
+  // Billing: the most the job may cost in all [CNY] (needs duration_s to be estimated), and
+  // the most its tenant pays per SCU-hour in the market [CNY]. 0: no limit.
+  double budget_cny = 0;
+  double max_price = 0;
 
   int64_t TotalGpuMilli() const { return task.TotalGpuMilli() * tasks; }
   int64_t TotalCpuMilli() const { return task.cpu_milli * tasks; }

@@ -1,6 +1,7 @@
 // Metering and billing on the control plane: each ended task attempt becomes a usage record
 // in SCU-hours and a balanced ledger transaction; usage and invoices are read back per tenant.
 #include <cmath>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -81,6 +82,91 @@ Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, s
   }
   SW_CHECK(tx.AppendLedger(txn));
   return {};
+}
+
+std::optional<ControlPlaneImpl::CostEstimate> ControlPlaneImpl::EstimateCost(const JobSpec& spec) {
+  if (!meter_ || spec.duration_s <= 0) return std::nullopt;
+  const double gpus = static_cast<double>(spec.task.TotalGpuMilli()) / kMilliGpu;
+  double gpu_scu = 0;
+  if (gpus > 0) {
+    std::lock_guard lock(models_mutex_);
+    for (const Site& site : network_.sites) {
+      for (const Pool& pool : site.pools) {
+        const GpuModelId id = models_.Find(pool.gpu_model);
+        if (pool.gpus == 0 || !(spec.task.gpu_models == kAnyGpuModel || (id != kNoGpuModel && (spec.task.gpu_models >> id & 1)))) {
+          continue;
+        }
+        if (auto scu = meter_->scu.GpuScu(meter_->accelerators, pool.gpu_model)) gpu_scu = std::max(gpu_scu, *scu);
+      }
+    }
+  }
+  CostEstimate e;
+  e.scu_per_task = gpus * gpu_scu + static_cast<double>(spec.task.cpu_milli) / 1000 * meter_->scu.CoreScu().value_or(0);
+  e.hours = spec.duration_s / 3600;
+  e.price = meter_->scu.list_price_cny_per_scu_h();
+  e.cny = e.scu_per_task * spec.tasks * e.hours * e.price;
+  return e;
+}
+
+std::optional<HttpResponse> ControlPlaneImpl::CheckFunds(const JobSpec& spec, const std::string& tenant) {
+  const std::optional<CostEstimate> e = EstimateCost(spec);
+  char numbers[200] = "";
+  if (e) {
+    std::snprintf(numbers, sizeof numbers, "estimate %.6f CNY (%d tasks x %.4f SCU x %.4f h x %.6f CNY/SCU-h)", e->cny,
+                  spec.tasks, e->scu_per_task, e->hours, e->price);
+  }
+  if (e && spec.budget_cny > 0 && e->cny > spec.budget_cny) {
+    char budget[64];
+    std::snprintf(budget, sizeof budget, "%.6f", spec.budget_cny);
+    return Problem(422, "Unprocessable Content", std::string("job '") + spec.name + "': " + numbers +
+                                                     " exceeds its budget_cny " + budget);
+  }
+  std::optional<Micros> balance;
+  {
+    std::lock_guard lock(funds_mutex_);
+    if (auto it = prepaid_.find(tenant); it != prepaid_.end()) balance = it->second;
+  }
+  if (!balance) return std::nullopt;  // not prepaid: billed afterwards
+  if (*balance <= 0) {
+    return Problem(402, "Payment Required", "tenant '" + tenant + "' is out of balance (" + FormatCny(*balance) +
+                                                " CNY): no new work until it is topped up");
+  }
+  if (e && e->cny * kMicrosPerCny > static_cast<double>(*balance)) {
+    return Problem(402, "Payment Required", "tenant '" + tenant + "': balance " + FormatCny(*balance) +
+                                                " CNY does not cover job '" + spec.name + "': " + numbers);
+  }
+  return std::nullopt;
+}
+
+Result<void> ControlPlaneImpl::LoadPrepaidBalances() {
+  SW_TRY(tx, store_->Begin());
+  SW_TRY(tenants, tx->ListTenants());
+  std::lock_guard lock(funds_mutex_);
+  for (const std::string& tenant : tenants) {
+    const std::string account = TenantAccount(tenant);
+    bool prepaid = false;
+    for (uint64_t after = 0; !prepaid;) {
+      SW_TRY(page, tx->ReadLedger(after, 10000, account));
+      if (page.empty()) break;
+      for (const LedgerEntry& e : page) prepaid = prepaid || e.kind == "topup";
+      after = page.back().seq;
+    }
+    if (!prepaid) continue;
+    SW_TRY(balance, tx->AccountBalance(account));
+    prepaid_[tenant] = balance;
+  }
+  return {};
+}
+
+void ControlPlaneImpl::RefreshBalance(Transaction& tx, const std::string& tenant) {
+  {
+    std::lock_guard lock(funds_mutex_);
+    if (!prepaid_.contains(tenant)) return;
+  }
+  auto balance = tx.AccountBalance(TenantAccount(tenant));
+  if (!balance) return;
+  std::lock_guard lock(funds_mutex_);
+  prepaid_[tenant] = *balance;
 }
 
 HttpResponse ControlPlaneImpl::ListUsage(const std::map<std::string, std::string>& query, const Caller& who) {
@@ -192,6 +278,10 @@ HttpResponse ControlPlaneImpl::TopUpTenant(const std::string& tenant, const Http
     return {};
   });
   if (!done) return ProblemFor(done.error());
+  {
+    std::lock_guard lock(funds_mutex_);
+    prepaid_[tenant] = balance;
+  }
   return Json(201, nlohmann::json{{"tenant", tenant}, {"txn", txn->id}, {"balance_cny", FormatCny(balance)}}.dump());
 }
 

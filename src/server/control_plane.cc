@@ -69,6 +69,7 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
   SW_TRY(signer, DispatchSigner::Create(key.secret_key_hex));
   signer_.emplace(std::move(signer));
   SW_CHECK(LoadTokens(o.admin_token_file));
+  SW_CHECK(LoadPrepaidBalances());
   // With --sites, only those sites run work, and each only while its agent holds the lease.
   for (size_t i = 0; i < network_.sites.size(); ++i) {
     if (!served_.empty()) (void)scheduler_->Apply(SiteStatus{i, false}, clock_.Now());

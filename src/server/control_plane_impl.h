@@ -87,6 +87,18 @@ class ControlPlaneImpl final : public ControlPlane {
   // billing_api.cc. Meters an ended task attempt in SCU-hours and bills it at the list price:
   // a usage record and a balanced ledger transaction in `tx` (nothing when it was billed).
   Result<void> BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task);
+  // What the job would cost at the list price: SCU per task (its GPUs at the most capable model
+  // it may get in the network, its cores) x tasks x runtime; nullopt without a runtime.
+  struct CostEstimate {
+    double scu_per_task = 0, hours = 0, price = 0, cny = 0;
+  };
+  std::optional<CostEstimate> EstimateCost(const JobSpec& spec);
+  // Refuses (4xx with the numbers) a job whose estimate exceeds its budget_cny, and a job of a
+  // prepaid tenant that is out of balance or whose estimate the balance does not cover.
+  std::optional<HttpResponse> CheckFunds(const JobSpec& spec, const std::string& tenant);
+  // Reads which tenants are prepaid (ever topped up) and their balances.
+  Result<void> LoadPrepaidBalances();
+  void RefreshBalance(Transaction& tx, const std::string& tenant);
   // GET /v1/usage: usage records; a user sees their tenant's only.
   HttpResponse ListUsage(const std::map<std::string, std::string>& query, const Caller& who);
   // GET /v1/invoices/{tenant}: the tenant's statement for ?from=&to= (ms) with its usage.
@@ -128,6 +140,8 @@ class ControlPlaneImpl final : public ControlPlane {
     ScuCatalog scu;
   };
   std::optional<Meter> meter_;  // none: no metering or billing (no data folder)
+  std::mutex funds_mutex_;
+  std::map<std::string, Micros> prepaid_;  // balances of prepaid tenants; guarded by funds_mutex_
   std::optional<Timestamp> next_wake_;         // the engine's, as of its last event; loop thread only
   std::set<std::string> served_;  // empty: every site of the network
   SiteLeases leases_;

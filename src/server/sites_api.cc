@@ -268,6 +268,7 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
       }
       if (meter_ && IsFinalTaskState(effect.task.state) && effect.task.wall_ms > 0) {
         SW_CHECK(BillTask(tx, *job, *network_.SiteIndex(site), effect.task));
+        RefreshBalance(tx, job->tenant);
       }
       SW_CHECK(tx.PutTask(effect.task));
       if (effect.requeue) {

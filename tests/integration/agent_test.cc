@@ -330,6 +330,25 @@ TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
   const json own = json::parse(other.Get("/v1/usage")->body);
   EXPECT_TRUE(own["usage"].empty()) << own.dump();
 
+  // A prepaid tenant whose charges used up its balance cannot start new work.
+  ASSERT_EQ(api.Client().Post("/v1/tenants/other/topup", json{{"cny", 0.000001}}.dump(), "application/json")->status, 201);
+  json spend = ShellJob("spend", "sleep 1.5");
+  spend["resources"]["cpu"] = 2;  // 2 x 0.0736 SCU x 1.5 s at 0.025 CNY/SCU-h: about 2 micro-CNY
+  auto spent = other.Post("/v1/jobs", spend.dump(), "application/json");
+  ASSERT_EQ(spent->status, 201) << spent->body;
+  EXPECT_EQ(api.WaitForState(json::parse(spent->body)["id"], "succeeded")["state"], "succeeded");
+  json broke;
+  ASSERT_TRUE(WaitUntil([&] {
+    broke = json::parse(other.Get("/v1/invoices/other")->body);
+    const std::string closing = broke.value("closing_cny", "");
+    return closing.starts_with("-") || closing == "0.000000";
+  }, 5s)) << broke.dump();
+  auto refused = other.Post("/v1/jobs", ShellJob("more", "true").dump(), "application/json");
+  EXPECT_EQ(refused->status, 402) << refused->body;
+  EXPECT_NE(refused->body.find("tenant 'other' is out of balance (" + broke["closing_cny"].get<std::string>() + " CNY)"),
+            std::string::npos)
+      << refused->body;
+
   agent.reset();
   server.reset();
   const std::string db = home + "/suanwang.db";
@@ -338,8 +357,9 @@ TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
   };
   auto good = verify();
   ASSERT_EQ(good.exit_code, 0) << good.output;
-  EXPECT_NE(good.output.find("8 entries in 3 transactions, balanced"), std::string::npos) << good.output;
-  const std::string head = good.output.substr(good.output.find("head ") + 5, 66);
+  EXPECT_NE(good.output.find("13 entries in 5 transactions, balanced"), std::string::npos) << good.output;
+  const size_t head_at = good.output.find("head ") + 5;
+  const std::string head = good.output.substr(head_at, good.output.find('\n', head_at) - head_at);
   auto sql = [&](const std::string& statement) {
     sqlite3* handle = nullptr;
     ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);

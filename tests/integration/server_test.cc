@@ -598,6 +598,47 @@ TEST(ServerTest, AuthorisationMatrix) {
   EXPECT_EQ(server.Client(token["user-beta"]).Get("/v1/jobs")->status, 200);
 }
 
+// A job whose cost estimate exceeds its budget is refused with the numbers; a prepaid tenant
+// cannot submit work its balance does not cover. Nothing is stored for a refused job.
+TEST(ServerTest, BudgetsAndPrepaidBalancesRefuseWithTheNumbers) {
+  ServerProcess server(Home());
+  auto admin = server.Client();
+  // 4 Xeon 8380 cores (0.0736 SCU each) for 10 h at 0.025 CNY/SCU-h = 0.0736 CNY.
+  auto job = [](const std::string& extra) {
+    return "name: est\nresources: {cpu: 4, memory_mib: 64}\ncommand: [sleep, '1']\nruntime_s: 36000\n" + extra;
+  };
+  auto r = admin.Post("/v1/jobs", job("budget_cny: 0.05\n"), "application/yaml");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422) << r->body;
+  EXPECT_NE(r->body.find("estimate 0.073600 CNY (1 tasks x 0.2944 SCU x 10.0000 h x 0.025000 CNY/SCU-h) exceeds its "
+                         "budget_cny 0.050000"),
+            std::string::npos)
+      << r->body;
+  EXPECT_EQ(json::parse(admin.Get("/v1/jobs")->body)["jobs"].size(), 0u);
+  EXPECT_EQ(admin.Post("/v1/jobs", job("budget_cny: 0.08\n"), "application/yaml")->status, 201);
+  r = admin.Post("/v1/jobs", "name: b\nresources: {cpu: 1}\ncommand: [x]\nbudget_cny: 1\n", "application/yaml");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("budget_cny': needs runtime_s"), std::string::npos) << r->body;
+
+  // Prepaid: 0.05 CNY does not cover 0.0736; a job without a runtime starts (nothing to
+  // estimate) while the balance is positive.
+  ASSERT_EQ(admin.Post("/v1/tenants", json{{"id", "alpha"}}.dump(), "application/json")->status, 201);
+  auto made = admin.Post("/v1/tokens", json{{"tenant", "alpha"}, {"role", "user"}}.dump(), "application/json");
+  auto alpha = server.Client(json::parse(made->body)["token"].get<std::string>());
+  EXPECT_EQ(alpha.Post("/v1/jobs", job(""), "application/yaml")->status, 201);  // not prepaid yet
+  auto paid = admin.Post("/v1/tenants/alpha/topup", json{{"cny", 0.05}}.dump(), "application/json");
+  ASSERT_EQ(paid->status, 201) << paid->body;
+  EXPECT_EQ(json::parse(paid->body)["balance_cny"], "0.050000");
+  r = alpha.Post("/v1/jobs", job(""), "application/yaml");
+  EXPECT_EQ(r->status, 402) << r->body;
+  EXPECT_NE(r->body.find("tenant 'alpha': balance 0.050000 CNY does not cover job 'est': estimate 0.073600 CNY"),
+            std::string::npos)
+      << r->body;
+  EXPECT_EQ(alpha.Post("/v1/jobs", "name: free\nresources: {cpu: 1}\ncommand: [x]\n", "application/yaml")->status, 201);
+  EXPECT_EQ(admin.Post("/v1/tenants/alpha/topup", json{{"cny", -1}}.dump(), "application/json")->status, 400);
+  EXPECT_EQ(admin.Post("/v1/tenants/nobody/topup", json{{"cny", 1}}.dump(), "application/json")->status, 404);
+}
+
 TEST(ServerTest, AuditVerifyDetectsTampering) {
   const std::string home = Home();
   {
