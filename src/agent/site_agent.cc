@@ -124,7 +124,7 @@ Timestamp SiteAgent::Backoff() {
 }
 
 bool SiteAgent::Heartbeat(Timestamp now) {
-  suanwang::Heartbeat beat{options_.agent_id, options_.resources_json, {}, !state_.synced};
+  suanwang::Heartbeat beat{options_.agent_id, options_.resources_json, {}, !state_.synced, options_.receipt_public_hex};
   for (const auto& [key, t] : state_.tasks) beat.running.push_back(key);
   for (const TaskReport& r : state_.unsent) beat.running.push_back(TaskKey(r.job, r.task, r.attempt));
   LimitCallTime();
@@ -342,6 +342,13 @@ bool SiteAgent::Flush() {
   if (state_.unsent.empty()) return true;
   const size_t n = std::min<size_t>(state_.unsent.size(), 500);
   ReportBatch batch{options_.agent_id, {state_.unsent.begin(), state_.unsent.begin() + static_cast<std::ptrdiff_t>(n)}};
+  if (!options_.receipt_secret_hex.empty()) {
+    for (TaskReport& r : batch.reports) {
+      if (r.event != TaskEvent::kExited || !r.receipt.empty()) continue;
+      auto signed_receipt = SignReceipt(options_.receipt_secret_hex, ReceiptOf(options_.site, r));
+      if (signed_receipt) r.receipt = *signed_receipt;
+    }
+  }
   LimitCallTime();
   if (auto sent = server_.SendReports(batch); !sent) {
     log_("reports: " + sent.error().message);

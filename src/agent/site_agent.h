@@ -35,6 +35,10 @@ struct SiteAgentOptions {
   std::string agent_id;         // e.g. "host/pid"
   std::string state_path;       // the state file
   std::string resources_json = "{}";
+  // The agent's usage-receipt key pair (hex): it signs the usage of every task that exits;
+  // empty secret: reports go unsigned (the control plane then refuses to bill them).
+  std::string receipt_public_hex;
+  std::string receipt_secret_hex;
   Timestamp poll_ms = 5;         // between rounds while the server answers
   // How long the server may hold a fetch of commands when there are none (a long poll). Bounds
   // how late the agent notices a task's exit, too.

@@ -89,7 +89,7 @@ Result<TaskReport> ParseReport(const json& j, const std::string& prefix) {
   Fields f(j, prefix);
   SW_CHECK(f.OnlyKnown({"job", "task", "attempt", "event", "at_ms", "exit_code", "signal", "killed",
                         "fenced", "out_of_memory", "cpu_ms", "peak_memory_kib", "wall_ms", "stdout_tail", "stderr_tail",
-                        "error"}));
+                        "error", "receipt"}));
   TaskReport r;
   SW_TRY(job, f.Get<uint64_t>("job"));
   SW_TRY(task, f.Get<int>("task"));
@@ -121,6 +121,7 @@ Result<TaskReport> ParseReport(const json& j, const std::string& prefix) {
   SW_TRY(out, f.Get<std::string>("stdout_tail", std::string()));
   SW_TRY(err, f.Get<std::string>("stderr_tail", std::string()));
   SW_TRY(error, f.Get<std::string>("error", std::string()));
+  SW_TRY(receipt, f.Get<std::string>("receipt", std::string()));
   if (out.size() > kLogTailBytes || err.size() > kLogTailBytes) {
     return std::unexpected(Bad(f.Name("stdout_tail"), "more than " + std::to_string(kLogTailBytes) + " bytes"));
   }
@@ -136,6 +137,7 @@ Result<TaskReport> ParseReport(const json& j, const std::string& prefix) {
   r.stdout_tail = std::move(out);
   r.stderr_tail = std::move(err);
   r.error = std::move(error);
+  r.receipt = std::move(receipt);
   return r;
 }
 
@@ -211,12 +213,17 @@ std::string FormatReports(const ReportBatch& batch) {
                 {"wall_ms", r.wall_ms},
                 {"stdout_tail", r.stdout_tail},
                 {"stderr_tail", r.stderr_tail}});
+      if (!r.receipt.empty()) j["receipt"] = r.receipt;
     }
     if (!r.error.empty()) j["error"] = r.error;
     list.push_back(std::move(j));
   }
   // Output tails may hold any bytes; invalid UTF-8 is replaced rather than refused.
   return json{{"agent", batch.agent}, {"reports", list}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+UsageReceipt ReceiptOf(const std::string& site, const TaskReport& r) {
+  return UsageReceipt{site, r.job, r.task, r.attempt, r.cpu_ms, r.wall_ms, r.peak_memory_kib, r.at_ms};
 }
 
 Result<ReportBatch> ParseReports(const std::string& body) {
@@ -239,13 +246,15 @@ Result<ReportBatch> ParseReports(const std::string& body) {
 std::string FormatHeartbeat(const Heartbeat& h) {
   json resources = json::parse(h.resources_json, nullptr, false);
   if (resources.is_discarded()) resources = json::object();
-  return json{{"agent", h.agent}, {"resources", resources}, {"running", h.running}, {"fresh", h.fresh}}.dump();
+  json j{{"agent", h.agent}, {"resources", resources}, {"running", h.running}, {"fresh", h.fresh}};
+  if (!h.receipt_key.empty()) j["receipt_key"] = h.receipt_key;
+  return j.dump();
 }
 
 Result<Heartbeat> ParseHeartbeat(const std::string& body) {
   SW_TRY(j, ParseJson(body));
   Fields f(j, "");
-  SW_CHECK(f.OnlyKnown({"agent", "resources", "running", "fresh"}));
+  SW_CHECK(f.OnlyKnown({"agent", "resources", "running", "fresh", "receipt_key"}));
   Heartbeat h;
   SW_TRY(agent, f.Get<std::string>("agent"));
   if (agent.empty() || agent.size() > 200) return std::unexpected(Bad("agent", "must be 1-200 characters"));
@@ -258,6 +267,9 @@ Result<Heartbeat> ParseHeartbeat(const std::string& body) {
   h.running = std::move(running);
   SW_TRY(fresh, f.Get<bool>("fresh", false));
   h.fresh = fresh;
+  SW_TRY(key, f.Get<std::string>("receipt_key", std::string()));
+  if (!key.empty() && key.size() != 64) return std::unexpected(Bad("receipt_key", "expected 64 hex characters"));
+  h.receipt_key = std::move(key);
   return h;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "security/usage_receipt.h"
 #include "common/time.h"
 
 namespace suanwang {
@@ -72,7 +73,12 @@ struct TaskReport {
   std::string stderr_tail;
   // kStartFailed, or why the agent killed it:
   std::string error;
+  // kExited: the agent's hex Ed25519 signature over ReceiptOf(site, report) (usage receipt).
+  std::string receipt;
 };
+
+// The usage receipt an exited report carries, for `site` (security/usage_receipt.h).
+UsageReceipt ReceiptOf(const std::string& site, const TaskReport& report);
 
 // The most output of each stream a report carries (the end of it).
 inline constexpr size_t kLogTailBytes = 64 * 1024;
@@ -97,6 +103,9 @@ struct Heartbeat {
   // starts reading the dispatch log after the answer's log_end; the server requeues whatever
   // the site was running or about to run.
   bool fresh = false;
+  // The agent's public key (hex) for its usage receipts; empty: none (its reports of ended
+  // tasks are then refused).
+  std::string receipt_key;
 };
 
 struct HeartbeatAnswer {

@@ -1,5 +1,7 @@
 #include "cli/agent_command.h"
 
+#include "security/key_file.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -103,6 +105,11 @@ int RunAgent(const AgentOptions& o) {
   options.agent_id = std::string(host) + "/" + std::to_string(::getpid());
   options.state_path = state_dir + "/state.json";
   options.resources_json = resources;
+  // The agent's own key: it signs the usage it measures (security/usage_receipt.h).
+  auto receipt_key = LoadOrCreateSigningKey(state_dir + "/receipt.key");
+  if (!receipt_key) return Fail(receipt_key.error());
+  options.receipt_public_hex = receipt_key->public_key_hex;
+  options.receipt_secret_hex = receipt_key->secret_key_hex;
   options.poll_ms = o.poll_ms;
   options.wait_ms = o.wait_ms;
   options.heartbeat_ms = o.heartbeat_ms;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cli/cli_util.h"
+#include "security/usage_receipt.h"
 #include "store/store.h"
 
 namespace suanwang {
@@ -92,6 +93,18 @@ int RunLedgerVerify(const std::string& store_flag, const std::string& home_flag,
   auto usage = (*tx)->ListUsage(all);
   if (!usage) return Fail(usage.error());
   for (const UsageRecord& u : *usage) {
+    const std::string what = "usage of job " + std::to_string(u.job) + " task " + std::to_string(u.task) + " attempt " +
+                             std::to_string(u.attempt);
+    if (u.signature.empty()) return Broken(what + " carries no signed usage receipt");
+    if (auto ok = VerifyReceiptText(u.agent_key, u.receipt, u.signature); !ok) {
+      return Broken(what + ": the agent's usage receipt does not verify (" + ok.error().message + ")");
+    }
+    auto receipt = ParseReceiptText(u.receipt);
+    if (!receipt) return Broken(what + ": " + receipt.error().message);
+    if (receipt->job != u.job || receipt->task != u.task || receipt->attempt != u.attempt || receipt->site != u.site ||
+        receipt->cpu_ms != u.cpu_ms || receipt->wall_ms != u.end_ms - u.start_ms) {
+      return Broken(what + " differs from the receipt its agent signed ('" + u.receipt + "')");
+    }
     auto it = txns.find(u.txn);
     if (it == txns.end()) return Broken("usage of job " + std::to_string(u.job) + " refers to '" + u.txn + "', which is missing");
     if (it->second.net[TenantAccount(u.tenant)] != u.charge) {
@@ -113,7 +126,7 @@ int RunLedgerVerify(const std::string& store_flag, const std::string& home_flag,
     seq = audit->back().seq;
   }
   std::printf("ledger: %llu entries in %zu transactions, balanced (debits = credits = %s CNY); hash chain intact; "
-              "%zu usage records and %zu top-ups found in it\nhead %llu:%s\n",
+              "%zu usage records (receipts verified) and %zu top-ups found in it\nhead %llu:%s\n",
               static_cast<unsigned long long>(after), txns.size(), FormatCny(total).c_str(), usage->size(), topups,
               static_cast<unsigned long long>(after), prev.c_str());
   return 0;

@@ -78,6 +78,9 @@ struct UsageRecord {
   Micros price = 0;            // per SCU-hour
   Micros charge = 0;
   std::string txn;             // the ledger transaction that billed it
+  // The usage receipt as the measuring agent signed it (security/usage_receipt.h): its text,
+  // hex signature and the agent's hex public key. Empty: not signed.
+  std::string receipt, signature, agent_key;
 };
 
 // SCU-hours of `gpus` GPUs of `gpu_scu` each and `cores` cores of `core_scu` each held for

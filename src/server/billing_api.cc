@@ -40,7 +40,32 @@ std::optional<JobSpec> ControlPlaneImpl::KnownSpec(const StoredJob& job) {
   return parsed->spec;
 }
 
-Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task) {
+Result<void> ControlPlaneImpl::VerifyReceipts(const std::string& site, const ReportBatch& batch) {
+  std::string key;
+  {
+    std::lock_guard lock(receipt_keys_mutex_);
+    if (auto it = receipt_keys_.find(site); it != receipt_keys_.end()) key = it->second;
+  }
+  for (size_t i = 0; i < batch.reports.size(); ++i) {
+    const TaskReport& r = batch.reports[i];
+    if (r.event != TaskEvent::kExited) continue;
+    const std::string at = "reports[" + std::to_string(i) + "] (job " + std::to_string(r.job) + " task " +
+                           std::to_string(r.task) + " attempt " + std::to_string(r.attempt) + "): ";
+    if (key.empty()) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       at + "site '" + site + "' registered no usage-receipt key; its agent must send receipt_key");
+    }
+    if (r.receipt.empty()) return MakeError(ErrorCode::kPermissionDenied, at + "no usage receipt (field 'receipt')");
+    if (auto ok = VerifyReceiptText(key, ReceiptText(ReceiptOf(site, r)), r.receipt); !ok) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       at + "the usage receipt does not verify against the key site '" + site + "' registered");
+    }
+  }
+  return {};
+}
+
+Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task,
+                                        const TaskReport& report) {
   const std::optional<JobSpec> spec = KnownSpec(job);
   if (!spec) return {};
   UsageRecord usage;
@@ -74,6 +99,12 @@ Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, s
   usage.it_kwh = task.it_kwh;
   usage.facility_kwh = task.facility_kwh;
   usage.carbon_kg = task.carbon_kg;
+  usage.receipt = ReceiptText(ReceiptOf(usage.site, report));
+  usage.signature = report.receipt;
+  {
+    std::lock_guard lock(receipt_keys_mutex_);
+    usage.agent_key = receipt_keys_[usage.site];
+  }
   const Micros price = static_cast<Micros>(std::llround(meter_->scu.list_price_cny_per_scu_h() * kMicrosPerCny));
   const LedgerTxn txn = BillUsage(usage, price, meter_->scu.platform_fee(), task.updated_ms);
   if (auto inserted = tx.InsertUsage(usage); !inserted) {

@@ -209,6 +209,10 @@ Result<void> ControlPlaneImpl::LoadTokens(const std::string& admin_token_file) {
 Result<void> ControlPlaneImpl::Recover() {
   SW_TRY(tx, store_->Begin());
   for (const StoredSite& site : tx->ListSites().value_or(std::vector<StoredSite>{})) {
+    {
+      std::lock_guard lock(receipt_keys_mutex_);
+      receipt_keys_[site.id] = site.receipt_key;
+    }
     // A site whose agent was live before the restart gets one lease period to come back.
     if (Serves(site.id) && network_.SiteIndex(site.id) &&
         leases_.Renew(site.id, site.agent, clock_.Now()) == SiteLeases::Renewal::kCameUp) {

@@ -86,7 +86,12 @@ class ControlPlaneImpl final : public ControlPlane {
   std::optional<JobSpec> KnownSpec(const StoredJob& job);
   // billing_api.cc. Meters an ended task attempt in SCU-hours and bills it at the list price:
   // a usage record and a balanced ledger transaction in `tx` (nothing when it was billed).
-  Result<void> BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task);
+  // The report's signed usage receipt is kept with the record.
+  Result<void> BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task,
+                        const TaskReport& report);
+  // Each exited report's usage receipt must verify against the key the site's agent
+  // registered. Errors: kPermissionDenied naming the report.
+  Result<void> VerifyReceipts(const std::string& site, const ReportBatch& batch);
   // What the job would cost at the list price: SCU per task (its GPUs at the most capable model
   // it may get in the network, its cores) x tasks x runtime; nullopt without a runtime.
   struct CostEstimate {
@@ -140,6 +145,8 @@ class ControlPlaneImpl final : public ControlPlane {
     ScuCatalog scu;
   };
   std::optional<Meter> meter_;  // none: no metering or billing (no data folder)
+  std::mutex receipt_keys_mutex_;
+  std::map<std::string, std::string> receipt_keys_;  // site -> its agent's receipt key (hex)
   std::mutex funds_mutex_;
   std::map<std::string, Micros> prepaid_;  // balances of prepaid tenants; guarded by funds_mutex_
   std::optional<Timestamp> next_wake_;         // the engine's, as of its last event; loop thread only

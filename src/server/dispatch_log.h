@@ -12,14 +12,10 @@
 #include "engine/placement/cluster_state.h"
 #include "model/resources.h"
 #include "security/dispatch_signing.h"
+#include "security/key_file.h"
 #include "store/store.h"
 
 namespace suanwang {
-
-// Reads the server's Ed25519 secret key (hex) from `path`, or creates one there (mode 0600)
-// when the file does not exist; writes the public key (hex) to `path + ".pub"` for agents to
-// pin. Errors: kUnavailable (cannot read or write), kInvalidArgument (malformed key file).
-Result<SigningKey> LoadOrCreateSigningKey(const std::string& path);
 
 // A "run" command (api/site_protocol.h): start task `task` (attempt `attempt`) of a placed
 // gang of `tasks` on the named node.

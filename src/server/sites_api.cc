@@ -160,8 +160,9 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
     std::vector<uint64_t> requeued;
     auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
       requeued.clear();
-      SW_CHECK(tx.PutSite(StoredSite{site, beat->agent, beat->resources_json, now, now}));
-      SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "site.agent", "site/" + site, beat->agent));
+      SW_CHECK(tx.PutSite(StoredSite{site, beat->agent, beat->resources_json, now, now, beat->receipt_key}));
+      SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "site.agent", "site/" + site,
+                              beat->agent + " receipt_key " + (beat->receipt_key.empty() ? "none" : beat->receipt_key)));
       SW_TRY(running, tx.ListJobs(JobFilter{"", "running", 0, 100000}));
       if (beat->fresh) {
         SW_TRY(placed, tx.ListJobs(JobFilter{"", "placed", 0, 100000}));
@@ -187,6 +188,10 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
       return {};
     });
     if (!done) return ProblemFor(done.error());
+    {
+      std::lock_guard lock(receipt_keys_mutex_);
+      receipt_keys_[site] = beat->receipt_key;
+    }
     for (uint64_t id : requeued) EnqueueRequeue(id);
     if (renewal == SiteLeases::Renewal::kCameUp) Enqueue(SiteStatus{*index, true});
     RegisterNodes(*index, beat->resources_json);
@@ -243,6 +248,9 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
   const Timestamp now = clock_.Now();
   // What the site's tasks did after its lease ran out is settled by the requeue first.
   if (leases_.RanOut(site, now)) return LeaseRanOut(site);
+  if (meter_) {
+    if (auto ok = VerifyReceipts(site, *batch); !ok) return ProblemFor(ok.error());
+  }
   const std::string actor = who.tenant + "/" + who.role + "@" + site;
   uint64_t accepted = 0, stale = 0;
   std::vector<uint64_t> ended, requeued;
@@ -267,7 +275,7 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
         AccountEnergy(*job, *network_.SiteIndex(site), effect.task);
       }
       if (meter_ && IsFinalTaskState(effect.task.state) && effect.task.wall_ms > 0) {
-        SW_CHECK(BillTask(tx, *job, *network_.SiteIndex(site), effect.task));
+        SW_CHECK(BillTask(tx, *job, *network_.SiteIndex(site), effect.task, report));
         RefreshBalance(tx, job->tenant);
       }
       SW_CHECK(tx.PutTask(effect.task));

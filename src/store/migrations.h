@@ -124,8 +124,12 @@ inline const std::vector<std::string_view>& SchemaMigrationTemplates() {
       "  price BIGINT NOT NULL,"
       "  charge BIGINT NOT NULL,"
       "  txn TEXT NOT NULL,"
+      "  receipt TEXT NOT NULL,"
+      "  signature TEXT NOT NULL,"
+      "  agent_key TEXT NOT NULL,"
       "  PRIMARY KEY (job_id, task, attempt));"
-      "CREATE INDEX usage_tenant ON usage (tenant, end_ms);",
+      "CREATE INDEX usage_tenant ON usage (tenant, end_ms);"
+      "ALTER TABLE sites ADD COLUMN receipt_key TEXT NOT NULL DEFAULT '';",
   };
   return migrations;
 }

@@ -357,9 +357,9 @@ class PostgresTransaction final : public Transaction {
   Result<void> PutSite(const StoredSite& site) override {
     SW_CHECK(CheckSite(site));
     static const std::string sql =
-        std::string("INSERT INTO sites (") + kSiteColumns + ") VALUES ($1, $2, $3, $4, $5)" + kSiteUpsertTail;
+        std::string("INSERT INTO sites (") + kSiteColumns + ") VALUES ($1, $2, $3, $4, $5, $6)" + kSiteUpsertTail;
     Rows r = Query(db_, sql.c_str(), {site.id, site.agent, site.resources, std::to_string(site.registered_ms),
-                                      std::to_string(site.heartbeat_ms)});
+                                      std::to_string(site.heartbeat_ms), site.receipt_key});
     if (!r.ok()) return std::unexpected(PgError(r, "put site"));
     return {};
   }
@@ -425,7 +425,7 @@ class PostgresTransaction final : public Transaction {
     if (u.job == 0) return MakeError(ErrorCode::kInvalidArgument, "usage record needs a job id");
     static const std::string sql = std::string("INSERT INTO usage (") + kUsageColumns +
                                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-                                   "$17, $18, $19, $20, $21)";
+                                   "$17, $18, $19, $20, $21, $22, $23, $24)";
     SW_CHECK(Exec(db_, "SAVEPOINT sw_usage", "savepoint"));
     Rows r = Query(db_, sql.c_str(),
                    {std::to_string(u.job), std::to_string(u.task), std::to_string(u.attempt), u.tenant, u.site,
@@ -433,7 +433,7 @@ class PostgresTransaction final : public Transaction {
                     std::to_string(u.end_ms), std::to_string(u.cpu_ms), DoubleText(u.gpu_seconds),
                     DoubleText(u.core_seconds), DoubleText(u.scu_hours), u.energy_accounted ? "1" : "0",
                     DoubleText(u.it_kwh), DoubleText(u.facility_kwh), DoubleText(u.carbon_kg), std::to_string(u.price),
-                    std::to_string(u.charge), u.txn});
+                    std::to_string(u.charge), u.txn, u.receipt, u.signature, u.agent_key});
     if (!r.ok()) {
       (void)Exec(db_, "ROLLBACK TO SAVEPOINT sw_usage", "rollback to savepoint");
       (void)Exec(db_, "RELEASE SAVEPOINT sw_usage", "release savepoint");

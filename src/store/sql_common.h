@@ -43,7 +43,7 @@ inline Result<void> CheckSite(const StoredSite& s) {
 inline constexpr const char* kTaskColumns =
     "job_id, task, attempt, site, state, exit_code, signal, cpu_ms, peak_memory_kib, wall_ms, reason, "
     "stdout_tail, stderr_tail, updated_ms, gpu_hours, it_kwh, facility_kwh, carbon_kg, energy_cny";
-inline constexpr const char* kSiteColumns = "id, agent, resources, registered_ms, heartbeat_ms";
+inline constexpr const char* kSiteColumns = "id, agent, resources, registered_ms, heartbeat_ms, receipt_key";
 
 // A row read in the column order above, from anything with Text(col), Int(col), Double(col).
 template <class Row>
@@ -66,7 +66,7 @@ EnergySum EnergySumFromRow(const Row& r) {
 }
 template <class Row>
 StoredSite SiteFromRow(const Row& r) {
-  return StoredSite{r.Text(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4)};
+  return StoredSite{r.Text(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4), r.Text(5)};
 }
 
 inline constexpr const char* kTaskUpsertTail =
@@ -78,7 +78,7 @@ inline constexpr const char* kTaskUpsertTail =
     "carbon_kg = excluded.carbon_kg, energy_cny = excluded.energy_cny";
 inline constexpr const char* kSiteUpsertTail =
     " ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, resources = excluded.resources, "
-    "registered_ms = excluded.registered_ms, heartbeat_ms = excluded.heartbeat_ms";
+    "registered_ms = excluded.registered_ms, heartbeat_ms = excluded.heartbeat_ms, receipt_key = excluded.receipt_key";
 
 inline constexpr const char* kLedgerColumns =
     "seq, txn, kind, at_ms, account, debit, credit, memo, prev_hash, hash";
@@ -90,7 +90,8 @@ LedgerEntry LedgerFromRow(const Row& r) {
 
 inline constexpr const char* kUsageColumns =
     "job_id, task, attempt, tenant, site, gpu_model, gpus, cores, start_ms, end_ms, cpu_ms, gpu_seconds, "
-    "core_seconds, scu_hours, energy_accounted, it_kwh, facility_kwh, carbon_kg, price, charge, txn";
+    "core_seconds, scu_hours, energy_accounted, it_kwh, facility_kwh, carbon_kg, price, charge, txn, receipt, "
+    "signature, agent_key";
 template <class Row>
 UsageRecord UsageFromRow(const Row& r) {
   UsageRecord u;
@@ -115,6 +116,9 @@ UsageRecord UsageFromRow(const Row& r) {
   u.price = r.Int(18);
   u.charge = r.Int(19);
   u.txn = r.Text(20);
+  u.receipt = r.Text(21);
+  u.signature = r.Text(22);
+  u.agent_key = r.Text(23);
   return u;
 }
 

@@ -438,10 +438,10 @@ class SqliteTransaction final : public Transaction {
   Result<void> PutSite(const StoredSite& site) override {
     SW_CHECK(CheckSite(site));
     static const std::string sql =
-        std::string("INSERT INTO sites (") + kSiteColumns + ") VALUES (?, ?, ?, ?, ?)" + kSiteUpsertTail;
+        std::string("INSERT INTO sites (") + kSiteColumns + ") VALUES (?, ?, ?, ?, ?, ?)" + kSiteUpsertTail;
     Statement s(cache_, sql.c_str());
     s.Bind(1, site.id).Bind(2, site.agent).Bind(3, site.resources).Bind(4, site.registered_ms);
-    s.Bind(5, site.heartbeat_ms);
+    s.Bind(5, site.heartbeat_ms).Bind(6, site.receipt_key);
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "put site"));
     return {};
   }
@@ -520,13 +520,14 @@ class SqliteTransaction final : public Transaction {
   Result<void> InsertUsage(const UsageRecord& u) override {
     if (u.job == 0) return MakeError(ErrorCode::kInvalidArgument, "usage record needs a job id");
     static const std::string sql = std::string("INSERT INTO usage (") + kUsageColumns +
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     Statement s(cache_, sql.c_str());
     s.Bind(1, static_cast<int64_t>(u.job)).Bind(2, static_cast<int64_t>(u.task)).Bind(3, static_cast<int64_t>(u.attempt));
     s.Bind(4, u.tenant).Bind(5, u.site).Bind(6, u.gpu_model).Bind(7, u.gpus).Bind(8, u.cores).Bind(9, u.start_ms);
     s.Bind(10, u.end_ms).Bind(11, u.cpu_ms).Bind(12, u.gpu_seconds).Bind(13, u.core_seconds).Bind(14, u.scu_hours);
     s.Bind(15, static_cast<int64_t>(u.energy_accounted ? 1 : 0)).Bind(16, u.it_kwh).Bind(17, u.facility_kwh);
-    s.Bind(18, u.carbon_kg).Bind(19, u.price).Bind(20, u.charge).Bind(21, u.txn);
+    s.Bind(18, u.carbon_kg).Bind(19, u.price).Bind(20, u.charge).Bind(21, u.txn).Bind(22, u.receipt);
+    s.Bind(23, u.signature).Bind(24, u.agent_key);
     const int rc = s.Step();
     if (rc == SQLITE_CONSTRAINT) {
       return MakeError(ErrorCode::kConflict, "usage of job " + std::to_string(u.job) + " task " + std::to_string(u.task) +

@@ -125,6 +125,7 @@ struct StoredSite {
   std::string resources;      // JSON: what the agent discovered or was told
   Timestamp registered_ms = 0;
   Timestamp heartbeat_ms = 0;
+  std::string receipt_key;    // hex Ed25519 public key the agent signs usage receipts with
 };
 
 class Transaction {

@@ -409,10 +409,10 @@ TYPED_TEST(StoreContractTest, EnergyIsSummedPerTenantAndSite) {
 
 TYPED_TEST(StoreContractTest, SitesAreReplacedById) {
   auto tx = this->Begin();
-  ASSERT_TRUE(tx->PutSite(StoredSite{"sh-a", "host1/10", "{\"cpu_cores\":4}", 5, 5}));
-  ASSERT_TRUE(tx->PutSite(StoredSite{"gz-b", "host2/11", "{}", 6, 6}));
-  ASSERT_TRUE(tx->PutSite(StoredSite{"sh-a", "host1/12", "{\"cpu_cores\":8}", 5, 9}));
-  EXPECT_EQ(tx->PutSite(StoredSite{"", "a", "{}", 1, 1}).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(tx->PutSite(StoredSite{"sh-a", "host1/10", "{\"cpu_cores\":4}", 5, 5, "k1"}));
+  ASSERT_TRUE(tx->PutSite(StoredSite{"gz-b", "host2/11", "{}", 6, 6, ""}));
+  ASSERT_TRUE(tx->PutSite(StoredSite{"sh-a", "host1/12", "{\"cpu_cores\":8}", 5, 9, "k2"}));
+  EXPECT_EQ(tx->PutSite(StoredSite{"", "a", "{}", 1, 1, ""}).error().code, ErrorCode::kInvalidArgument);
   ASSERT_TRUE(tx->Commit());
   this->Reopen();
   auto sites = this->Begin()->ListSites();
@@ -422,6 +422,7 @@ TYPED_TEST(StoreContractTest, SitesAreReplacedById) {
   EXPECT_EQ((*sites)[1].agent, "host1/12");
   EXPECT_EQ((*sites)[1].resources, "{\"cpu_cores\":8}");
   EXPECT_EQ((*sites)[1].heartbeat_ms, 9);
+  EXPECT_EQ((*sites)[1].receipt_key, "k2");
 }
 
 }  // namespace
@@ -488,6 +489,9 @@ UsageRecord Usage(uint64_t job, int task, std::string tenant, Timestamp end_ms) 
   u.start_ms = end_ms - 3'600'000;
   u.end_ms = end_ms;
   MeterUsage(u, 312, 0.0736);
+  u.receipt = "usage-v1 site=tf-1 job=" + std::to_string(job);
+  u.signature = "ab";
+  u.agent_key = "cd";
   return u;
 }
 
@@ -563,6 +567,9 @@ TYPED_TEST(StoreContractTest, UsageIsListedByTenantSiteJobAndPeriod) {
   EXPECT_EQ((*acme)[1].job, 12u);
   EXPECT_NEAR((*acme)[0].scu_hours, 2 * 312 + 8 * 0.0736, 1e-9);
   EXPECT_EQ((*acme)[0].gpu_model, "A100");
+  EXPECT_EQ((*acme)[0].receipt, "usage-v1 site=tf-1 job=10");
+  EXPECT_EQ((*acme)[0].signature, "ab");
+  EXPECT_EQ((*acme)[0].agent_key, "cd");
   UsageFilter of_beta;
   of_beta.tenant = "beta";
   auto beta = tx->ListUsage(of_beta);

@@ -349,6 +349,16 @@ TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
             std::string::npos)
       << refused->body;
 
+  // A report whose usage receipt was not signed by the site's agent is refused whole.
+  json forged = {{"agent", "forger"},
+                 {"reports", {{{"job", id}, {"task", 0}, {"attempt", 1}, {"event", "exited"}, {"at_ms", 1},
+                               {"cpu_ms", 1}, {"wall_ms", 1}, {"receipt", std::string(128, '0')}}}}};
+  auto refused_report = api.Client().Post("/v1/sites/sh-edge/reports", forged.dump(), "application/json");
+  EXPECT_EQ(refused_report->status, 403) << refused_report->body;
+  EXPECT_NE(refused_report->body.find("does not verify against the key site 'sh-edge' registered"), std::string::npos);
+  forged["reports"][0].erase("receipt");
+  EXPECT_EQ(api.Client().Post("/v1/sites/sh-edge/reports", forged.dump(), "application/json")->status, 403);
+
   agent.reset();
   server.reset();
   const std::string db = home + "/suanwang.db";
@@ -366,6 +376,13 @@ TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
     ASSERT_EQ(sqlite3_exec(handle, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(handle);
     sqlite3_close(handle);
   };
+  // Edited: a usage record made shorter than its agent's receipt says.
+  sql("UPDATE usage SET receipt = replace(receipt, 'cpu_ms=', 'cpu_ms=1') WHERE task = 0 AND job_id = " + std::to_string(id));
+  auto forged_usage = verify();
+  EXPECT_EQ(forged_usage.exit_code, 1);
+  EXPECT_NE(forged_usage.output.find("usage receipt does not verify"), std::string::npos) << forged_usage.output;
+  sql("UPDATE usage SET receipt = replace(receipt, 'cpu_ms=1', 'cpu_ms=') WHERE task = 0 AND job_id = " + std::to_string(id));
+  ASSERT_EQ(verify().exit_code, 0);
   // Edited: a charge made smaller.
   sql("UPDATE ledger SET debit = debit - 1 WHERE seq = 3");
   auto edited = verify();

@@ -92,9 +92,12 @@ TEST(SiteProtocolTest, ReportsRoundTripAndRefuseWhatIsMalformed) {
 }
 
 TEST(SiteProtocolTest, Heartbeats) {
-  Heartbeat h{"host/1", R"({"cpu_cores":4,"memory_mib":8192})", {"j1-t0-a1"}};
+  Heartbeat h{"host/1", R"({"cpu_cores":4,"memory_mib":8192})", {"j1-t0-a1"}, false, std::string(64, 'a')};
   auto back = ParseHeartbeat(FormatHeartbeat(h));
   ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->receipt_key, std::string(64, 'a'));
+  EXPECT_EQ(ParseHeartbeat(R"({"agent":"a","receipt_key":"abc"})").error().message,
+            "field 'receipt_key': expected 64 hex characters");
   EXPECT_EQ(back->agent, "host/1");
   EXPECT_EQ(back->resources_json, R"({"cpu_cores":4,"memory_mib":8192})");
   EXPECT_EQ(back->running, std::vector<std::string>{"j1-t0-a1"});
