@@ -19,6 +19,7 @@
 #include "sim/files.h"
 #include "sim/inflate_report.h"
 #include "sim/green_run.h"
+#include "sim/market_report.h"
 #include "sim/replay.h"
 #include "sim/openb_loader.h"
 #include "sim/run_pool.h"
@@ -158,8 +159,33 @@ int RunGreenReplay(const SimReplayOptions& o) {
   return 0;
 }
 
+int RunMarketReplay(const SimReplayOptions& o) {
+  auto scenario = ReadMarketScenario(o.scenario);
+  if (!scenario) return Fail(scenario.error());
+  MarketRunOptions options;
+  options.data_dir = DataDir();
+  options.max_jobs = o.max_jobs;
+  std::unique_ptr<ProgressBar> progress;
+  options.tick = [&](uint64_t n) {
+    if (progress) progress->Add(n);
+  };
+  // About one slot per trace hour of arrivals (the trace's span after the speed-up) and a tail.
+  progress = std::make_unique<ProgressBar>("market", 1000, o.progress && isatty(STDERR_FILENO));
+  auto run = RunMarketScenario(*scenario, options);
+  progress->Finish();
+  if (!run) return Fail(run.error());
+  if (auto ok = WriteMarketReport(o.out, *run); !ok) return Fail(ok.error());
+  std::printf("%s", MarketSummaryTable(*run).c_str());
+  std::printf("wrote %s/prices.csv, slots.csv, jobs.csv, summary.csv, prices.svg, market.svg\n", o.out.c_str());
+  return 0;
+}
+
 int RunSimReplay(const SimReplayOptions& o) {
-  if (!o.scenario.empty()) return RunGreenReplay(o);
+  if (!o.scenario.empty()) {
+    auto text = ReadTextFile(o.scenario);
+    if (!text) return Fail(text.error());
+    return IsMarketScenario(*text) ? RunMarketReplay(o) : RunGreenReplay(o);
+  }
   if (!(o.speedup > 0)) {
     std::fprintf(stderr, "error: --speedup %g: must be positive\n", o.speedup);
     return 2;

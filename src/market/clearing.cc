@@ -1,6 +1,7 @@
 #include "market/clearing.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace suanwang {
@@ -131,10 +132,16 @@ Result<ClearingResult> Clear(const ClearingInput& input) {
   }
 
   std::vector<double> marginal(input.markets.size(), 0.0);
+  std::vector<double> lowest_win(input.markets.size(), std::numeric_limits<double>::infinity());
+  std::vector<double> highest_loss(input.markets.size(), 0.0);
   for (uint32_t b : BidOrder(input.bids)) {
     const Bid& bid = input.bids[b];
     const Choice choice = ChooseMarket(bid, ladders, input.offers, result.offer_sold_scu);
-    if (!choice.found) continue;
+    if (!choice.found) {
+      for (uint32_t m : bid.markets) highest_loss[m] = std::max(highest_loss[m], bid.max_price);
+      continue;
+    }
+    lowest_win[choice.market] = std::min(lowest_win[choice.market], bid.max_price);
     marginal[choice.market] = std::max(marginal[choice.market],
                                        ladders[choice.market].Take(input.offers, result.offer_sold_scu, bid.scu));
     result.bids[b].won = true;
@@ -147,7 +154,7 @@ Result<ClearingResult> Clear(const ClearingInput& input) {
   for (uint32_t m = 0; m < input.markets.size(); ++m) {
     MarketOutcome& out = result.markets[m];
     if (out.traded) {
-      out.price = marginal[m];
+      out.price = std::max(marginal[m], std::min(highest_loss[m], lowest_win[m]));
       out.has_price = true;
     } else {
       out.has_price = ladders[m].LowestAsk(input.offers, &out.price);

@@ -9,10 +9,15 @@
 // next ones: smaller bids below it may still fill the room left (all-or-nothing bids make the
 // pure "stop at the first that does not fit" rule waste supply).
 //
-// Price. A market's uniform price is the ask of the most expensive unit sold in it. Every bid
-// that won there bid at least that (bids come in decreasing order and units are sold cheapest
-// first), and every seller sold at or above its ask: winners pay, and sellers receive, that
-// price; the platform balances. A market that sold nothing publishes its lowest ask.
+// Price. A market's uniform price is the ask of the most expensive unit sold in it (the marginal
+// ask), raised to the highest losing bid that named the market when demand there exceeds what
+// was sold, but never above the lowest bid that won there:
+//   p = max(marginal ask, min(highest losing bid, lowest winning bid)).
+// That is the lower end of the range of prices at which demand and supply balance. Every bid
+// that won there bid at least p, and every seller sold at or below p (bids come in decreasing
+// order and units are sold cheapest first, so the marginal ask is at most every winning bid):
+// winners pay, and sellers receive, p; the platform balances. A market that sold nothing
+// publishes its lowest ask.
 //
 // Cost: O(B log B + O log O + sum over bids of the units they look at); 10,000 bids against
 // 1,000 offers clear in about a millisecond (docs/BENCHMARKS.md §8).

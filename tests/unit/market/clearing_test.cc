@@ -79,6 +79,9 @@ TEST(Clearing, ABidThatDoesNotFitLetsSmallerOnesFillTheRoom) {
   EXPECT_TRUE(result->bids[2].won);
   EXPECT_DOUBLE_EQ(result->markets[0].sold_scu, 10);
   EXPECT_DOUBLE_EQ(result->welfare_per_h, 8 * 9 + 2 * 7 - 10 * 1);
+  // Demand exceeds supply: the price rises from the marginal ask (1) to the losing bid (8),
+  // capped by the lowest winning bid (7).
+  EXPECT_DOUBLE_EQ(result->markets[0].price, 7);
   auto lp = SolveClearingLp(in);
   ASSERT_TRUE(lp);
   // The relaxation may take half of bid 2 instead of bid 3: 72 + 2 x 8 - 10 = 78 > 76.
@@ -99,6 +102,20 @@ TEST(Clearing, ABidGoesWhereItsMarginalAskIsLowest) {
   EXPECT_FALSE(result->markets[0].traded);
   EXPECT_DOUBLE_EQ(result->markets[0].price, 1);  // nothing sold: its lowest ask
   EXPECT_TRUE(result->markets[0].has_price);
+}
+
+TEST(Clearing, ScarcityRaisesThePriceToTheHighestLosingBid) {
+  ClearingInput in;
+  in.markets = {{"nx", "gpu:A100"}};
+  in.offers = {MakeOffer(1, 0, 10, 1), MakeOffer(2, 0, 10, 3)};
+  // A takes the 10 units at 1; B would need units at 3 and bids 2: at any price in [2, 3]
+  // demand (A) equals supply (offer 1); the clearing picks 2.
+  in.bids = {MakeBid(1, 10, 5, {0}), MakeBid(2, 10, 2, {0})};
+  auto result = Clear(in);
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->bids[0].won);
+  EXPECT_FALSE(result->bids[1].won);
+  EXPECT_DOUBLE_EQ(result->markets[0].price, 2);
 }
 
 TEST(Clearing, NoOffersMeansNoPrice) {
