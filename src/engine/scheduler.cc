@@ -286,6 +286,12 @@ std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
     out.push_back(Command{CommandKind::kReject, job.id, std::nullopt, {}, "can never fit: " + cooling, std::nullopt, {}});
     return out;
   }
+  if (std::string priced_out = DropPricedOut(job, choice.eligible); !priced_out.empty()) {
+    queue_.insert(std::upper_bound(queue_.begin(), queue_.end(), job, QueueBefore), job);
+    queued_reason_[job.id] = priced_out;
+    out.push_back(Command{CommandKind::kQueue, job.id, std::nullopt, {}, priced_out, std::nullopt, {}});
+    return out;
+  }
   if (job.start_by_ms > now) {
     std::string why;
     const Timestamp wake = PlanStart(job, choice.eligible, now, why);
@@ -311,6 +317,27 @@ std::vector<Command> Scheduler::Submit(const JobSpec& job, Timestamp now) {
   queued_reason_[job.id] = why;
   out.push_back(Command{CommandKind::kQueue, job.id, std::nullopt, {}, why, std::nullopt, {}});
   return out;
+}
+
+std::string Scheduler::DropPricedOut(const JobSpec& job, std::vector<size_t>& sites) const {
+  if (job.max_price <= 0 || sites.empty()) return "";
+  double lowest = std::numeric_limits<double>::infinity();
+  size_t cheapest = sites.front();
+  std::erase_if(sites, [&](size_t site) {
+    const double price = cost_model_->ScuPrice(job, site);
+    if (price < lowest) {
+      lowest = price;
+      cheapest = site;
+    }
+    return price > job.max_price;
+  });
+  if (!sites.empty()) return "";
+  char why[256];
+  std::snprintf(why, sizeof why,
+                "waiting: the market price of every eligible site is above the job's max_price %.6f CNY/SCU-h "
+                "(lowest %.6f at %s)",
+                job.max_price, lowest, network_.sites[cheapest].id.c_str());
+  return why;
 }
 
 Timestamp Scheduler::PlanStart(const JobSpec& job, const std::vector<size_t>& eligible, Timestamp now,
@@ -439,6 +466,7 @@ void Scheduler::RetryQueue(std::optional<size_t> freed_site, Timestamp now, std:
     } else {
       sites = selector_->Choose(job, Views(), now, context_.gpu_models).eligible;
     }
+    DropPricedOut(job, sites);
     if (!sites.empty() && TryStart(job, sites, now, out)) {
       queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(i));
       queued_reason_.erase(job.id);
@@ -554,6 +582,12 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
     return out;
   }
   if (std::holds_alternative<Wake>(event)) return WakeDeferred(now);
+  if (const auto* prices = std::get_if<SitePrices>(&event)) {
+    cost_model_->SetPrices(prices->sites);
+    std::vector<Command> out;
+    RetryQueue(std::nullopt, now, out);
+    return out;
+  }
   if (const auto* status = std::get_if<SiteStatus>(&event)) {
     if (status->site >= sites_.size()) {
       return MakeError(ErrorCode::kInvalidArgument, "site index " + std::to_string(status->site) + " is not in the network");

@@ -101,7 +101,14 @@ struct SiteNodes {
 };
 // Time has passed: deferred jobs whose hour has come are placed (or queued) now.
 struct Wake {};
-using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob, SiteNodes, Wake>;
+// The market cleared: the price of compute at each site (by site index; the cost model's
+// price_cny term). A job with a max_price does not start where the price of its compute class
+// is above it; it waits for a clearing that brings a site's price down. Queued jobs are
+// retried under the new prices.
+struct SitePrices {
+  std::vector<SitePrice> sites;
+};
+using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob, SiteNodes, Wake, SitePrices>;
 
 enum class CommandKind { kStart, kQueue, kReject, kPreempt };
 std::string_view CommandKindName(CommandKind kind);
@@ -152,6 +159,8 @@ class Scheduler {
   size_t running() const { return running_.size(); }
   int64_t tenant_gpu_milli(const std::string& tenant) const;
   bool site_up(size_t site) const { return sites_[site].up; }
+  // The market price per SCU-hour of the job's compute class at the site (0: unpriced).
+  double ScuPrice(const JobSpec& job, size_t site) const { return cost_model_->ScuPrice(job, site); }
 
  private:
   struct SiteRuntime {
@@ -190,6 +199,9 @@ class Scheduler {
   bool ApplyRegisteredNodes(size_t site, Timestamp now, std::vector<Command>& out);
   void RetryQueue(std::optional<size_t> freed_site, Timestamp now, std::vector<Command>& out);
   std::vector<Command> Submit(const JobSpec& job, Timestamp now);
+  // Removes the sites whose price is above the job's max_price; returns why, when it removed
+  // every one of them (empty otherwise).
+  std::string DropPricedOut(const JobSpec& job, std::vector<size_t>& sites) const;
   // The start inside the job's window with the lowest energy terms at its best eligible site;
   // `now` unless a later hour saves at least defer_min_saving. Sets `why` when it defers.
   Timestamp PlanStart(const JobSpec& job, const std::vector<size_t>& eligible, Timestamp now, std::string& why) const;

@@ -59,6 +59,32 @@ CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& net
   return Terms(job, network, view, start, false);
 }
 
+const GpuPrice* WeightedCostModel::GpuPriceFor(const JobSpec& job, size_t site) const {
+  if (site >= prices_.size()) return nullptr;
+  for (const GpuPrice& p : prices_[site].gpus) {
+    if (job.task.gpu_models == kAnyGpuModel) return &p;
+    const GpuModelId id = models_ ? models_->Find(p.model) : kNoGpuModel;
+    if (id != kNoGpuModel && (job.task.gpu_models >> id & 1)) return &p;
+  }
+  return nullptr;
+}
+
+double WeightedCostModel::ScuPrice(const JobSpec& job, size_t site) const {
+  if (site >= prices_.size()) return 0;
+  if (!job.task.UsesGpu()) return prices_[site].cpu_per_scu_h;
+  const GpuPrice* p = GpuPriceFor(job, site);
+  return p ? p->per_scu_h : 0;
+}
+
+double WeightedCostModel::JobPrice(const JobSpec& job, size_t site) const {
+  if (site >= prices_.size()) return 0;
+  const GpuPrice* gpu = job.task.UsesGpu() ? GpuPriceFor(job, site) : nullptr;
+  const double gpus = static_cast<double>(job.task.TotalGpuMilli()) / kMilliGpu;
+  const double cores = static_cast<double>(job.task.cpu_milli) / 1000;
+  const double hours = (job.duration_s > 0 ? job.duration_s : kDefaultRunS) / 3600;
+  return job.tasks * (gpus * (gpu ? gpu->per_gpu_h : 0) + cores * prices_[site].per_core_h) * hours;
+}
+
 CostBreakdown WeightedCostModel::Explain(const JobSpec& job, const Network& network, const SiteView& view,
                                          Timestamp start) const {
   return Terms(job, network, view, start, true);
@@ -90,7 +116,7 @@ CostBreakdown WeightedCostModel::Terms(const JobSpec& job, const Network& networ
       {"transfer_s", transfer_s, weights_.transfer},
       {"rtt_ms", rtt_ms, weights_.latency},
       {"transfer_cny", transfer_cny, weights_.money},
-      {"price_cny", 0.0, weights_.money},
+      {"price_cny", every_term || weights_.money != 0 ? JobPrice(job, view.site) : 0.0, weights_.money},
       {"energy_cny", energy.cost_cny, weights_.money},
       {"carbon_kg", energy.carbon_kg, weights_.carbon},
   };

@@ -9,7 +9,10 @@
 //   rtt_ms       RTT from the job's origin to the site (0 without an origin): nearer is
 //                better for the users even inside the tier                              [ms]
 //   transfer_cny data_gb * cost_cny_per_gb of the network when the data must move       [CNY]
-//   price_cny    compute price (seam: 0 until the market issue fills it)                 [CNY]
+//   price_cny    the market's price of the job's resources there over its expected run:
+//                tasks x (GPUs x CNY per GPU-hour of the model it would get + cores x CNY
+//                per core-hour) x duration (duration_s, else kDefaultRunS); 0 where the
+//                site has no price (SetPrices)                                          [CNY]
 //   energy_cny   the job's marginal electricity cost there: facility energy x the site's
 //                time-of-use price, hour by hour over its expected run              [CNY]
 //   carbon_kg    the job's marginal emissions there: facility energy x (1 - green share) x
@@ -39,6 +42,18 @@ struct SiteView {
   const ClusterState* state = nullptr;
   double expected_wait_s = 0;        // the host's estimate for a job that does not fit now
   bool fits_now = false;
+};
+
+// The price of compute at a site, as the market last cleared it (or the list price).
+struct GpuPrice {
+  std::string model;
+  double per_scu_h = 0;   // [CNY per SCU-hour]
+  double per_gpu_h = 0;   // the same per GPU of this model [CNY per GPU-hour]
+};
+struct SitePrice {
+  std::vector<GpuPrice> gpus;  // one per GPU model of the site
+  double cpu_per_scu_h = 0;    // CPU-only work [CNY per SCU-hour]
+  double per_core_h = 0;       // [CNY per core-hour]
 };
 
 struct CostTerm {
@@ -95,6 +110,13 @@ class WeightedCostModel final : public CostModel {
                         Timestamp start) const override;
   // The marginal energy account of `job` at `site` from `start` (zero without a model).
   EnergyAccount JobEnergy(const JobSpec& job, size_t site, Timestamp start) const;
+  // Prices by site index (Network::sites); sites beyond the vector are unpriced.
+  void SetPrices(std::vector<SitePrice> prices) { prices_ = std::move(prices); }
+  // The price per SCU-hour of the compute class the job would use at `site` (its GPUs' model,
+  // else CPU); 0 when unpriced.
+  double ScuPrice(const JobSpec& job, size_t site) const;
+  // price_cny of the formula above.
+  double JobPrice(const JobSpec& job, size_t site) const;
 
  private:
   CostBreakdown Terms(const JobSpec& job, const Network& network, const SiteView& view, Timestamp start,
@@ -102,6 +124,8 @@ class WeightedCostModel final : public CostModel {
   CostWeights weights_;
   const EnergyModel* energy_;
   const GpuModelTable* models_;
+  std::vector<SitePrice> prices_;
+  const GpuPrice* GpuPriceFor(const JobSpec& job, size_t site) const;
 };
 
 }  // namespace suanwang

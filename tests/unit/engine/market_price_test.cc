@@ -1,0 +1,82 @@
+// The market's prices in the engine: price_cny is a cost term (the cheaper site wins when money
+// weighs), and a job with a max price waits where compute costs more than it will pay.
+#include <gtest/gtest.h>
+
+#include "unit/engine/energy_engine.h"
+
+namespace suanwang {
+namespace {
+
+// One city and two equally near clusters of 2 nodes x 8 A100.
+constexpr char kTwoSites[] =
+    "name: two\n"
+    "places:\n"
+    "  - {id: c, kind: city, lat: 30, lon: 120}\n"
+    "  - {id: a, kind: cluster, lat: 30.1, lon: 120.1, grid_kgco2_per_kwh: 0.5}\n"
+    "  - {id: b, kind: cluster, lat: 29.9, lon: 119.9, grid_kgco2_per_kwh: 0.5}\n"
+    "rtt_ms:\n  - [c, a, 2]\n  - [c, b, 2]\n"
+    "sites:\n"
+    "  - id: a-1\n    place: a\n    pue: 1.2\n    pools:\n"
+    "      - {id: g, nodes: 2, cpu_cores: 128, memory_gib: 1024, gpus: 8, gpu_model: A100}\n"
+    "  - id: b-1\n    place: b\n    pue: 1.2\n    pools:\n"
+    "      - {id: g, nodes: 2, cpu_cores: 128, memory_gib: 1024, gpus: 8, gpu_model: A100}\n";
+
+JobSpec Job(JobId id, double max_price = 0) {
+  JobSpec j;
+  j.id = id;
+  j.tenant = "t";
+  j.tier = Tier::kT2;
+  j.origin = "c";
+  j.task.gpu_count = 8;
+  j.task.gpu_milli = 1000;
+  j.task.cpu_milli = 16000;
+  j.task.memory_mib = 1024;
+  j.duration_s = 7200;
+  j.max_price = max_price;
+  return j;
+}
+
+SitePrice Price(double per_scu_h) {
+  // 312 SCU per A100 (fp16); cores priced at 0.0736 SCU each.
+  return SitePrice{{GpuPrice{"A100", per_scu_h, per_scu_h * 312}}, per_scu_h, per_scu_h * 0.0736};
+}
+
+TEST(MarketPrices, TheCheaperSiteWinsAndThePriceIsExplained) {
+  testing::EnergyEngine e(kTwoSites, CostWeights{1, 1, 0.01, 1, 0});
+  ASSERT_TRUE(e.scheduler->Apply(SitePrices{{Price(0.03), Price(0.02)}}, 0));
+  auto r = e.scheduler->Apply(SubmitJob{Job(1)}, 0);
+  ASSERT_TRUE(r);
+  ASSERT_EQ((*r)[0].kind, CommandKind::kStart) << (*r)[0].reason;
+  EXPECT_EQ(*(*r)[0].site, 1u);  // b-1 at 0.02
+  // price_cny by hand: 8 GPUs x 0.02 x 312 + 16 cores x 0.02 x 0.0736, for 2 h.
+  const CostBreakdown& chosen = (*r)[0].costs[0].second;
+  auto term = std::find_if(chosen.terms.begin(), chosen.terms.end(), [](const CostTerm& t) { return t.name == "price_cny"; });
+  ASSERT_NE(term, chosen.terms.end());
+  EXPECT_NEAR(term->value, (8 * 0.02 * 312 + 16 * 0.02 * 0.0736) * 2, 1e-9);
+  EXPECT_DOUBLE_EQ(e.scheduler->ScuPrice(Job(9), 0), 0.03);
+}
+
+TEST(MarketPrices, AJobWaitsWhileComputeCostsMoreThanItsMaxPrice) {
+  testing::EnergyEngine e(kTwoSites, CostWeights{});
+  ASSERT_TRUE(e.scheduler->Apply(SitePrices{{Price(0.03), Price(0.025)}}, 0));
+  auto r = e.scheduler->Apply(SubmitJob{Job(1, 0.02)}, 0);
+  ASSERT_TRUE(r);
+  ASSERT_EQ((*r)[0].kind, CommandKind::kQueue);
+  EXPECT_EQ((*r)[0].reason,
+            "waiting: the market price of every eligible site is above the job's max_price 0.020000 CNY/SCU-h "
+            "(lowest 0.025000 at b-1)");
+  // A clearing brings a-1 down to 0.018: the job starts there.
+  auto cleared = e.scheduler->Apply(SitePrices{{Price(0.018), Price(0.025)}}, 1000);
+  ASSERT_TRUE(cleared);
+  ASSERT_EQ(cleared->size(), 1u);
+  EXPECT_EQ((*cleared)[0].kind, CommandKind::kStart);
+  EXPECT_EQ(*(*cleared)[0].site, 0u);
+  // Without prices (unpriced sites) nothing is priced out.
+  testing::EnergyEngine free(kTwoSites, CostWeights{});
+  auto any = free.scheduler->Apply(SubmitJob{Job(2, 0.001)}, 0);
+  ASSERT_TRUE(any);
+  EXPECT_EQ((*any)[0].kind, CommandKind::kStart);
+}
+
+}  // namespace
+}  // namespace suanwang
