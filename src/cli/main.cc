@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
   auto* tokens_cmd = app.add_subcommand("tokens", "list API tokens, create or revoke one (admin)");
   auto* tokens_create_cmd = tokens_cmd->add_subcommand("create", "create a token; its secret is printed once");
   tokens_create_cmd->add_option("--tenant", token_tenant, "tenant the token acts for")->required();
-  tokens_create_cmd->add_option("--role", token_role, "admin, operator or user")->capture_default_str();
+  tokens_create_cmd->add_option("--role", token_role, "admin, operator, provider or user")->capture_default_str();
   tokens_create_cmd->add_option("--name", token_name, "a label for people");
   auto* tokens_revoke_cmd = tokens_cmd->add_subcommand("revoke", "revoke a token");
   tokens_revoke_cmd->add_option("id", token_id, "token id")->required();

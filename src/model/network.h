@@ -67,6 +67,7 @@ struct SiteEnergyParams {
 struct Site {
   std::string id;
   std::string place;  // a Place id
+  std::string owner = "system";  // the tenant that provides it (posts its offers, earns from it)
   double pue = 1.0;   // design PUE: at the reference load and the annual mean temperature
   std::vector<Pool> pools;
   SiteEnergyParams energy;

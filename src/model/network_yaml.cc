@@ -99,7 +99,7 @@ Result<void> ReadSites(const YamlReader& y, const YAML::Node& list, Network& net
   for (size_t i = 0; i < list.size(); ++i) {
     const YAML::Node s = list[i];
     const std::string f = Item("sites", i);
-    SW_CHECK(y.OnlyKeys(s, f, {"id", "place", "pue", "pools", "energy"}));
+    SW_CHECK(y.OnlyKeys(s, f, {"id", "place", "owner", "pue", "pools", "energy"}));
     Site site;
     SW_TRY(id, y.String(s, "id", f));
     SW_TRY(place, y.String(s, "place", f));
@@ -110,6 +110,9 @@ Result<void> ReadSites(const YamlReader& y, const YAML::Node& list, Network& net
     site.id = id;
     site.place = place;
     site.pue = pue;
+    SW_TRY(owner, y.String(s, "owner", f, false, "system"));
+    if (owner.empty()) return std::unexpected(y.At(s["owner"], f + ".owner", "empty"));
+    site.owner = owner;
     if (s["energy"]) SW_CHECK(ReadSiteEnergy(y, s["energy"], f + ".energy", site.energy));
     if (!s["pools"]) return std::unexpected(y.At(s, f + ".pools", "missing"));
     SW_CHECK(y.IsSequence(s["pools"], f + ".pools"));

@@ -60,9 +60,9 @@ HttpResponse ControlPlaneImpl::CreateToken(const HttpRequest& req) {
     role = body.at("role").get<std::string>();
     name = body.value("name", "");
   } catch (const nlohmann::json::exception&) {
-    return Problem(400, "Bad Request", "expected {\"tenant\": ..., \"role\": \"admin|operator|user\", \"name\": ...}");
+    return Problem(400, "Bad Request", "expected {\"tenant\": ..., \"role\": \"admin|operator|provider|user\", \"name\": ...}");
   }
-  if (!ValidRole(role)) return Problem(400, "Bad Request", "role '" + role + "' is not admin, operator or user");
+  if (!ValidRole(role)) return Problem(400, "Bad Request", "role '" + role + "' is not admin, operator, provider or user");
   const std::string secret = NewTokenSecret();
   StoredToken token{0, tenant, role, name, Sha256Hex(secret), clock_.Now(), false};
   auto done = committer_->Run([&](Transaction& tx) -> Result<void> {

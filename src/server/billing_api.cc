@@ -202,9 +202,9 @@ void ControlPlaneImpl::RefreshBalance(Transaction& tx, const std::string& tenant
 
 HttpResponse ControlPlaneImpl::ListUsage(const std::map<std::string, std::string>& query, const Caller& who) {
   UsageFilter filter;
-  if (who.role == "user") {
+  if (!who.SeesEverything()) {
     if (auto it = query.find("tenant"); it != query.end() && it->second != who.tenant) {
-      return Problem(403, "Forbidden", "role 'user' may read only its own tenant's usage ('" + who.tenant + "')");
+      return Problem(403, "Forbidden", "role '" + who.role + "' may read only its own tenant's usage ('" + who.tenant + "')");
     }
     filter.tenant = who.tenant;
   } else if (auto it = query.find("tenant"); it != query.end()) {
@@ -238,8 +238,8 @@ HttpResponse ControlPlaneImpl::ListUsage(const std::map<std::string, std::string
 
 HttpResponse ControlPlaneImpl::Invoice(const std::string& tenant, const std::map<std::string, std::string>& query,
                                        const Caller& who) {
-  if (who.role == "user" && tenant != who.tenant) {
-    return Problem(403, "Forbidden", "role 'user' may read only its own tenant's invoices ('" + who.tenant + "')");
+  if (!who.SeesEverything() && tenant != who.tenant) {
+    return Problem(403, "Forbidden", "role '" + who.role + "' may read only its own tenant's invoices ('" + who.tenant + "')");
   }
   auto from = QueryMs(query, "from", 0);
   auto to = QueryMs(query, "to", clock_.Now() + 1);

@@ -79,7 +79,7 @@ HttpResponse ControlPlaneImpl::Get(uint64_t id, const Caller& who) {
 
 HttpResponse ControlPlaneImpl::List(const std::map<std::string, std::string>& query, const Caller& who) {
   JobFilter filter;
-  if (who.role == "user") {
+  if (!who.SeesEverything()) {
     filter.tenant = who.tenant;
   } else if (auto it = query.find("tenant"); it != query.end()) {
     filter.tenant = it->second;

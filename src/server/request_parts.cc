@@ -53,7 +53,7 @@ Result<Page> ParsePage(const std::map<std::string, std::string>& query) {
   return page;
 }
 
-bool ValidRole(const std::string& r) { return r == "admin" || r == "operator" || r == "user"; }
+bool ValidRole(const std::string& r) { return r == "admin" || r == "operator" || r == "provider" || r == "user"; }
 
 HttpResponse MethodNotAllowed(const char* method, const HttpRequest& req) {
   HttpResponse r = Problem(405, "Method Not Allowed", req.method + " is not allowed here; use " + method);

@@ -28,9 +28,11 @@ Result<Page> ParsePage(const std::map<std::string, std::string>& query);
 
 struct Caller {
   std::string tenant;
-  std::string role;  // admin, operator, user
+  std::string role;  // admin, operator, provider, user
   uint64_t token_id = 0;
-  bool Sees(const std::string& tenant_of_thing) const { return role != "user" || tenant_of_thing == tenant; }
+  // Admins and operators see every tenant's things; providers and users their own tenant's.
+  bool SeesEverything() const { return role == "admin" || role == "operator"; }
+  bool Sees(const std::string& tenant_of_thing) const { return SeesEverything() || tenant_of_thing == tenant; }
   bool Is(std::initializer_list<const char*> roles) const {
     for (const char* r : roles) {
       if (role == r) return true;

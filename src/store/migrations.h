@@ -129,7 +129,30 @@ inline const std::vector<std::string_view>& SchemaMigrationTemplates() {
       "  agent_key TEXT NOT NULL,"
       "  PRIMARY KEY (job_id, task, attempt));"
       "CREATE INDEX usage_tenant ON usage (tenant, end_ms);"
-      "ALTER TABLE sites ADD COLUMN receipt_key TEXT NOT NULL DEFAULT '';",
+      "ALTER TABLE sites ADD COLUMN receipt_key TEXT NOT NULL DEFAULT '';"
+      "CREATE TABLE offers ("
+      "  id {ID},"
+      "  provider TEXT NOT NULL,"
+      "  site TEXT NOT NULL,"
+      "  pool TEXT NOT NULL,"
+      "  kind TEXT NOT NULL,"
+      "  price BIGINT NOT NULL,"
+      "  min_price BIGINT NOT NULL,"
+      "  from_ms BIGINT NOT NULL,"
+      "  until_ms BIGINT NOT NULL,"
+      "  notice_s BIGINT NOT NULL,"
+      "  created_ms BIGINT NOT NULL,"
+      "  withdrawn_ms BIGINT NOT NULL);"
+      "CREATE TABLE prices ("
+      "  slot_ms BIGINT NOT NULL,"
+      "  hub TEXT NOT NULL,"
+      "  class TEXT NOT NULL,"
+      "  price BIGINT NOT NULL,"
+      "  traded INTEGER NOT NULL,"
+      "  offered_scu DOUBLE PRECISION NOT NULL,"
+      "  sold_scu DOUBLE PRECISION NOT NULL,"
+      "  demand_scu DOUBLE PRECISION NOT NULL,"
+      "  PRIMARY KEY (slot_ms, hub, class));",
   };
   return migrations;
 }

@@ -456,6 +456,73 @@ class PostgresTransaction final : public Transaction {
     return out;
   }
 
+  Result<uint64_t> InsertOffer(const StoredOffer& o) override {
+    SW_CHECK(CheckOffer(o));
+    Rows r = Query(db_,
+                   "INSERT INTO offers (provider, site, pool, kind, price, min_price, from_ms, until_ms, notice_s, "
+                   "created_ms, withdrawn_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                   {o.provider, o.site, o.pool, o.kind, std::to_string(o.price), std::to_string(o.min_price),
+                    std::to_string(o.from_ms), std::to_string(o.until_ms), std::to_string(o.notice_s),
+                    std::to_string(o.created_ms), std::to_string(o.withdrawn_ms)});
+    if (!r.ok()) return std::unexpected(PgError(r, "insert offer"));
+    return static_cast<uint64_t>(r.Int(0, 0));
+  }
+
+  Result<std::vector<StoredOffer>> ListOffers(Timestamp active_at) override {
+    static const std::string all = std::string("SELECT ") + kOfferColumns + " FROM offers ORDER BY id";
+    static const std::string active = std::string("SELECT ") + kOfferColumns +
+                                      " FROM offers WHERE (withdrawn_ms = 0 OR withdrawn_ms > $1) AND from_ms <= $1 AND "
+                                      "(until_ms = 0 OR until_ms > $1) ORDER BY id";
+    Rows r = active_at == 0 ? Query(db_, all.c_str()) : Query(db_, active.c_str(), {std::to_string(active_at)});
+    if (!r.ok()) return std::unexpected(PgError(r, "list offers"));
+    std::vector<StoredOffer> out;
+    for (int i = 0; i < r.count(); ++i) out.push_back(OfferFromRow(RowAt{r, i}));
+    return out;
+  }
+
+  Result<StoredOffer> WithdrawOffer(uint64_t id, Timestamp now) override {
+    static const std::string sql = std::string("SELECT ") + kOfferColumns + " FROM offers WHERE id = $1 FOR UPDATE";
+    Rows r = Query(db_, sql.c_str(), {std::to_string(id)});
+    if (!r.ok()) return std::unexpected(PgError(r, "get offer"));
+    if (r.count() == 0) return MakeError(ErrorCode::kNotFound, "offer " + std::to_string(id) + " not found");
+    StoredOffer offer = OfferFromRow(RowAt{r, 0});
+    if (offer.withdrawn_ms != 0) return MakeError(ErrorCode::kConflict, "offer " + std::to_string(id) + " is already withdrawn");
+    Rows u = Query(db_, "UPDATE offers SET withdrawn_ms = $1 WHERE id = $2", {std::to_string(now), std::to_string(id)});
+    if (!u.ok()) return std::unexpected(PgError(u, "withdraw offer"));
+    offer.withdrawn_ms = now;
+    return offer;
+  }
+
+  Result<void> InsertPrices(const std::vector<StoredPrice>& prices) override {
+    static const std::string sql =
+        std::string("INSERT INTO prices (") + kPriceColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    SW_CHECK(Exec(db_, "SAVEPOINT sw_prices", "savepoint"));
+    for (const StoredPrice& p : prices) {
+      Rows r = Query(db_, sql.c_str(),
+                     {std::to_string(p.slot_ms), p.hub, p.compute_class, std::to_string(p.price), p.traded ? "1" : "0",
+                      DoubleText(p.offered_scu), DoubleText(p.sold_scu), DoubleText(p.demand_scu)});
+      if (!r.ok()) {
+        (void)Exec(db_, "ROLLBACK TO SAVEPOINT sw_prices", "rollback to savepoint");
+        (void)Exec(db_, "RELEASE SAVEPOINT sw_prices", "release savepoint");
+        if (r.sqlstate() == "23505") {
+          return MakeError(ErrorCode::kConflict, "price of " + p.hub + "/" + p.compute_class + " at " +
+                                                     std::to_string(p.slot_ms) + " is already published");
+        }
+        return std::unexpected(PgError(r, "insert price"));
+      }
+    }
+    return Exec(db_, "RELEASE SAVEPOINT sw_prices", "release savepoint");
+  }
+
+  Result<std::vector<StoredPrice>> ListPrices(const PriceFilter& filter) override {
+    const UsageQuery q = PriceSelect(filter, [](size_t i) { return "$" + std::to_string(i); });
+    Rows r = Query(db_, q.sql.c_str(), q.values);
+    if (!r.ok()) return std::unexpected(PgError(r, "list prices"));
+    std::vector<StoredPrice> out;
+    for (int i = 0; i < r.count(); ++i) out.push_back(PriceFromRow(RowAt{r, i}));
+    return out;
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO SAVEPOINT ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE SAVEPOINT ", name); }

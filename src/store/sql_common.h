@@ -145,6 +145,43 @@ UsageQuery UsageSelect(const UsageFilter& f, Placeholder p) {
   return q;
 }
 
+inline constexpr const char* kOfferColumns =
+    "id, provider, site, pool, kind, price, min_price, from_ms, until_ms, notice_s, created_ms, withdrawn_ms";
+template <class Row>
+StoredOffer OfferFromRow(const Row& r) {
+  return StoredOffer{static_cast<uint64_t>(r.Int(0)), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Int(6),
+                     r.Int(7), r.Int(8), r.Int(9), r.Int(10), r.Int(11)};
+}
+inline Result<void> CheckOffer(const StoredOffer& o) {
+  if (o.site.empty() || o.pool.empty()) return MakeError(ErrorCode::kInvalidArgument, "offer needs a site and a pool");
+  return {};
+}
+// ListOffers' WHERE for `active_at` (1 placeholder, bound three times by the callers' text).
+inline constexpr const char* kActiveOffersWhere =
+    " WHERE (withdrawn_ms = 0 OR withdrawn_ms > ?) AND from_ms <= ? AND (until_ms = 0 OR until_ms > ?)";
+
+inline constexpr const char* kPriceColumns = "slot_ms, hub, class, price, traded, offered_scu, sold_scu, demand_scu";
+template <class Row>
+StoredPrice PriceFromRow(const Row& r) {
+  return StoredPrice{r.Int(0), r.Text(1), r.Text(2), r.Int(3), r.Int(4) != 0, r.Double(5), r.Double(6), r.Double(7)};
+}
+template <class Placeholder>
+UsageQuery PriceSelect(const PriceFilter& f, Placeholder p) {
+  UsageQuery q;
+  q.sql = std::string("SELECT ") + kPriceColumns + " FROM prices WHERE 1 = 1";
+  auto add = [&](const char* clause, std::string value) {
+    q.values.push_back(std::move(value));
+    q.sql += clause + p(q.values.size());
+  };
+  if (!f.hub.empty()) add(" AND hub = ", f.hub);
+  if (!f.compute_class.empty()) add(" AND class = ", f.compute_class);
+  if (f.from_ms != 0) add(" AND slot_ms >= ", std::to_string(f.from_ms));
+  if (f.to_ms != 0) add(" AND slot_ms < ", std::to_string(f.to_ms));
+  q.sql = "SELECT * FROM (" + q.sql + " ORDER BY slot_ms DESC, hub DESC, class DESC LIMIT " + std::to_string(f.limit) +
+          ") AS latest ORDER BY slot_ms, hub, class";
+  return q;
+}
+
 inline Error LedgerTxnConflict(std::string_view txn) {
   return Error{ErrorCode::kConflict, "ledger transaction '" + std::string(txn) + "' is already posted"};
 }

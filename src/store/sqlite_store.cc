@@ -548,6 +548,74 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
+  Result<uint64_t> InsertOffer(const StoredOffer& o) override {
+    SW_CHECK(CheckOffer(o));
+    Statement s(cache_, "INSERT INTO offers (provider, site, pool, kind, price, min_price, from_ms, until_ms, notice_s, "
+                        "created_ms, withdrawn_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, o.provider).Bind(2, o.site).Bind(3, o.pool).Bind(4, o.kind).Bind(5, o.price).Bind(6, o.min_price);
+    s.Bind(7, o.from_ms).Bind(8, o.until_ms).Bind(9, o.notice_s).Bind(10, o.created_ms).Bind(11, o.withdrawn_ms);
+    if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "insert offer"));
+    return static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Result<std::vector<StoredOffer>> ListOffers(Timestamp active_at) override {
+    static const std::string all = std::string("SELECT ") + kOfferColumns + " FROM offers ORDER BY id";
+    static const std::string active = std::string("SELECT ") + kOfferColumns + " FROM offers" + kActiveOffersWhere + " ORDER BY id";
+    Statement s(cache_, active_at == 0 ? all.c_str() : active.c_str());
+    if (active_at != 0) s.Bind(1, active_at).Bind(2, active_at).Bind(3, active_at);
+    std::vector<StoredOffer> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(OfferFromRow(s));
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list offers"));
+    return out;
+  }
+
+  Result<StoredOffer> WithdrawOffer(uint64_t id, Timestamp now) override {
+    static const std::string sql = std::string("SELECT ") + kOfferColumns + " FROM offers WHERE id = ?";
+    StoredOffer offer;
+    {
+      Statement s(cache_, sql.c_str());
+      s.Bind(1, static_cast<int64_t>(id));
+      const int rc = s.Step();
+      if (rc == SQLITE_DONE) return MakeError(ErrorCode::kNotFound, "offer " + std::to_string(id) + " not found");
+      if (rc != SQLITE_ROW) return std::unexpected(DbError(db_, "get offer"));
+      offer = OfferFromRow(s);
+    }
+    if (offer.withdrawn_ms != 0) return MakeError(ErrorCode::kConflict, "offer " + std::to_string(id) + " is already withdrawn");
+    Statement u(cache_, "UPDATE offers SET withdrawn_ms = ? WHERE id = ?");
+    u.Bind(1, now).Bind(2, static_cast<int64_t>(id));
+    if (u.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "withdraw offer"));
+    offer.withdrawn_ms = now;
+    return offer;
+  }
+
+  Result<void> InsertPrices(const std::vector<StoredPrice>& prices) override {
+    static const std::string sql = std::string("INSERT INTO prices (") + kPriceColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    for (const StoredPrice& p : prices) {
+      Statement s(cache_, sql.c_str());
+      s.Bind(1, p.slot_ms).Bind(2, p.hub).Bind(3, p.compute_class).Bind(4, p.price).Bind(5, static_cast<int64_t>(p.traded));
+      s.Bind(6, p.offered_scu).Bind(7, p.sold_scu).Bind(8, p.demand_scu);
+      const int rc = s.Step();
+      if (rc == SQLITE_CONSTRAINT) {
+        return MakeError(ErrorCode::kConflict, "price of " + p.hub + "/" + p.compute_class + " at " +
+                                                   std::to_string(p.slot_ms) + " is already published");
+      }
+      if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "insert price"));
+    }
+    return {};
+  }
+
+  Result<std::vector<StoredPrice>> ListPrices(const PriceFilter& filter) override {
+    const UsageQuery q = PriceSelect(filter, [](size_t) { return std::string("?"); });
+    Statement s(cache_, q.sql.c_str());
+    for (size_t i = 0; i < q.values.size(); ++i) s.Bind(static_cast<int>(i + 1), q.values[i]);
+    std::vector<StoredPrice> out;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) out.push_back(PriceFromRow(s));
+    if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list prices"));
+    return out;
+  }
+
   Result<void> Savepoint(std::string_view name) override { return Named("SAVEPOINT ", name); }
   Result<void> RollbackTo(std::string_view name) override { return Named("ROLLBACK TO ", name); }
   Result<void> Release(std::string_view name) override { return Named("RELEASE ", name); }

@@ -110,6 +110,38 @@ struct UsageFilter {
   size_t limit = 1000;
 };
 
+// A provider's offer of one pool's capacity (market/market.h has the rules). Offers are never
+// deleted: a withdrawn one keeps its row with withdrawn_ms set.
+struct StoredOffer {
+  uint64_t id = 0;
+  std::string provider;         // the tenant that owns the site
+  std::string site;
+  std::string pool;
+  std::string kind;             // on_demand, spot, reserved
+  Micros price = 0;             // per SCU-hour: on-demand and reserved sell at it
+  Micros min_price = 0;         // per SCU-hour: spot sells at the clearing price, never below it
+  Timestamp from_ms = 0, until_ms = 0;  // availability window; until 0: open-ended
+  int64_t notice_s = 0;         // spot: notice given before its work is preempted
+  Timestamp created_ms = 0;
+  Timestamp withdrawn_ms = 0;   // 0: not withdrawn
+};
+
+// One market's outcome of one clearing: the published price of compute.
+struct StoredPrice {
+  Timestamp slot_ms = 0;
+  std::string hub;
+  std::string compute_class;
+  Micros price = 0;             // per SCU-hour
+  bool traded = false;
+  double offered_scu = 0, sold_scu = 0, demand_scu = 0;
+};
+struct PriceFilter {
+  std::string hub;              // empty: every hub
+  std::string compute_class;    // empty: every class
+  Timestamp from_ms = 0, to_ms = 0;  // slot_ms in [from, to); to 0: no bound
+  size_t limit = 10000;         // the latest `limit` rows, returned oldest first
+};
+
 // Summed energy of ended tasks for one tenant at one site.
 struct EnergySum {
   std::string tenant;
@@ -198,6 +230,15 @@ class Transaction {
   virtual Result<void> InsertUsage(const UsageRecord& usage) = 0;
   // Records matching `filter`, by end time then (job, task, attempt).
   virtual Result<std::vector<UsageRecord>> ListUsage(const UsageFilter& filter) = 0;
+  // Offers. InsertOffer returns the new id. Errors: kInvalidArgument for an empty site or pool.
+  virtual Result<uint64_t> InsertOffer(const StoredOffer& offer) = 0;
+  // Offers by id; with active_at != 0 only those not withdrawn by then and whose window holds it.
+  virtual Result<std::vector<StoredOffer>> ListOffers(Timestamp active_at) = 0;
+  // Errors: kNotFound; kConflict when it was already withdrawn.
+  virtual Result<StoredOffer> WithdrawOffer(uint64_t id, Timestamp now) = 0;
+  // Prices. Errors: kConflict when (slot_ms, hub, class) is stored already.
+  virtual Result<void> InsertPrices(const std::vector<StoredPrice>& prices) = 0;
+  virtual Result<std::vector<StoredPrice>> ListPrices(const PriceFilter& filter) = 0;
   // Nested undo points (SQL SAVEPOINT): RollbackTo undoes what was done since Savepoint and
   // keeps the point; Release forgets it (keeping the work). Names are plain identifiers.
   virtual Result<void> Savepoint(std::string_view name) = 0;

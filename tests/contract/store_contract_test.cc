@@ -586,5 +586,71 @@ TYPED_TEST(StoreContractTest, UsageIsListedByTenantSiteJobAndPeriod) {
   EXPECT_EQ(tx->ListUsage(job)->size(), 1u);
 }
 
+
+TYPED_TEST(StoreContractTest, OffersAreListedWhileActiveAndWithdrawnNotDeleted) {
+  auto tx = this->Begin();
+  StoredOffer o{0, "prov", "tf-1", "a100", "spot", 30'000, 20'000, 1000, 5000, 300, 900, 0};
+  auto first = tx->InsertOffer(o);
+  ASSERT_TRUE(first) << first.error().message;
+  o.kind = "on_demand";
+  o.until_ms = 0;
+  auto second = tx->InsertOffer(o);
+  ASSERT_TRUE(second);
+  EXPECT_GT(*second, *first);
+  EXPECT_EQ(tx->InsertOffer(StoredOffer{}).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(tx->Commit());
+  tx = this->Begin();
+  EXPECT_EQ(tx->ListOffers(0)->size(), 2u);
+  EXPECT_EQ(tx->ListOffers(500)->size(), 0u);    // before the window
+  EXPECT_EQ(tx->ListOffers(2000)->size(), 2u);
+  EXPECT_EQ(tx->ListOffers(6000)->size(), 1u);   // the first one's window ended
+  auto withdrawn = tx->WithdrawOffer(*second, 7000);
+  ASSERT_TRUE(withdrawn) << withdrawn.error().message;
+  EXPECT_EQ(withdrawn->withdrawn_ms, 7000);
+  EXPECT_EQ(tx->WithdrawOffer(*second, 8000).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(tx->WithdrawOffer(999, 8000).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(tx->ListOffers(6500)->size(), 1u);   // still active before it was withdrawn
+  EXPECT_EQ(tx->ListOffers(7000)->size(), 0u);
+  auto all = tx->ListOffers(0);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].min_price, 20'000);
+  EXPECT_EQ((*all)[0].notice_s, 300);
+  EXPECT_EQ((*all)[1].kind, "on_demand");
+}
+
+TYPED_TEST(StoreContractTest, PricesArePublishedOncePerSlotAndMarket) {
+  auto tx = this->Begin();
+  std::vector<StoredPrice> prices;
+  for (int slot = 0; slot < 3; ++slot) {
+    for (const char* hub : {"cy", "nx"}) {
+      prices.push_back(StoredPrice{slot * 3'600'000, hub, "gpu:A100", 15'000 + slot, slot == 1, 100, 50.5, 70});
+    }
+  }
+  ASSERT_TRUE(tx->InsertPrices(prices));
+  ASSERT_TRUE(tx->Commit());
+  tx = this->Begin();
+  EXPECT_EQ(tx->InsertPrices({prices[0]}).error().code, ErrorCode::kConflict);
+  tx->Rollback();
+  tx = this->Begin();
+  auto all = tx->ListPrices(PriceFilter{});
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 6u);
+  EXPECT_EQ((*all)[0].hub, "cy");
+  EXPECT_EQ((*all)[5].slot_ms, 2 * 3'600'000);
+  PriceFilter nx;
+  nx.hub = "nx";
+  nx.limit = 2;  // the latest two
+  auto latest = tx->ListPrices(nx);
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].slot_ms, 3'600'000);
+  EXPECT_TRUE((*latest)[0].traded);
+  EXPECT_DOUBLE_EQ((*latest)[0].sold_scu, 50.5);
+  EXPECT_EQ((*latest)[1].price, 15'002);
+  PriceFilter window;
+  window.from_ms = 3'600'000;
+  window.to_ms = 7'200'000;
+  EXPECT_EQ(tx->ListPrices(window)->size(), 2u);
+}
+
 }  // namespace
 }  // namespace suanwang
