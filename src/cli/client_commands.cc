@@ -409,4 +409,93 @@ int RunTopUp(const ClientOptions& o, const std::string& tenant, double cny, cons
   return 0;
 }
 
+int RunOffers(const ClientOptions& o, const OfferArgs& offer) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto client = MakeClient(e);
+  json body{{"site", offer.site}, {"pool", offer.pool}, {"kind", offer.kind}, {"price_cny_per_scu_h", offer.price},
+            {"from_ms", offer.from_ms}, {"until_ms", offer.until_ms}, {"notice_s", offer.notice_s}};
+  if (offer.min_price > 0) body["min_price_cny_per_scu_h"] = offer.min_price;
+  httplib::Result r = !offer.withdraw.empty() ? client->Post("/v1/offers/" + offer.withdraw + "/withdraw", "", "text/plain")
+                      : !offer.site.empty()   ? client->Post("/v1/offers", body.dump(), "application/json")
+                                              : client->Get(offer.all ? "/v1/offers?all=1" : "/v1/offers");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json answer = json::parse(r->body);
+  if (o.output != "table") {
+    Print(answer, o.output);
+    return 0;
+  }
+  const json list = answer.contains("offers") ? answer["offers"] : json::array({answer});
+  std::printf("%-6s %-10s %-12s %-8s %-10s %12s %12s %14s %14s %8s\n", "ID", "PROVIDER", "SITE", "POOL", "KIND", "PRICE",
+              "MIN_PRICE", "FROM_MS", "UNTIL_MS", "NOTICE_S");
+  for (const auto& x : list) {
+    std::printf("%-6llu %-10s %-12s %-8s %-10s %12s %12s %14lld %14lld %8lld%s\n", x.value("id", 0ull),
+                x.value("provider", "").c_str(), x.value("site", "").c_str(), x.value("pool", "").c_str(),
+                x.value("kind", "").c_str(), x.value("price_cny_per_scu_h", "").c_str(),
+                x.value("min_price_cny_per_scu_h", "").c_str(), x.value("from_ms", 0LL), x.value("until_ms", 0LL),
+                x.value("notice_s", 0LL), x.value("withdrawn_ms", 0LL) ? "  (withdrawn)" : "");
+  }
+  return 0;
+}
+
+int RunPrices(const ClientOptions& o, const std::string& hub) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Get(hub.empty() ? "/v1/prices" : "/v1/prices?hub=" + hub);
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json answer = json::parse(r->body);
+  if (o.output != "table") {
+    Print(answer, o.output);
+    return 0;
+  }
+  std::printf("%-14s %-10s %-14s %12s %7s %12s %12s %12s\n", "SLOT_MS", "HUB", "CLASS", "CNY/SCU-H", "TRADED", "OFFERED",
+              "SOLD", "DEMAND");
+  for (const auto& p : answer["prices"]) {
+    std::printf("%-14lld %-10s %-14s %12s %7s %12.1f %12.1f %12.1f\n", p.value("slot_ms", 0LL), p.value("hub", "").c_str(),
+                p.value("class", "").c_str(), p.value("price_cny_per_scu_h", "").c_str(),
+                p.value("traded", false) ? "yes" : "no", p.value("offered_scu", 0.0), p.value("sold_scu", 0.0),
+                p.value("demand_scu", 0.0));
+  }
+  return 0;
+}
+
+int RunBids(const ClientOptions& o) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Get("/v1/bids");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json answer = json::parse(r->body);
+  if (o.output != "table") {
+    Print(answer, o.output);
+    return 0;
+  }
+  std::printf("%-8s %-10s %-20s %14s\n", "JOB", "TENANT", "NAME", "MAX CNY/SCU-H");
+  for (const auto& b : answer["bids"]) {
+    std::printf("%-8llu %-10s %-20s %14.6f%s\n", b.value("job", 0ull), b.value("tenant", "").c_str(),
+                b.value("name", "").c_str(), b.value("max_price_cny_per_scu_h", 0.0),
+                b.value("at_list_price", false) ? "  (list price)" : "");
+  }
+  return 0;
+}
+
+int RunStatement(const ClientOptions& o, const std::string& site) {
+  if (!ValidOutput(o.output)) return 2;
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Get("/v1/statements/" + site);
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  json st = json::parse(r->body);
+  if (o.output != "table") {
+    Print(st, o.output);
+    return 0;
+  }
+  std::printf("STATEMENT  site %s  provider %s\n", st.value("site", "").c_str(), st.value("provider", "").c_str());
+  for (const auto& l : st["lines"]) {
+    std::printf("%-8llu %-28s %14s  %s\n", l.value("seq", 0ull), l.value("txn", "").c_str(),
+                l.value("earned_cny", "").c_str(), l.value("memo", "").c_str());
+  }
+  std::printf("opening %s  earned %s  closing %s CNY\n", st.value("opening_cny", "").c_str(),
+              st.value("earned_cny", "").c_str(), st.value("closing_cny", "").c_str());
+  return 0;
+}
+
 }  // namespace suanwang

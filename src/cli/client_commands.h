@@ -26,6 +26,21 @@ int RunUsage(const ClientOptions& options, const std::string& tenant, const std:
 int RunInvoice(const ClientOptions& options, const std::string& tenant, int64_t from_ms, int64_t to_ms);
 // `suanwang topup TENANT CNY`: POST /v1/tenants/TENANT/topup (admins).
 int RunTopUp(const ClientOptions& options, const std::string& tenant, double cny, const std::string& memo);
+// `suanwang offers`: list the market's active offers (--all: also withdrawn/expired ones of
+// the caller), post one (--site/--pool/--kind/--price...), or withdraw one (withdraw ID).
+struct OfferArgs {
+  std::string site, pool, kind = "spot", withdraw;
+  double price = 0, min_price = 0;
+  int64_t from_ms = 0, until_ms = 0, notice_s = 0;
+  bool all = false;
+};
+int RunOffers(const ClientOptions& options, const OfferArgs& offer);
+// `suanwang prices [--hub H]`: the published price of compute per hub, class and slot.
+int RunPrices(const ClientOptions& options, const std::string& hub);
+// `suanwang bids`: the caller's live jobs and the max price each bids.
+int RunBids(const ClientOptions& options);
+// `suanwang statement SITE`: a provider's earnings from one site.
+int RunStatement(const ClientOptions& options, const std::string& site);
 int RunCancel(const ClientOptions& options, const std::string& id);
 // Prints the end of a task's output (stdout or stderr) as the server holds it.
 int RunLogs(const ClientOptions& options, const std::string& id, int task, const std::string& stream);

@@ -84,6 +84,9 @@ int main(int argc, char** argv) {
   server_cmd->add_option("--lease-ms", server.lease_ms, "how long an agent's heartbeat keeps its site's lease")
       ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
       ->capture_default_str();
+  server_cmd->add_option("--market-slot", server.market_slot_s,
+                         "seconds between clearings of the compute market (offers against the jobs' bids)")
+      ->capture_default_str();
   server_cmd->add_option("--sites", server.sites,
                          "sites that run work, each while its agent holds the lease (default: every site)")
       ->delimiter(',');
@@ -230,6 +233,32 @@ int main(int argc, char** argv) {
   topup_cmd->add_option("cny", topup_cny, "amount in CNY")->required();
   topup_cmd->add_option("--memo", topup_memo, "what the payment is")->capture_default_str();
   add_client_flags(topup_cmd);
+  OfferArgs offer_args;
+  auto* offers_cmd = app.add_subcommand("offers", "the compute market's offers: list them, post one (providers), withdraw one");
+  offers_cmd->add_flag("--all", offer_args.all, "also withdrawn and expired offers (yours)");
+  add_client_flags(offers_cmd);
+  auto* offers_create_cmd = offers_cmd->add_subcommand("create", "offer a pool's capacity (its site's owner, or an admin)");
+  offers_create_cmd->add_option("--site", offer_args.site, "site id")->required();
+  offers_create_cmd->add_option("--pool", offer_args.pool, "pool id")->required();
+  offers_create_cmd->add_option("--kind", offer_args.kind, "on_demand, spot or reserved")->capture_default_str();
+  offers_create_cmd->add_option("--price", offer_args.price, "CNY per SCU-hour")->required();
+  offers_create_cmd->add_option("--min-price", offer_args.min_price, "spot: the lowest clearing price it sells at (default: --price)");
+  offers_create_cmd->add_option("--from", offer_args.from_ms, "available from, ms since the epoch");
+  offers_create_cmd->add_option("--until", offer_args.until_ms, "available until (exclusive), ms since the epoch; 0: open-ended");
+  offers_create_cmd->add_option("--notice", offer_args.notice_s, "spot: seconds of notice before its work is preempted");
+  add_client_flags(offers_create_cmd);
+  auto* offers_withdraw_cmd = offers_cmd->add_subcommand("withdraw", "withdraw an offer");
+  offers_withdraw_cmd->add_option("id", offer_args.withdraw, "offer id")->required();
+  add_client_flags(offers_withdraw_cmd);
+  std::string prices_hub, statement_site;
+  auto* prices_cmd = app.add_subcommand("prices", "the price of compute per hub, class and time slot");
+  prices_cmd->add_option("--hub", prices_hub, "only this hub");
+  add_client_flags(prices_cmd);
+  auto* bids_cmd = app.add_subcommand("bids", "your live jobs and the max price each bids");
+  add_client_flags(bids_cmd);
+  auto* statement_cmd = app.add_subcommand("statement", "a provider's earnings from one of its sites");
+  statement_cmd->add_option("site", statement_site, "site id")->required();
+  add_client_flags(statement_cmd);
   auto* cancel_cmd = app.add_subcommand("cancel", "cancel a job");
   cancel_cmd->add_option("id", job_id, "job id")->required();
   add_client_flags(cancel_cmd);
@@ -306,6 +335,10 @@ int main(int argc, char** argv) {
   if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);
   if (*job_cmd) return RunJob(client, job_id, job_explain);
   if (*report_energy_cmd) return RunReportEnergy(client);
+  if (*offers_create_cmd || *offers_withdraw_cmd || *offers_cmd) return RunOffers(client, offer_args);
+  if (*prices_cmd) return RunPrices(client, prices_hub);
+  if (*bids_cmd) return RunBids(client);
+  if (*statement_cmd) return RunStatement(client, statement_site);
   if (*usage_cmd) return RunUsage(client, usage_tenant, job_id);
   if (*invoice_cmd) return RunInvoice(client, invoice_tenant, invoice_from, invoice_to);
   if (*topup_cmd) return RunTopUp(client, topup_tenant, topup_cny, topup_memo);

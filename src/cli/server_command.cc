@@ -43,6 +43,7 @@ Result<RunningServer> StartServer(const ServerOptions& o, const Clock& clock) {
   plane_options.rate_limit_burst = o.rate_limit_burst > 0 ? o.rate_limit_burst : 2 * o.rate_limit;
   plane_options.lease_ms = o.lease_ms;
   plane_options.served_sites = o.sites;
+  plane_options.market_slot_s = o.market_slot_s;
   running.store_url = plane_options.store_url;
   SW_TRY(plane, ControlPlane::Open(plane_options, clock));
   running.plane = std::move(plane);

@@ -22,6 +22,7 @@ struct ServerOptions {
   int64_t lease_ms = 10000;      // how long a heartbeat keeps a site's lease
   std::vector<std::string> sites;  // sites that run work while their agent is live; empty: all
   std::string weights;             // cost weights "carbon=3600,latency=0.01" (others: defaults)
+  double market_slot_s = 3600;     // how often the market clears
 };
 
 // A server that listens (its HTTP loop not yet running).

@@ -105,7 +105,9 @@ Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, s
     std::lock_guard lock(receipt_keys_mutex_);
     usage.agent_key = receipt_keys_[usage.site];
   }
-  const Micros price = static_cast<Micros>(std::llround(meter_->scu.list_price_cny_per_scu_h() * kMicrosPerCny));
+  // The market's current price of the class it used at that site (the list price until a
+  // clearing priced it).
+  const Micros price = static_cast<Micros>(std::llround(PoolScuPrice(site, usage.gpu_model) * kMicrosPerCny));
   const LedgerTxn txn = BillUsage(usage, price, meter_->scu.platform_fee(), task.updated_ms);
   if (auto inserted = tx.InsertUsage(usage); !inserted) {
     if (inserted.error().code == ErrorCode::kConflict) return {};  // billed already

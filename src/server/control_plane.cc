@@ -70,6 +70,20 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
   signer_.emplace(std::move(signer));
   SW_CHECK(LoadTokens(o.admin_token_file));
   SW_CHECK(LoadPrepaidBalances());
+  if (!(o.market_slot_s > 0)) {
+    return MakeError(ErrorCode::kInvalidArgument, "--market-slot " + std::to_string(o.market_slot_s) + ": must be positive");
+  }
+  market_slot_ms_ = static_cast<Timestamp>(o.market_slot_s * 1000);
+  if (meter_) {
+    BuildMarkets();
+    std::vector<SitePrice> board = ListPriceBoard();
+    {
+      std::lock_guard lock(market_mutex_);
+      site_prices_ = board;
+    }
+    (void)scheduler_->Apply(SitePrices{std::move(board)}, clock_.Now());
+    next_clearing_ms_ = clock_.Now() + market_slot_ms_;
+  }
   // With --sites, only those sites run work, and each only while its agent holds the lease.
   for (size_t i = 0; i < network_.sites.size(); ++i) {
     if (!served_.empty()) (void)scheduler_->Apply(SiteStatus{i, false}, clock_.Now());
@@ -124,6 +138,33 @@ HttpResponse ControlPlaneImpl::Route(const HttpRequest& req, const std::vector<s
     if (p.size() == 4 && p[3] == "dispatches") return Only("GET", req, [&] { return ListDispatches(p[2], query); });
     if (p.size() == 4 && p[3] == "heartbeat") return Only("POST", req, [&] { return Heartbeat(p[2], req, who); });
     if (p.size() == 4 && p[3] == "reports") return Only("POST", req, [&] { return Reports(p[2], req, who); });
+  }
+  if (v1 && p[1] == "offers") {
+    if (p.size() == 2) {
+      if (req.method == "POST") return who.Is({"admin", "provider"}) ? CreateOffer(req, who) : forbid("post offers");
+      return Only("GET", req, [&] { return ListOffers(query, who); });
+    }
+    auto id = ParseId(p[2], "offer id");
+    if (!id) return ProblemFor(id.error());
+    if (p.size() == 4 && p[3] == "withdraw") {
+      if (!who.Is({"admin", "provider"})) return forbid("withdraw offers");
+      return Only("POST", req, [&] { return WithdrawOffer(*id, who); });
+    }
+  }
+  if (v1 && p.size() == 2 && p[1] == "prices") return Only("GET", req, [&] { return ListPrices(query); });
+  if (v1 && p.size() == 2 && p[1] == "bids") return Only("GET", req, [&] { return ListBids(who); });
+  if (v1 && p.size() == 3 && p[1] == "statements") {
+    if (!who.Is({"admin", "operator", "provider"})) return forbid("read provider statements");
+    return Only("GET", req, [&] { return ProviderStatement(p[2], query, who); });
+  }
+  if (v1 && p.size() == 3 && p[1] == "market" && p[2] == "clear") {
+    if (!who.Is({"admin"})) return forbid("clear the market");
+    return Only("POST", req, [&] {
+      if (!meter_) return Problem(409, "Conflict", "no market: the server runs without a data folder");
+      clear_requested_ = true;
+      loop_wake_.notify_one();
+      return Json(202, "{\"clearing\":\"requested\"}");
+    });
   }
   if (v1 && p.size() == 2 && p[1] == "usage") return Only("GET", req, [&] { return ListUsage(query, who); });
   if (v1 && p.size() == 3 && p[1] == "invoices") return Only("GET", req, [&] { return Invoice(p[2], query, who); });
@@ -285,6 +326,11 @@ void ControlPlaneImpl::Loop() {
     for (uint64_t id : requeue) RequeueInEngine(id, clock_.Now());
     // Deferred jobs whose hour has come (checked at least every 100 ms).
     if (next_wake_ && clock_.Now() >= *next_wake_) Apply(Wake{});
+    // The market clears once a slot (or when an admin asks).
+    if (meter_ && (clock_.Now() >= next_clearing_ms_ || clear_requested_.exchange(false))) {
+      ClearMarket(clock_.Now());
+      next_clearing_ms_ = clock_.Now() + market_slot_ms_;
+    }
     // Leases are checked every 100 ms, not after every event of a burst.
     if (const auto now = std::chrono::steady_clock::now(); now - last_lease_check >= std::chrono::milliseconds(100)) {
       last_lease_check = now;
@@ -468,6 +514,13 @@ const std::vector<std::pair<std::string, std::string>>& ApiRoutes() {
       {"POST", "/v1/tokens/{id}/revoke"},
       {"GET", "/v1/reports/energy"},
       {"GET", "/v1/usage"},
+      {"POST", "/v1/offers"},
+      {"GET", "/v1/offers"},
+      {"POST", "/v1/offers/{id}/withdraw"},
+      {"GET", "/v1/prices"},
+      {"GET", "/v1/bids"},
+      {"GET", "/v1/statements/{site}"},
+      {"POST", "/v1/market/clear"},
       {"GET", "/v1/invoices/{tenant}"},
       {"POST", "/v1/tenants/{tenant}/topup"},
       {"GET", "/v1/sites"},

@@ -64,6 +64,8 @@ struct ControlPlaneOptions {
   Timestamp lease_ms = 10000;
   // Sites that run work (each while its agent holds the lease); empty: every site.
   std::vector<std::string> served_sites;
+  // How often the market clears (offers against the live jobs' bids, per hub and class).
+  double market_slot_s = 3600;
 };
 
 // Every route the API serves as (method, path template); docs/openapi.yaml must list exactly

@@ -25,6 +25,7 @@
 #include "server/task_reports.h"
 #include "security/dispatch_signing.h"
 #include "store/group_commit.h"
+#include "market/market.h"
 #include "metering/scu.h"
 #include "model/accelerator_catalog.h"
 
@@ -104,6 +105,30 @@ class ControlPlaneImpl final : public ControlPlane {
   // Reads which tenants are prepaid (ever topped up) and their balances.
   Result<void> LoadPrepaidBalances();
   void RefreshBalance(Transaction& tx, const std::string& tenant);
+  // market_api.cc. One clearing of the live market (loop thread): the active offers against
+  // the live jobs' bids, per hub and compute class; prices stored and given to the engine.
+  void ClearMarket(Timestamp now);
+  // The list-price board (every site at the list price), applied at start.
+  std::vector<SitePrice> ListPriceBoard();
+  // The market's markets and the per-SCU size of each site's pools: (market index, SCU per GPU
+  // or per core) for each pool, by site.
+  struct PoolMarket {
+    std::string pool;
+    uint32_t market = 0;
+    bool gpu = false;
+    std::string model;
+    double scu_per_unit = 0;   // per GPU or per core
+    double units = 0;          // GPUs or cores in the pool
+  };
+  void BuildMarkets();
+  HttpResponse CreateOffer(const HttpRequest& req, const Caller& who);
+  HttpResponse ListOffers(const std::map<std::string, std::string>& query, const Caller& who);
+  HttpResponse WithdrawOffer(uint64_t id, const Caller& who);
+  HttpResponse ListPrices(const std::map<std::string, std::string>& query);
+  HttpResponse ListBids(const Caller& who);
+  HttpResponse ProviderStatement(const std::string& site, const std::map<std::string, std::string>& query, const Caller& who);
+  // The current price per SCU-hour of a pool's class at a site (list price when unpriced).
+  double PoolScuPrice(size_t site, const std::string& gpu_model);
   // GET /v1/usage: usage records; a user sees their tenant's only.
   HttpResponse ListUsage(const std::map<std::string, std::string>& query, const Caller& who);
   // GET /v1/invoices/{tenant}: the tenant's statement for ?from=&to= (ms) with its usage.
@@ -147,6 +172,13 @@ class ControlPlaneImpl final : public ControlPlane {
   std::optional<Meter> meter_;  // none: no metering or billing (no data folder)
   std::mutex receipt_keys_mutex_;
   std::map<std::string, std::string> receipt_keys_;  // site -> its agent's receipt key (hex)
+  std::mutex market_mutex_;                  // guards markets_, pool_markets_, site_prices_
+  std::vector<MarketKey> markets_;
+  std::vector<std::vector<PoolMarket>> pool_markets_;  // by site index
+  std::vector<SitePrice> site_prices_;                 // the latest board, by site index
+  Timestamp market_slot_ms_ = 3'600'000;
+  Timestamp next_clearing_ms_ = 0;
+  std::atomic<bool> clear_requested_{false};
   std::mutex funds_mutex_;
   std::map<std::string, Micros> prepaid_;  // balances of prepaid tenants; guarded by funds_mutex_
   std::optional<Timestamp> next_wake_;         // the engine's, as of its last event; loop thread only

@@ -515,6 +515,13 @@ TEST(ServerTest, AuthorisationMatrix) {
       {{"GET", "/v1/usage"}, {200, 200, 200, 200, 401}},  // users: their own tenant's only
       {{"GET", "/v1/invoices/{tenant}"}, {200, 200, 200, 403, 401}},
       {{"POST", "/v1/tenants/{tenant}/topup"}, {201, 403, 403, 403, 401}},
+      {{"POST", "/v1/offers"}, {201, 403, 403, 403, 401}},  // providers: tested with owned sites
+      {{"GET", "/v1/offers"}, {200, 200, 200, 200, 401}},
+      {{"POST", "/v1/offers/{id}/withdraw"}, {200, 403, 403, 403, 401}},
+      {{"GET", "/v1/prices"}, {200, 200, 200, 200, 401}},
+      {{"GET", "/v1/bids"}, {200, 200, 200, 200, 401}},  // users: their own tenant's only
+      {{"GET", "/v1/statements/{site}"}, {200, 200, 403, 403, 401}},
+      {{"POST", "/v1/market/clear"}, {202, 403, 403, 403, 401}},
       {{"GET", "/v1/sites"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/sites/{site}"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/sites/{site}/dispatches"}, {200, 200, 403, 403, 401}},
@@ -532,7 +539,11 @@ TEST(ServerTest, AuthorisationMatrix) {
       std::string path = route.second, body = "{}", type = "application/json";
       if (path.find("{id}") != std::string::npos) {
         std::string id = a;
-        if (path.starts_with("/v1/tokens")) {
+        if (path.starts_with("/v1/offers")) {
+          auto o = admin.Post("/v1/offers", json{{"site", "wuhu-1"}, {"pool", "a100"}, {"price_cny_per_scu_h", 0.02}}.dump(),
+                              "application/json");
+          id = std::to_string(json::parse(o->body).value("id", 0));
+        } else if (path.starts_with("/v1/tokens")) {
           auto t = admin.Post("/v1/tokens", json{{"tenant", "alpha"}, {"role", "user"}}.dump(), "application/json");
           id = std::to_string(json::parse(t->body)["id"].get<uint64_t>());
         } else if (path.ends_with("/cancel")) {
@@ -552,6 +563,8 @@ TEST(ServerTest, AuthorisationMatrix) {
         body = json{{"id", "t" + std::to_string(++unique)}}.dump();
       } else if (route.second == "/v1/tokens") {
         body = json{{"tenant", "beta"}, {"role", "user"}}.dump();
+      } else if (route.second == "/v1/offers") {
+        body = json{{"site", "wuhu-1"}, {"pool", "a100"}, {"price_cny_per_scu_h", 0.02}}.dump();
       } else if (route.second.ends_with("/topup")) {
         body = json{{"cny", 10}}.dump();
       } else if (route.second.ends_with("/heartbeat")) {
@@ -637,6 +650,117 @@ TEST(ServerTest, BudgetsAndPrepaidBalancesRefuseWithTheNumbers) {
   EXPECT_EQ(alpha.Post("/v1/jobs", "name: free\nresources: {cpu: 1}\ncommand: [x]\n", "application/yaml")->status, 201);
   EXPECT_EQ(admin.Post("/v1/tenants/alpha/topup", json{{"cny", -1}}.dump(), "application/json")->status, 400);
   EXPECT_EQ(admin.Post("/v1/tenants/nobody/topup", json{{"cny", 1}}.dump(), "application/json")->status, 404);
+}
+
+// The live market on a network with provider-owned sites: providers post offers only for their
+// own sites, a clearing publishes a price per hub and class, the price is the engine's cost term
+// and max-price filter (a job waiting for cheaper compute starts where the clearing made it
+// cheap enough), and providers see only their own sites' statements.
+TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
+  ServerProcess server(Home(), {"--network", SW_SOURCE_DIR "/tests/data/market-network.yaml", "--weights", "money=1"});
+  auto admin = server.Client();
+  std::map<std::string, std::string> token;
+  for (auto [tenant, role] : std::vector<std::pair<std::string, std::string>>{
+           {"gpuco", "provider"}, {"westdc", "provider"}, {"alpha", "user"}, {"beta", "user"}}) {
+    ASSERT_EQ(admin.Post("/v1/tenants", json{{"id", tenant}}.dump(), "application/json")->status, 201);
+    auto r = admin.Post("/v1/tokens", json{{"tenant", tenant}, {"role", role}}.dump(), "application/json");
+    ASSERT_EQ(r->status, 201) << r->body;
+    token[tenant] = json::parse(r->body)["token"];
+  }
+  auto gpuco = server.Client(token["gpuco"]), westdc = server.Client(token["westdc"]);
+  auto alpha = server.Client(token["alpha"]), beta = server.Client(token["beta"]);
+  auto offer = [](const std::string& site, const std::string& pool, const std::string& kind, double price, double min) {
+    return json{{"site", site}, {"pool", pool}, {"kind", kind}, {"price_cny_per_scu_h", price}, {"min_price_cny_per_scu_h", min}}
+        .dump();
+  };
+  // Only a site's owner may offer it; bad offers name the field.
+  auto r = gpuco.Post("/v1/offers", offer("zw-1", "a100", "spot", 0.03, 0.02), "application/json");
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_NE(r->body.find("site 'zw-1' belongs to 'westdc', not to 'gpuco'"), std::string::npos) << r->body;
+  r = gpuco.Post("/v1/offers", offer("yrd-1", "nope", "spot", 0.03, 0.02), "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("field 'pool': site 'yrd-1' has no pool 'nope'"), std::string::npos) << r->body;
+  r = gpuco.Post("/v1/offers", offer("yrd-1", "a100", "spot", 0.03, 0.05), "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("field 'min_price_cny_per_scu_h'"), std::string::npos) << r->body;
+  r = gpuco.Post("/v1/offers", offer("yrd-1", "a100", "auction", 0.03, 0.02), "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(alpha.Post("/v1/offers", offer("yrd-1", "a100", "spot", 0.03, 0.02), "application/json")->status, 403);
+  r = gpuco.Post("/v1/offers", offer("yrd-1", "a100", "spot", 0.03, 0.02), "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const uint64_t gpuco_offer = json::parse(r->body)["id"];
+  r = westdc.Post("/v1/offers", offer("zw-1", "a100", "on_demand", 0.015, 0.015), "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const uint64_t westdc_offer = json::parse(r->body)["id"];
+  EXPECT_EQ(json::parse(alpha.Get("/v1/offers")->body)["offers"].size(), 2u);
+
+  // A job that pays at most 0.018 CNY/SCU-h waits while every site is at the list price (0.025).
+  const std::string job =
+      "name: cheap\ntasks: 1\nresources: {cpu: 8, memory_mib: 1024, gpus: 8, gpu_models: [A100]}\n"
+      "command: [sleep, '1']\ntier: any\norigin: sh\nruntime_s: 3600\nmax_price_cny_per_scu_h: 0.018\n";
+  r = alpha.Post("/v1/jobs", job, "application/yaml");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const uint64_t id = json::parse(r->body)["id"];
+  json queued = WaitForState(admin, id, "submitted");
+  for (int i = 0; i < 100 && queued["reason"].get<std::string>().find("max_price") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    queued = json::parse(admin.Get("/v1/jobs/" + std::to_string(id))->body);
+  }
+  EXPECT_EQ(queued["state"], "queued") << queued.dump();
+  EXPECT_NE(queued["reason"].get<std::string>().find("above the job's max_price 0.018000"), std::string::npos) << queued.dump();
+  const json bids = json::parse(alpha.Get("/v1/bids")->body)["bids"];
+  ASSERT_EQ(bids.size(), 1u) << bids.dump();
+  EXPECT_DOUBLE_EQ(bids[0]["max_price_cny_per_scu_h"].get<double>(), 0.018);
+  EXPECT_TRUE(json::parse(beta.Get("/v1/bids")->body)["bids"].empty());
+
+  // The clearing: 8 x 312 SCU bid at 0.018 in east and west; west sells at 0.015, east (ask
+  // 0.02) sells nothing. The job starts at zw-1.
+  EXPECT_EQ(alpha.Post("/v1/market/clear", "", "text/plain")->status, 403);
+  ASSERT_EQ(admin.Post("/v1/market/clear", "", "text/plain")->status, 202);
+  json prices;
+  for (int i = 0; i < 200; ++i) {
+    prices = json::parse(alpha.Get("/v1/prices?class=gpu:A100")->body)["prices"];
+    if (prices.size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(prices.size(), 2u) << prices.dump();
+  std::map<std::string, json> by_hub;
+  for (const json& p : prices) by_hub[p["hub"]] = p;
+  EXPECT_EQ(by_hub["west"]["price_cny_per_scu_h"], "0.015000") << prices.dump();
+  EXPECT_TRUE(by_hub["west"]["traded"].get<bool>());
+  EXPECT_DOUBLE_EQ(by_hub["west"]["sold_scu"].get<double>(), 8 * 312);
+  EXPECT_DOUBLE_EQ(by_hub["west"]["offered_scu"].get<double>(), 4 * 8 * 312);
+  EXPECT_EQ(by_hub["east"]["price_cny_per_scu_h"], "0.020000");
+  EXPECT_FALSE(by_hub["east"]["traded"].get<bool>());
+  json placed = WaitForState(admin, id, "queued");
+  EXPECT_EQ(placed["site"], "zw-1") << placed.dump();
+  ASSERT_TRUE(placed["decision"].is_object()) << placed.dump();
+  bool priced = false;
+  for (const json& t : placed["decision"]["terms"]) {
+    if (t["name"] == "price_cny") {
+      EXPECT_NEAR(t["value"].get<double>(), 8 * 312 * 0.015 + 8 * 0.0736 * 0.025, 1e-6) << t.dump();
+      priced = true;
+    }
+  }
+  EXPECT_TRUE(priced) << placed["decision"].dump();
+
+  // Statements: a provider reads its own site's only; users none.
+  EXPECT_EQ(westdc.Get("/v1/statements/zw-1")->status, 200);
+  EXPECT_EQ(westdc.Get("/v1/statements/yrd-1")->status, 403);
+  EXPECT_EQ(alpha.Get("/v1/statements/zw-1")->status, 403);
+  EXPECT_EQ(admin.Get("/v1/statements/zw-1")->status, 200);
+  // Withdrawing: only one's own offer.
+  EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(westdc_offer) + "/withdraw", "", "text/plain")->status, 404);
+  EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(gpuco_offer) + "/withdraw", "", "text/plain")->status, 200);
+  EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(gpuco_offer) + "/withdraw", "", "text/plain")->status, 409);
+  EXPECT_EQ(json::parse(alpha.Get("/v1/offers")->body)["offers"].size(), 1u);
+  // The CLI shows the same.
+  CliRun shown = Cli(server.url(), "prices --hub west", token["alpha"]);
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_NE(shown.output.find("0.015000"), std::string::npos) << shown.output;
+  CliRun offers = Cli(server.url(), "offers --all -o json", token["gpuco"]);
+  EXPECT_EQ(offers.exit_code, 0) << offers.output;
+  EXPECT_EQ(json::parse(offers.output)["offers"].size(), 1u) << offers.output;  // its own, withdrawn
 }
 
 TEST(ServerTest, AuditVerifyDetectsTampering) {
