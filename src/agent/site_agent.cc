@@ -190,7 +190,7 @@ bool SiteAgent::FetchAndApply() {
       state_.tasks[key] = AgentTask{run->job, run->task, run->attempt, "", "", clock_.Now(), false, false};
       to_start.push_back(*run);
     } else {
-      ApplyKill(std::get<KillCommand>(*parsed).job);
+      ApplyKill(std::get<KillCommand>(*parsed).job, std::get<KillCommand>(*parsed).notice_s);
     }
   }
   if (commands->empty()) return true;
@@ -273,9 +273,10 @@ void SiteAgent::StartTasks(const std::vector<RunCommand>& runs) {
   }
 }
 
-void SiteAgent::ApplyKill(uint64_t job) {
+void SiteAgent::ApplyKill(uint64_t job, int64_t notice_s) {
+  const Timestamp grace = std::max<Timestamp>(options_.kill_grace_ms, notice_s * 1000);
   for (auto& [key, t] : state_.tasks) {
-    if (t.job == job) Kill(key, t, options_.kill_grace_ms);
+    if (t.job == job) Kill(key, t, grace);
   }
 }
 

@@ -86,7 +86,7 @@ class SiteAgent {
   bool FetchAndApply();
   Result<std::vector<SignedCommand>> FetchBatch(Timestamp wait);
   void StartTasks(const std::vector<RunCommand>& runs);
-  void ApplyKill(uint64_t job);
+  void ApplyKill(uint64_t job, int64_t notice_s = 0);
   void Collect();
   void Fence(Timestamp now);
   Timestamp FenceAt() const;  // 0: no lease held yet

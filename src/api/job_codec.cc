@@ -71,7 +71,7 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
   if (!root.IsMap()) return std::unexpected(y.At(root, "job", "expected a map of fields"));
   SW_CHECK(y.OnlyKeys(root, "job", {"name", "tasks", "resources", "command", "tier", "origin", "priority",
                                     "data", "allowed_hubs", "deadline_ms", "start_by_ms", "runtime_s",
-                                    "utilisation", "budget_cny", "max_price_cny_per_scu_h"}));
+                                    "utilisation", "budget_cny", "max_price_cny_per_scu_h", "spot"}));
   // Optional fields are looked up through a const node: a non-const lookup of a missing key
   // allocates a node, and submissions parse a job file each.
   const YAML::Node& fields = root;
@@ -145,6 +145,12 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
       return std::unexpected(y.At(root["max_price_cny_per_scu_h"], "max_price_cny_per_scu_h", "must be positive"));
     }
     job.spec.max_price = price;
+  }
+  if (const YAML::Node spot = fields["spot"]) {
+    if (!spot.IsScalar() || (spot.Scalar() != "true" && spot.Scalar() != "false")) {
+      return std::unexpected(y.At(spot, "spot", "expected true or false"));
+    }
+    job.spec.spot = spot.Scalar() == "true";
   }
   if (const YAML::Node u = fields["utilisation"]) {
     SW_CHECK(y.OnlyKeys(u, "utilisation", {"gpu", "cpu"}));

@@ -148,7 +148,11 @@ std::string TaskKey(uint64_t job, int task, uint64_t attempt) {
 }
 
 std::string FormatSiteCommand(const SiteCommand& command) {
-  if (const auto* kill = std::get_if<KillCommand>(&command)) return json{{"op", "kill"}, {"job", kill->job}}.dump();
+  if (const auto* kill = std::get_if<KillCommand>(&command)) {
+    json j{{"op", "kill"}, {"job", kill->job}};
+    if (kill->notice_s > 0) j["notice_s"] = kill->notice_s;
+    return j.dump();
+  }
   const auto& run = std::get<RunCommand>(command);
   return json{{"op", "run"},        {"job", run.job},
               {"task", run.task},   {"tasks", run.tasks}, {"attempt", run.attempt},
@@ -164,9 +168,11 @@ Result<SiteCommand> ParseSiteCommand(const std::string& payload) {
   if (!j.is_object()) return std::unexpected(Bad("body", "expected an object"));
   SW_TRY(op, f.Get<std::string>("op"));
   if (op == "kill") {
-    SW_CHECK(f.OnlyKnown({"op", "job"}));
+    SW_CHECK(f.OnlyKnown({"op", "job", "notice_s"}));
     SW_TRY(job, f.Get<uint64_t>("job"));
-    return SiteCommand{KillCommand{job}};
+    SW_TRY(notice, f.Get<int64_t>("notice_s", 0));
+    if (notice < 0) return std::unexpected(Bad("notice_s", "must not be negative"));
+    return SiteCommand{KillCommand{job, notice}};
   }
   if (op != "run") return std::unexpected(Bad("op", "'" + op + "' is not run or kill"));
   SW_CHECK(f.OnlyKnown({"op", "job", "task", "tasks", "attempt", "node", "gpus", "cpu_milli", "memory_mib", "gpu_milli", "argv"}));

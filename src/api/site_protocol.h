@@ -40,6 +40,9 @@ struct RunCommand {
 
 struct KillCommand {
   uint64_t job = 0;
+  // Spot preemption: seconds of notice between SIGTERM and SIGKILL (at least the agent's own
+  // grace); 0: the agent's grace.
+  int64_t notice_s = 0;
 };
 
 using SiteCommand = std::variant<RunCommand, KillCommand>;

@@ -169,12 +169,14 @@ bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites,
     if (!sites_[site].up) continue;
     std::vector<const Running*> candidates;
     for (const auto& [id, r] : running_) {
-      if (r.site == site && r.job.priority < job.priority) candidates.push_back(&r);
+      if (r.site == site && (r.job.priority < job.priority || Outbids(job, r.job))) candidates.push_back(&r);
     }
     if (candidates.empty()) continue;
-    // Cheapest victims first: lowest priority, then the most recently started (least work lost).
+    // Cheapest victims first: lowest priority, then the lowest bid, then the most recently
+    // started (least work lost).
     std::stable_sort(candidates.begin(), candidates.end(), [](const Running* a, const Running* b) {
       if (a->job.priority != b->job.priority) return a->job.priority < b->job.priority;
+      if (a->job.max_price != b->job.max_price) return a->job.max_price < b->job.max_price;
       return a->started > b->started;
     });
     auto fits_without = [&](const std::vector<const Running*>& victims) {
@@ -221,17 +223,22 @@ bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites,
       continue;
     }
     for (const Running& v : evicted) {
-      char buf[320];
+      char why[96];
+      if (v.job.priority < job.priority) {
+        std::snprintf(why, sizeof why, "priority %d > %d", job.priority, v.job.priority);
+      } else {
+        std::snprintf(why, sizeof why, "spot: it bids %.6f > %.6f CNY/SCU-h", job.max_price, v.job.max_price);
+      }
+      char buf[400];
       std::snprintf(buf, sizeof buf,
-                    "preempted for job %llu (priority %d > %d): frees %s and %.3g cores on site %s; "
+                    "preempted for job %llu (%s): frees %s and %.3g cores on site %s; "
                     "%zu victim(s), each one needed",
-                    static_cast<unsigned long long>(job.id), job.priority, v.job.priority,
-                    GpuText(v.job.TotalGpuMilli()).c_str(), static_cast<double>(v.job.TotalCpuMilli()) / 1000,
-                    network_.sites[site].id.c_str(), evicted.size());
+                    static_cast<unsigned long long>(job.id), why, GpuText(v.job.TotalGpuMilli()).c_str(),
+                    static_cast<double>(v.job.TotalCpuMilli()) / 1000, network_.sites[site].id.c_str(), evicted.size());
       out.push_back(Command{CommandKind::kPreempt, v.job.id, site, {}, buf, std::nullopt, {}});
     }
     StartOn(job, site, std::move(g.placements), now, out,
-            "after preempting " + std::to_string(evicted.size()) + " lower-priority job(s)");
+            "after preempting " + std::to_string(evicted.size()) + " lower-priority or lower-bidding spot job(s)");
     return true;
   }
   return false;

@@ -191,6 +191,11 @@ class Scheduler {
                 std::vector<Command>& out);
   bool TryPreempt(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
                   std::vector<Command>& out);
+  // Whether `job` may take a running spot job's place in the market: same priority, and it bids
+  // more per SCU-hour than the spot job does.
+  static bool Outbids(const JobSpec& job, const JobSpec& spot) {
+    return spot.spot && spot.priority == job.priority && job.max_price > spot.max_price;
+  }
   void StartOn(const JobSpec& job, size_t site, std::vector<Placement> placements, Timestamp now,
                std::vector<Command>& out, const std::string& why);
   void Stop(JobId id);

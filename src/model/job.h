@@ -38,6 +38,9 @@ struct JobSpec {
   // the most its tenant pays per SCU-hour in the market [CNY]. 0: no limit.
   double budget_cny = 0;
   double max_price = 0;
+  // Runs on spot terms: a job of the same priority that bids more (max_price) may preempt it,
+  // with the notice its site's spot offers give.
+  bool spot = false;
 
   int64_t TotalGpuMilli() const { return task.TotalGpuMilli() * tasks; }
   int64_t TotalCpuMilli() const { return task.cpu_milli * tasks; }

@@ -379,17 +379,23 @@ void ControlPlaneImpl::RecordCommands(const std::vector<Command>& commands, Time
         ForgetJob(c.job);
         break;
       case CommandKind::kPreempt: {
-        const std::string reason = c.reason;
-        (void)committer_->Submit([=, this](Transaction& tx) -> Result<void> {
-          SW_TRY(job, tx.GetJob(c.job));
-          if (job.state != "placed" && job.state != "running") return {};
-          return Requeue(tx, job, reason, now);
-        });
         std::optional<JobSpec> spec;
         {
           std::lock_guard lock(jobs_mutex_);
           if (auto it = specs_.find(c.job); it != specs_.end()) spec = it->second;
         }
+        // Spot work gets the notice its site's spot offers promise.
+        int64_t notice_s = 0;
+        if (spec && spec->spot && c.site) {
+          std::lock_guard lock(market_mutex_);
+          if (*c.site < site_notice_s_.size()) notice_s = site_notice_s_[*c.site];
+        }
+        const std::string reason = notice_s > 0 ? c.reason + "; notice " + std::to_string(notice_s) + " s" : c.reason;
+        (void)committer_->Submit([=, this](Transaction& tx) -> Result<void> {
+          SW_TRY(job, tx.GetJob(c.job));
+          if (job.state != "placed" && job.state != "running") return {};
+          return Requeue(tx, job, reason, now, notice_s);
+        });
         if (spec) Enqueue(SubmitJob{*spec});
         break;
       }

@@ -137,7 +137,8 @@ class ControlPlaneImpl final : public ControlPlane {
   HttpResponse TopUpTenant(const std::string& tenant, const HttpRequest& req);
   // Stops the job's tasks at its site and puts it back in the queue (its site was lost or it was
   // preempted): tasks marked lost, a signed kill to the old site, the job queued with `reason`.
-  Result<void> Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now);
+  // `notice_s`: the old site's kill gives the tasks that much notice (spot preemption).
+  Result<void> Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now, int64_t notice_s = 0);
   void CheckLeases();
   HttpResponse LeaseRanOut(const std::string& site);
   // On the scheduling loop: free the job in the engine and submit it again.
@@ -176,6 +177,7 @@ class ControlPlaneImpl final : public ControlPlane {
   std::vector<MarketKey> markets_;
   std::vector<std::vector<PoolMarket>> pool_markets_;  // by site index
   std::vector<SitePrice> site_prices_;                 // the latest board, by site index
+  std::vector<int64_t> site_notice_s_;                 // longest notice of each site's active spot offers
   Timestamp market_slot_ms_ = 3'600'000;
   Timestamp next_clearing_ms_ = 0;
   std::atomic<bool> clear_requested_{false};

@@ -23,7 +23,7 @@ std::string RunPayload(uint64_t job, size_t task, size_t tasks, uint64_t attempt
   return FormatSiteCommand(run);
 }
 
-std::string KillPayload(uint64_t job) { return FormatSiteCommand(KillCommand{job}); }
+std::string KillPayload(uint64_t job, int64_t notice_s) { return FormatSiteCommand(KillCommand{job, notice_s}); }
 
 Result<StoredDispatch> AppendDispatch(Transaction& tx, const DispatchSigner& signer, const std::string& site,
                                       uint64_t job, const std::string& payload, Timestamp now) {

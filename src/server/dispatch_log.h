@@ -22,7 +22,8 @@ namespace suanwang {
 std::string RunPayload(uint64_t job, size_t task, size_t tasks, uint64_t attempt, const std::string& node, const Placement& placement,
                        const TaskShape& shape, const std::vector<std::string>& argv);
 // A "kill" command: stop every task of the job at the site.
-std::string KillPayload(uint64_t job);
+// `notice_s`: spot preemption's notice between SIGTERM and SIGKILL (0: the agent's grace).
+std::string KillPayload(uint64_t job, int64_t notice_s = 0);
 
 // Signs `payload` with the site's next sequence number and stores it. Errors: the store's.
 Result<StoredDispatch> AppendDispatch(Transaction& tx, const DispatchSigner& signer, const std::string& site,

@@ -119,6 +119,14 @@ void ControlPlaneImpl::ClearMarket(Timestamp now) {
     pools = pool_markets_;
   }
   // Supply: each active offer sells its pool's SCU; reserved capacity is sold outside the auction.
+  std::vector<int64_t> notice(network_.sites.size(), 0);
+  for (const StoredOffer& o : *offers) {
+    if (auto site = network_.SiteIndex(o.site); site && o.kind == "spot") notice[*site] = std::max(notice[*site], o.notice_s);
+  }
+  {
+    std::lock_guard lock(market_mutex_);
+    site_notice_s_ = notice;
+  }
   for (const StoredOffer& o : *offers) {
     auto site = network_.SiteIndex(o.site);
     if (!site || o.kind == "reserved") continue;

@@ -325,7 +325,8 @@ void ControlPlaneImpl::AccountEnergy(const StoredJob& job, size_t site, StoredTa
   task.energy_cny = e.cost_cny;
 }
 
-Result<void> ControlPlaneImpl::Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now) {
+Result<void> ControlPlaneImpl::Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now,
+                                       int64_t notice_s) {
   SW_TRY(tasks, tx.ListTasks(job.id));
   for (StoredTask& t : tasks) {
     if (IsFinalTaskState(t.state)) continue;
@@ -334,7 +335,7 @@ Result<void> ControlPlaneImpl::Requeue(Transaction& tx, StoredJob job, const std
     t.updated_ms = now;
     SW_CHECK(tx.PutTask(t));
   }
-  if (!job.site.empty()) SW_CHECK(AppendDispatch(tx, *signer_, job.site, job.id, KillPayload(job.id), now));
+  if (!job.site.empty()) SW_CHECK(AppendDispatch(tx, *signer_, job.site, job.id, KillPayload(job.id, notice_s), now));
   SW_CHECK(tx.UpdateJob(job.id, job.version, "queued", "", reason, now));
   SW_CHECK(tx.AppendAudit(now, "scheduler", "job.requeue", "job/" + std::to_string(job.id), reason));
   return {};

@@ -744,6 +744,45 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   }
   EXPECT_TRUE(priced) << placed["decision"].dump();
 
+  // Spot: westdc also sells zw-1 on spot terms with 120 s of notice; a spot job fills the rest
+  // of zw-1; a job that bids more, and may run only in the west, takes its place with notice.
+  r = westdc.Post("/v1/offers",
+                  json{{"site", "zw-1"}, {"pool", "a100"}, {"kind", "spot"}, {"price_cny_per_scu_h", 0.02},
+                       {"min_price_cny_per_scu_h", 0.012}, {"notice_s", 120}}.dump(),
+                  "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  ASSERT_EQ(admin.Post("/v1/market/clear", "", "text/plain")->status, 202);
+  for (int i = 0; i < 200 && json::parse(alpha.Get("/v1/prices?class=gpu:A100")->body)["prices"].size() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::string west = "command: [sleep, '1']\ntier: any\norigin: sh\nruntime_s: 3600\nallowed_hubs: [west]\n";
+  r = beta.Post("/v1/jobs", "name: spotty\ntasks: 3\nresources: {cpu: 8, memory_mib: 1024, gpus: 8}\nspot: true\n"
+                            "max_price_cny_per_scu_h: 0.016\n" + west, "application/yaml");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const uint64_t spot = json::parse(r->body)["id"];
+  EXPECT_EQ(WaitForState(admin, spot, "queued")["site"], "zw-1");
+  r = alpha.Post("/v1/jobs", "name: urgent\nresources: {cpu: 8, memory_mib: 1024, gpus: 8}\nmax_price_cny_per_scu_h: 0.03\n" + west,
+                 "application/yaml");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const uint64_t urgent = json::parse(r->body)["id"];
+  EXPECT_EQ(WaitForState(admin, urgent, "queued")["site"], "zw-1");
+  // The spot job is back in the queue; its preempted attempt's tasks say why.
+  std::string why;
+  for (int i = 0; i < 200 && why.find("preempted") == std::string::npos; ++i) {
+    const json j = json::parse(admin.Get("/v1/jobs/" + std::to_string(spot))->body);
+    if (!j["tasks"].empty()) why = j["tasks"][0].value("reason", "");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(why.find("spot: it bids 0.030000 > 0.016000 CNY/SCU-h"), std::string::npos) << why;
+  EXPECT_NE(why.find("notice 120 s"), std::string::npos) << why;
+  const json dispatches = json::parse(admin.Get("/v1/sites/zw-1/dispatches")->body)["dispatches"];
+  bool noticed = false;
+  for (const json& d : dispatches) {
+    const json payload = json::parse(d["payload"].get<std::string>());
+    if (payload["op"] == "kill" && payload["job"] == spot) noticed = payload.value("notice_s", 0) == 120;
+  }
+  EXPECT_TRUE(noticed) << dispatches.dump();
+
   // Statements: a provider reads its own site's only; users none.
   EXPECT_EQ(westdc.Get("/v1/statements/zw-1")->status, 200);
   EXPECT_EQ(westdc.Get("/v1/statements/yrd-1")->status, 403);
@@ -753,7 +792,7 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(westdc_offer) + "/withdraw", "", "text/plain")->status, 404);
   EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(gpuco_offer) + "/withdraw", "", "text/plain")->status, 200);
   EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(gpuco_offer) + "/withdraw", "", "text/plain")->status, 409);
-  EXPECT_EQ(json::parse(alpha.Get("/v1/offers")->body)["offers"].size(), 1u);
+  EXPECT_EQ(json::parse(alpha.Get("/v1/offers")->body)["offers"].size(), 2u);  // westdc's two
   // The CLI shows the same.
   CliRun shown = Cli(server.url(), "prices --hub west", token["alpha"]);
   EXPECT_EQ(shown.exit_code, 0) << shown.output;

@@ -129,17 +129,40 @@ class RecordingExecutor final : public Executor {
     for (const TaskSpec& s : specs) batches.back().push_back(s.task_id + (s.gang.empty() ? "" : " of " + s.gang));
     return inner_.StartMany(specs);
   }
-  Result<void> Kill(const std::string& id, Timestamp grace_ms) override { return inner_.Kill(id, grace_ms); }
+  Result<void> Kill(const std::string& id, Timestamp grace_ms) override {
+    kills.push_back({id, grace_ms});
+    return inner_.Kill(id, grace_ms);
+  }
   std::vector<TaskExit> Poll() override { return inner_.Poll(); }
   std::vector<std::string> Running() const override { return inner_.Running(); }
   bool Adopt(const std::string& id, const std::string& handle, const std::string& workdir) override {
     return inner_.Adopt(id, handle, workdir);
   }
   std::vector<std::vector<std::string>> batches;
+  std::vector<std::pair<std::string, Timestamp>> kills;
 
  private:
   Executor& inner_;
 };
+
+// A kill with spot notice gives the task that long between SIGTERM and SIGKILL; a plain kill
+// the agent's own grace.
+TEST_F(SiteAgentTest, ASpotKillGivesItsNotice) {
+  RecordingExecutor recording(*executor_);
+  agent_ = MakeAgent(&recording, 20);
+  server_.log.push_back(signer_->Sign("sh-edge", 1, Run(1, "sleep 30")));
+  server_.log.push_back(signer_->Sign("sh-edge", 2, Run(2, "sleep 30")));
+  agent_->Step();
+  server_.log.push_back(signer_->Sign("sh-edge", 3, FormatSiteCommand(KillCommand{1, 120})));
+  server_.log.push_back(signer_->Sign("sh-edge", 4, FormatSiteCommand(KillCommand{2})));
+  agent_->Step();
+  ASSERT_EQ(recording.kills.size(), 2u) << log_;
+  EXPECT_EQ(recording.kills[0], (std::pair<std::string, Timestamp>{"j1-t0-a1", 120'000}));
+  EXPECT_EQ(recording.kills[1].first, "j2-t0-a1");
+  EXPECT_LT(recording.kills[1].second, 120'000);
+  (void)executor_->Kill("j1-t0-a1", 0);
+  (void)executor_->Kill("j2-t0-a1", 0);
+}
 
 // A gang's tasks reach the executor together (it may run them as one Slurm job), even when
 // the batch limit would cut the gang.

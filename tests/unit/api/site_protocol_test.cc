@@ -31,6 +31,11 @@ TEST(SiteProtocolTest, CommandsRoundTrip) {
   auto kill = ParseSiteCommand(FormatSiteCommand(KillCommand{7}));
   ASSERT_TRUE(kill);
   EXPECT_EQ(std::get<KillCommand>(*kill).job, 7u);
+  EXPECT_EQ(std::get<KillCommand>(*kill).notice_s, 0);
+  auto noticed = ParseSiteCommand(FormatSiteCommand(KillCommand{8, 120}));
+  ASSERT_TRUE(noticed) << noticed.error().message;
+  EXPECT_EQ(std::get<KillCommand>(*noticed).notice_s, 120);
+  EXPECT_FALSE(ParseSiteCommand(R"({"op":"kill","job":1,"notice_s":-1})"));
 }
 
 TEST(SiteProtocolTest, MalformedCommandsNameTheField) {

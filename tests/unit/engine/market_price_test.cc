@@ -78,5 +78,37 @@ TEST(MarketPrices, AJobWaitsWhileComputeCostsMoreThanItsMaxPrice) {
   EXPECT_EQ((*any)[0].kind, CommandKind::kStart);
 }
 
+
+TEST(MarketPrices, AHigherBidPreemptsSpotWorkOnly) {
+  testing::EnergyEngine e(kTwoSites, CostWeights{});
+  JobSpec spot = Job(1, 0.02);
+  spot.tasks = 4;  // both sites full: 2 x 8 GPUs each
+  spot.spot = true;
+  JobSpec firm = Job(2, 0.01);
+  firm.tasks = 2;
+  ASSERT_EQ((*e.scheduler->Apply(SubmitJob{firm}, 0))[0].kind, CommandKind::kStart);
+  spot.tasks = 2;
+  ASSERT_EQ((*e.scheduler->Apply(SubmitJob{spot}, 0))[0].kind, CommandKind::kStart);
+  // A bid below the spot job's waits; so does any job when only firm work could make room.
+  auto low = e.scheduler->Apply(SubmitJob{Job(3, 0.015)}, 1000);
+  ASSERT_TRUE(low);
+  EXPECT_EQ((*low)[0].kind, CommandKind::kQueue) << (*low)[0].reason;
+  // A higher bid takes the spot job's place.
+  auto high = e.scheduler->Apply(SubmitJob{Job(4, 0.03)}, 2000);
+  ASSERT_TRUE(high);
+  ASSERT_GE(high->size(), 2u);
+  EXPECT_EQ((*high)[0].kind, CommandKind::kPreempt);
+  EXPECT_EQ((*high)[0].job, 1u);
+  EXPECT_NE((*high)[0].reason.find("spot: it bids 0.030000 > 0.020000 CNY/SCU-h"), std::string::npos) << (*high)[0].reason;
+  EXPECT_EQ((*high)[1].kind, CommandKind::kStart);
+  EXPECT_EQ((*high)[1].job, 4u);
+  // Firm (non-spot) work is never outbid.
+  JobSpec wide = Job(5, 0.5);
+  wide.tasks = 2;
+  auto higher = e.scheduler->Apply(SubmitJob{wide}, 3000);
+  ASSERT_TRUE(higher);
+  EXPECT_EQ((*higher)[0].kind, CommandKind::kQueue) << (*higher)[0].reason;
+}
+
 }  // namespace
 }  // namespace suanwang
