@@ -32,7 +32,16 @@ class ServerProcess {
       : home_(std::move(home)), extra_args_(std::move(extra_args)) {
     Start();
   }
-  ~ServerProcess() { Kill(SIGTERM); }
+  // After every test the ledger it left must be intact and balanced.
+  ~ServerProcess() {
+    Kill(SIGTERM);
+    std::string store = " --home " + home_;
+    for (size_t i = 0; i + 1 < extra_args_.size(); ++i) {
+      if (extra_args_[i] == "--store") store = " --store '" + extra_args_[i + 1] + "'";
+    }
+    const auto verified = suanwang::testing::RunShell(std::string(SW_BINARY) + " ledger verify" + store + " 2>&1");
+    EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  }
 
   void Start() {
     std::filesystem::remove(home_ + "/url");
