@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "security/hex.h"
+
 namespace suanwang {
 namespace {
 
@@ -10,21 +12,9 @@ void InitSodium() {
   (void)ready;
 }
 
-std::string Hex(const unsigned char* data, size_t n) {
-  std::string hex(2 * n + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), data, n);
-  hex.pop_back();
-  return hex;
-}
+std::string Hex(const unsigned char* data, size_t n) { return hex::Encode(data, n); }
 
-bool FromHex(const std::string& hex, size_t bytes, std::string& out) {
-  out.assign(bytes, '\0');
-  size_t len = 0;
-  return hex.size() == 2 * bytes &&
-         sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), bytes, hex.data(), hex.size(), nullptr, &len,
-                        nullptr) == 0 &&
-         len == bytes;
-}
+bool FromHex(const std::string& text, size_t bytes, std::string& out) { return hex::Decode(text, bytes, out); }
 
 }  // namespace
 

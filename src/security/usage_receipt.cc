@@ -4,20 +4,9 @@
 
 #include <cstdio>
 
+#include "security/hex.h"
+
 namespace suanwang {
-namespace {
-
-bool FromHex(const std::string& hex, size_t bytes, std::string& out) {
-  out.assign(bytes, '\0');
-  size_t len = 0;
-  return hex.size() == 2 * bytes &&
-         sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), bytes, hex.data(), hex.size(), nullptr, &len,
-                        nullptr) == 0 &&
-         len == bytes;
-}
-
-}  // namespace
-
 std::string ReceiptText(const UsageReceipt& r) {
   char tail[256];
   std::snprintf(tail, sizeof tail, " job=%llu task=%d attempt=%llu cpu_ms=%lld wall_ms=%lld peak_memory_kib=%lld end_ms=%lld",
@@ -54,26 +43,24 @@ Result<std::string> SignReceipt(const std::string& secret_key_hex, const UsageRe
   static const int ready = sodium_init();
   (void)ready;
   std::string secret;
-  if (!FromHex(secret_key_hex, crypto_sign_SECRETKEYBYTES, secret)) {
+  if (!hex::Decode(secret_key_hex, crypto_sign_SECRETKEYBYTES, secret)) {
     return MakeError(ErrorCode::kInvalidArgument, "usage receipt key: not an Ed25519 secret key (128 hex characters)");
   }
   const std::string text = ReceiptText(receipt);
   unsigned char sig[crypto_sign_BYTES];
   crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(text.data()), text.size(),
                        reinterpret_cast<const unsigned char*>(secret.data()));
-  char hex[2 * crypto_sign_BYTES + 1];
-  sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
-  return std::string(hex);
+  return hex::Encode(sig, sizeof sig);
 }
 
 Result<void> VerifyReceiptText(const std::string& public_key_hex, const std::string& text, const std::string& signature_hex) {
   static const int ready = sodium_init();
   (void)ready;
   std::string pk, sig;
-  if (!FromHex(public_key_hex, crypto_sign_PUBLICKEYBYTES, pk)) {
+  if (!hex::Decode(public_key_hex, crypto_sign_PUBLICKEYBYTES, pk)) {
     return MakeError(ErrorCode::kInvalidArgument, "usage receipt key '" + public_key_hex + "' is not an Ed25519 public key");
   }
-  if (!FromHex(signature_hex, crypto_sign_BYTES, sig) ||
+  if (!hex::Decode(signature_hex, crypto_sign_BYTES, sig) ||
       crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig.data()),
                                   reinterpret_cast<const unsigned char*>(text.data()), text.size(),
                                   reinterpret_cast<const unsigned char*>(pk.data())) != 0) {

@@ -1,5 +1,6 @@
 // Metering and billing on the control plane: each ended task attempt becomes a usage record
 // in SCU-hours and a balanced ledger transaction; usage and invoices are read back per tenant.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -18,13 +19,6 @@ nlohmann::json UsageJson(const UsageRecord& u) {
           {"core_seconds", u.core_seconds}, {"scu_hours", u.scu_hours}, {"energy_accounted", u.energy_accounted},
           {"it_kwh", u.it_kwh}, {"facility_kwh", u.facility_kwh}, {"carbon_kg", u.carbon_kg},
           {"price_cny_per_scu_h", FormatCny(u.price)}, {"charge_cny", FormatCny(u.charge)}, {"txn", u.txn}};
-}
-
-Result<Timestamp> QueryMs(const std::map<std::string, std::string>& query, const char* key, Timestamp fallback) {
-  auto it = query.find(key);
-  if (it == query.end()) return fallback;
-  SW_TRY(value, ParseId(it->second, key));
-  return static_cast<Timestamp>(value);
 }
 
 }  // namespace
@@ -177,14 +171,8 @@ Result<void> ControlPlaneImpl::LoadPrepaidBalances() {
   std::lock_guard lock(funds_mutex_);
   for (const std::string& tenant : tenants) {
     const std::string account = TenantAccount(tenant);
-    bool prepaid = false;
-    for (uint64_t after = 0; !prepaid;) {
-      SW_TRY(page, tx->ReadLedger(after, 10000, account));
-      if (page.empty()) break;
-      for (const LedgerEntry& e : page) prepaid = prepaid || e.kind == "topup";
-      after = page.back().seq;
-    }
-    if (!prepaid) continue;
+    SW_TRY(entries, ReadAccount(*tx, account));
+    if (std::none_of(entries.begin(), entries.end(), [](const LedgerEntry& e) { return e.kind == "topup"; })) continue;
     SW_TRY(balance, tx->AccountBalance(account));
     prepaid_[tenant] = balance;
   }
@@ -213,9 +201,9 @@ HttpResponse ControlPlaneImpl::ListUsage(const std::map<std::string, std::string
     filter.tenant = it->second;
   }
   if (auto it = query.find("site"); it != query.end()) filter.site = it->second;
-  auto job = QueryMs(query, "job", 0);
-  auto from = QueryMs(query, "from", 0);
-  auto to = QueryMs(query, "to", 0);
+  auto job = QueryInt(query, "job", 0);
+  auto from = QueryInt(query, "from", 0);
+  auto to = QueryInt(query, "to", 0);
   for (const auto* r : {&job, &from, &to}) {
     if (!*r) return ProblemFor(r->error());
   }
@@ -243,8 +231,8 @@ HttpResponse ControlPlaneImpl::Invoice(const std::string& tenant, const std::map
   if (!who.SeesEverything() && tenant != who.tenant) {
     return Problem(403, "Forbidden", "role '" + who.role + "' may read only its own tenant's invoices ('" + who.tenant + "')");
   }
-  auto from = QueryMs(query, "from", 0);
-  auto to = QueryMs(query, "to", clock_.Now() + 1);
+  auto from = QueryInt(query, "from", 0);
+  auto to = QueryInt(query, "to", clock_.Now() + 1);
   if (!from) return ProblemFor(from.error());
   if (!to) return ProblemFor(to.error());
   if (*to <= *from) return Problem(400, "Bad Request", "period: 'to' (" + std::to_string(*to) + ") must be after 'from' (" + std::to_string(*from) + ")");
@@ -254,15 +242,9 @@ HttpResponse ControlPlaneImpl::Invoice(const std::string& tenant, const std::map
   if (!known) return ProblemFor(known.error());
   if (!*known) return Problem(404, "Not Found", "tenant '" + tenant + "' does not exist");
   const std::string account = TenantAccount(tenant);
-  std::vector<LedgerEntry> entries;
-  for (uint64_t after = 0;;) {
-    auto page = (*tx)->ReadLedger(after, 10000, account);
-    if (!page) return ProblemFor(page.error());
-    if (page->empty()) break;
-    after = page->back().seq;
-    entries.insert(entries.end(), page->begin(), page->end());
-  }
-  const Statement s = BuildStatement(entries, account, *from, *to);
+  auto entries = ReadAccount(**tx, account);
+  if (!entries) return ProblemFor(entries.error());
+  const Statement s = BuildStatement(*entries, account, *from, *to);
   UsageFilter filter;
   filter.tenant = tenant;
   filter.from_ms = *from;

@@ -25,13 +25,6 @@ nlohmann::json OfferJson(const StoredOffer& o) {
           {"withdrawn_ms", o.withdrawn_ms}};
 }
 
-Result<Timestamp> QueryTime(const std::map<std::string, std::string>& query, const char* key, Timestamp fallback) {
-  auto it = query.find(key);
-  if (it == query.end()) return fallback;
-  SW_TRY(value, ParseId(it->second, key));
-  return static_cast<Timestamp>(value);
-}
-
 Micros ToMicros(double cny) { return static_cast<Micros>(std::llround(cny * kMicrosPerCny)); }
 
 }  // namespace
@@ -297,8 +290,8 @@ HttpResponse ControlPlaneImpl::ListPrices(const std::map<std::string, std::strin
   PriceFilter filter;
   if (auto it = query.find("hub"); it != query.end()) filter.hub = it->second;
   if (auto it = query.find("class"); it != query.end()) filter.compute_class = it->second;
-  auto from = QueryTime(query, "from", 0);
-  auto to = QueryTime(query, "to", 0);
+  auto from = QueryInt(query, "from", 0);
+  auto to = QueryInt(query, "to", 0);
   if (!from) return ProblemFor(from.error());
   if (!to) return ProblemFor(to.error());
   filter.from_ms = *from;
@@ -337,22 +330,16 @@ HttpResponse ControlPlaneImpl::ProviderStatement(const std::string& site, const 
     return Problem(403, "Forbidden", "site '" + site + "' belongs to '" + network_.sites[*index].owner + "', not to '" +
                                          who.tenant + "': providers see only their own pools' earnings");
   }
-  auto from = QueryTime(query, "from", 0);
-  auto to = QueryTime(query, "to", clock_.Now() + 1);
+  auto from = QueryInt(query, "from", 0);
+  auto to = QueryInt(query, "to", clock_.Now() + 1);
   if (!from) return ProblemFor(from.error());
   if (!to) return ProblemFor(to.error());
   auto tx = store_->Begin();
   if (!tx) return ProblemFor(tx.error());
   const std::string account = ProviderAccount(site);
-  std::vector<LedgerEntry> entries;
-  for (uint64_t after = 0;;) {
-    auto page = (*tx)->ReadLedger(after, 10000, account);
-    if (!page) return ProblemFor(page.error());
-    if (page->empty()) break;
-    after = page->back().seq;
-    entries.insert(entries.end(), page->begin(), page->end());
-  }
-  const Statement s = BuildStatement(entries, account, *from, *to);
+  auto entries = ReadAccount(**tx, account);
+  if (!entries) return ProblemFor(entries.error());
+  const Statement s = BuildStatement(*entries, account, *from, *to);
   nlohmann::json lines = nlohmann::json::array();
   for (const LedgerEntry& e : s.lines) {
     lines.push_back({{"seq", e.seq}, {"txn", e.txn}, {"at_ms", e.at_ms}, {"memo", e.memo},

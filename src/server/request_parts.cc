@@ -53,6 +53,13 @@ Result<Page> ParsePage(const std::map<std::string, std::string>& query) {
   return page;
 }
 
+Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const char* key, int64_t fallback) {
+  auto it = query.find(key);
+  if (it == query.end()) return fallback;
+  SW_TRY(value, ParseId(it->second, key));
+  return static_cast<int64_t>(value);
+}
+
 bool ValidRole(const std::string& r) { return r == "admin" || r == "operator" || r == "provider" || r == "user"; }
 
 HttpResponse MethodNotAllowed(const char* method, const HttpRequest& req) {

@@ -43,6 +43,10 @@ struct Caller {
 
 bool ValidRole(const std::string& role);
 
+// An optional non-negative integer query parameter (ms, ids); `fallback` when absent.
+// Errors: kInvalidArgument naming the parameter.
+Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const char* key, int64_t fallback);
+
 // Runs `f` when the request's method is `method`, else answers 405 with Allow.
 template <class F>
 HttpResponse Only(const char* method, const HttpRequest& req, F&& f);

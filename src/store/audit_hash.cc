@@ -24,22 +24,19 @@ std::string NewTokenSecret() {
   return std::string("sw_") + hex;
 }
 
-std::string AuditHash(const AuditEntry& e) {
-  // Fields are length-prefixed so that no two different entries serialise alike.
+std::string HashOfFields(std::initializer_list<std::string_view> fields) {
   std::string data;
-  auto put = [&](std::string_view s) {
+  for (std::string_view s : fields) {
     data += std::to_string(s.size());
     data += ':';
     data += s;
-  };
-  put(e.prev_hash);
-  put(std::to_string(e.seq));
-  put(std::to_string(e.at_ms));
-  put(e.actor);
-  put(e.action);
-  put(e.subject);
-  put(e.detail);
+  }
   return Sha256Hex(data);
+}
+
+std::string AuditHash(const AuditEntry& e) {
+  return HashOfFields({e.prev_hash, std::to_string(e.seq), std::to_string(e.at_ms), e.actor, e.action, e.subject,
+                       e.detail});
 }
 
 Result<void> VerifyAuditChain(const std::vector<AuditEntry>& entries, std::string_view first_prev_hash) {

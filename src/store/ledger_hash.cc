@@ -3,23 +3,18 @@
 namespace suanwang {
 
 std::string LedgerHash(const LedgerEntry& e) {
-  // Fields are length-prefixed so that no two different entries serialise alike.
-  std::string data;
-  auto put = [&](std::string_view s) {
-    data += std::to_string(s.size());
-    data += ':';
-    data += s;
-  };
-  put(e.prev_hash);
-  put(std::to_string(e.seq));
-  put(e.txn);
-  put(e.kind);
-  put(std::to_string(e.at_ms));
-  put(e.account);
-  put(std::to_string(e.debit));
-  put(std::to_string(e.credit));
-  put(e.memo);
-  return Sha256Hex(data);
+  return HashOfFields({e.prev_hash, std::to_string(e.seq), e.txn, e.kind, std::to_string(e.at_ms), e.account,
+                       std::to_string(e.debit), std::to_string(e.credit), e.memo});
+}
+
+Result<std::vector<LedgerEntry>> ReadAccount(Transaction& tx, std::string_view account) {
+  std::vector<LedgerEntry> entries;
+  for (uint64_t after = 0;;) {
+    SW_TRY(page, tx.ReadLedger(after, 10000, account));
+    if (page.empty()) return entries;
+    after = page.back().seq;
+    entries.insert(entries.end(), page.begin(), page.end());
+  }
 }
 
 Result<void> VerifyLedgerChain(const std::vector<LedgerEntry>& entries, uint64_t after, std::string_view first_prev_hash) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -267,6 +268,9 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
 
 // Hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
+// Hex SHA-256 of the fields, each length-prefixed ("5:hello") so that no two different lists
+// serialise alike: the hash of a chained log entry.
+std::string HashOfFields(std::initializer_list<std::string_view> fields);
 // A new API token secret: "sw_" + 32 random bytes in hex (libsodium's CSPRNG).
 std::string NewTokenSecret();
 
@@ -275,6 +279,9 @@ std::string AuditHash(const AuditEntry& entry);
 // Checks a log read in order: every prev_hash links and every hash matches. Errors:
 // kConflict naming the first bad seq and what is wrong.
 Result<void> VerifyAuditChain(const std::vector<AuditEntry>& entries, std::string_view first_prev_hash);
+
+// Every ledger entry of `account`, by seq (read page by page). Errors: those of ReadLedger.
+Result<std::vector<LedgerEntry>> ReadAccount(Transaction& tx, std::string_view account);
 
 // The ledger hash of an entry given its fields and prev_hash (hex SHA-256; store.h's
 // LedgerEntry comment gives the fields).
