@@ -416,7 +416,8 @@ int RunOffers(const ClientOptions& o, const OfferArgs& offer) {
   json body{{"site", offer.site}, {"pool", offer.pool}, {"kind", offer.kind}, {"price_cny_per_scu_h", offer.price},
             {"from_ms", offer.from_ms}, {"until_ms", offer.until_ms}, {"notice_s", offer.notice_s}};
   if (offer.min_price > 0) body["min_price_cny_per_scu_h"] = offer.min_price;
-  httplib::Result r = !offer.withdraw.empty() ? client->Post("/v1/offers/" + offer.withdraw + "/withdraw", "", "text/plain")
+  httplib::Result r = !offer.reserve.empty()  ? client->Post("/v1/offers/" + offer.reserve + "/reserve", "", "text/plain")
+                      : !offer.withdraw.empty() ? client->Post("/v1/offers/" + offer.withdraw + "/withdraw", "", "text/plain")
                       : !offer.site.empty()   ? client->Post("/v1/offers", body.dump(), "application/json")
                                               : client->Get(offer.all ? "/v1/offers?all=1" : "/v1/offers");
   if (int code = ExitFor(r, e.url); code != 0) return code;

@@ -29,7 +29,7 @@ int RunTopUp(const ClientOptions& options, const std::string& tenant, double cny
 // `suanwang offers`: list the market's active offers (--all: also withdrawn/expired ones of
 // the caller), post one (--site/--pool/--kind/--price...), or withdraw one (withdraw ID).
 struct OfferArgs {
-  std::string site, pool, kind = "spot", withdraw;
+  std::string site, pool, kind = "spot", withdraw, reserve;
   double price = 0, min_price = 0;
   int64_t from_ms = 0, until_ms = 0, notice_s = 0;
   bool all = false;

@@ -250,6 +250,9 @@ int main(int argc, char** argv) {
   auto* offers_withdraw_cmd = offers_cmd->add_subcommand("withdraw", "withdraw an offer");
   offers_withdraw_cmd->add_option("id", offer_args.withdraw, "offer id")->required();
   add_client_flags(offers_withdraw_cmd);
+  auto* offers_reserve_cmd = offers_cmd->add_subcommand("reserve", "buy a reserved offer's whole window for your tenant");
+  offers_reserve_cmd->add_option("id", offer_args.reserve, "offer id")->required();
+  add_client_flags(offers_reserve_cmd);
   std::string prices_hub, statement_site;
   auto* prices_cmd = app.add_subcommand("prices", "the price of compute per hub, class and time slot");
   prices_cmd->add_option("--hub", prices_hub, "only this hub");
@@ -335,7 +338,7 @@ int main(int argc, char** argv) {
   if (*jobs_cmd) return RunJobs(client, state_filter, all_pages);
   if (*job_cmd) return RunJob(client, job_id, job_explain);
   if (*report_energy_cmd) return RunReportEnergy(client);
-  if (*offers_create_cmd || *offers_withdraw_cmd || *offers_cmd) return RunOffers(client, offer_args);
+  if (*offers_create_cmd || *offers_withdraw_cmd || *offers_reserve_cmd || *offers_cmd) return RunOffers(client, offer_args);
   if (*prices_cmd) return RunPrices(client, prices_hub);
   if (*bids_cmd) return RunBids(client);
   if (*statement_cmd) return RunStatement(client, statement_site);

@@ -101,7 +101,10 @@ Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, s
   }
   // The market's current price of the class it used at that site (the list price until a
   // clearing priced it).
-  const Micros price = static_cast<Micros>(std::llround(PoolScuPrice(site, usage.gpu_model) * kMicrosPerCny));
+  Micros price = static_cast<Micros>(std::llround(PoolScuPrice(site, usage.gpu_model) * kMicrosPerCny));
+  // Capacity the tenant reserved (and paid for) there is not charged again.
+  SW_TRY(reservation, CoveringReservation(tx, job.tenant, site, usage.gpu_model, usage.end_ms));
+  if (reservation) price = 0;
   const LedgerTxn txn = BillUsage(usage, price, meter_->scu.platform_fee(), task.updated_ms);
   if (auto inserted = tx.InsertUsage(usage); !inserted) {
     if (inserted.error().code == ErrorCode::kConflict) return {};  // billed already

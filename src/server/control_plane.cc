@@ -146,6 +146,7 @@ HttpResponse ControlPlaneImpl::Route(const HttpRequest& req, const std::vector<s
     }
     auto id = ParseId(p[2], "offer id");
     if (!id) return ProblemFor(id.error());
+    if (p.size() == 4 && p[3] == "reserve") return Only("POST", req, [&] { return ReserveOffer(*id, who); });
     if (p.size() == 4 && p[3] == "withdraw") {
       if (!who.Is({"admin", "provider"})) return forbid("withdraw offers");
       return Only("POST", req, [&] { return WithdrawOffer(*id, who); });
@@ -523,6 +524,7 @@ const std::vector<std::pair<std::string, std::string>>& ApiRoutes() {
       {"POST", "/v1/offers"},
       {"GET", "/v1/offers"},
       {"POST", "/v1/offers/{id}/withdraw"},
+      {"POST", "/v1/offers/{id}/reserve"},
       {"GET", "/v1/prices"},
       {"GET", "/v1/bids"},
       {"GET", "/v1/statements/{site}"},

@@ -124,6 +124,12 @@ class ControlPlaneImpl final : public ControlPlane {
   HttpResponse CreateOffer(const HttpRequest& req, const Caller& who);
   HttpResponse ListOffers(const std::map<std::string, std::string>& query, const Caller& who);
   HttpResponse WithdrawOffer(uint64_t id, const Caller& who);
+  // A tenant buys a reserved offer: the whole (remaining) window at its price, paid now.
+  HttpResponse ReserveOffer(uint64_t id, const Caller& who);
+  // The reserved offer sold to `tenant` that covers usage of `gpu_model` (empty: CPU) at the
+  // site at `at`, if any (its usage there is paid for).
+  Result<std::optional<uint64_t>> CoveringReservation(Transaction& tx, const std::string& tenant, size_t site,
+                                                      const std::string& gpu_model, Timestamp at);
   HttpResponse ListPrices(const std::map<std::string, std::string>& query);
   HttpResponse ListBids(const Caller& who);
   HttpResponse ProviderStatement(const std::string& site, const std::map<std::string, std::string>& query, const Caller& who);

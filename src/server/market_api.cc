@@ -22,7 +22,7 @@ nlohmann::json OfferJson(const StoredOffer& o) {
   return {{"id", o.id}, {"provider", o.provider}, {"site", o.site}, {"pool", o.pool}, {"kind", o.kind},
           {"price_cny_per_scu_h", FormatCny(o.price)}, {"min_price_cny_per_scu_h", FormatCny(o.min_price)},
           {"from_ms", o.from_ms}, {"until_ms", o.until_ms}, {"notice_s", o.notice_s}, {"created_ms", o.created_ms},
-          {"withdrawn_ms", o.withdrawn_ms}};
+          {"withdrawn_ms", o.withdrawn_ms}, {"reserved_for", o.reserved_for}};
 }
 
 Micros ToMicros(double cny) { return static_cast<Micros>(std::llround(cny * kMicrosPerCny)); }
@@ -238,6 +238,10 @@ HttpResponse ControlPlaneImpl::CreateOffer(const HttpRequest& req, const Caller&
                                            std::to_string(o.from_ms));
   }
   if (o.notice_s < 0) return Problem(400, "Bad Request", "offer: field 'notice_s': must not be negative");
+  if (o.kind == "reserved" && o.until_ms <= clock_.Now()) {
+    return Problem(400, "Bad Request", "offer: field 'until_ms': a reserved offer needs a window that ends in the future "
+                                       "(its buyer pays for the whole window)");
+  }
   o.provider = s.owner;
   o.price = ToMicros(price);
   o.min_price = ToMicros(min_price);
@@ -284,6 +288,78 @@ HttpResponse ControlPlaneImpl::WithdrawOffer(uint64_t id, const Caller& who) {
   });
   if (!done) return ProblemFor(done.error());
   return Json(200, OfferJson(offer).dump());
+}
+
+Result<std::optional<uint64_t>> ControlPlaneImpl::CoveringReservation(Transaction& tx, const std::string& tenant,
+                                                                     size_t site, const std::string& gpu_model,
+                                                                     Timestamp at) {
+  SW_TRY(offers, tx.ListOffers(at));
+  std::vector<PoolMarket> pools;
+  {
+    std::lock_guard lock(market_mutex_);
+    if (site < pool_markets_.size()) pools = pool_markets_[site];
+  }
+  for (const StoredOffer& o : offers) {
+    if (o.kind != "reserved" || o.reserved_for != tenant || o.site != network_.sites[site].id) continue;
+    for (const PoolMarket& pm : pools) {
+      if (pm.pool == o.pool && (gpu_model.empty() ? !pm.gpu : pm.model == gpu_model)) return std::optional<uint64_t>(o.id);
+    }
+  }
+  return std::optional<uint64_t>();
+}
+
+HttpResponse ControlPlaneImpl::ReserveOffer(uint64_t id, const Caller& who) {
+  if (!meter_) return Problem(409, "Conflict", "no market: the server runs without a data folder");
+  const Timestamp now = clock_.Now();
+  StoredOffer offer;
+  LedgerTxn txn;
+  auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+    SW_TRY(all, tx.ListOffers(0));
+    auto it = std::find_if(all.begin(), all.end(), [&](const StoredOffer& o) { return o.id == id; });
+    if (it == all.end()) return MakeError(ErrorCode::kNotFound, "offer " + std::to_string(id) + " not found");
+    if (it->until_ms != 0 && it->until_ms <= now) {
+      return MakeError(ErrorCode::kConflict, "offer " + std::to_string(id) + ": its window ended");
+    }
+    double scu = 0;
+    {
+      std::lock_guard lock(market_mutex_);
+      const auto site = network_.SiteIndex(it->site);
+      for (const PoolMarket& pm : site ? pool_markets_[*site] : std::vector<PoolMarket>{}) {
+        if (pm.pool == it->pool) scu = pm.units * pm.scu_per_unit;
+      }
+    }
+    const double hours = static_cast<double>(it->until_ms - std::max(it->from_ms, now)) / 3.6e6;
+    const Micros amount = std::llround(static_cast<double>(it->price) * scu * hours);
+    {
+      std::lock_guard lock(funds_mutex_);
+      if (auto b = prepaid_.find(who.tenant); b != prepaid_.end() && b->second < amount) {
+        return MakeError(ErrorCode::kPermissionDenied, "tenant '" + who.tenant + "': balance " + FormatCny(b->second) +
+                                                           " CNY does not cover the reservation's " + FormatCny(amount) + " CNY");
+      }
+    }
+    SW_TRY(sold, tx.ReserveOffer(id, who.tenant));
+    offer = sold;
+    const Micros fee = std::llround(static_cast<double>(amount) * meter_->scu.platform_fee());
+    char memo[200];
+    std::snprintf(memo, sizeof memo, "reservation of %s/%s: %.3f SCU x %.4f h x %s CNY", offer.site.c_str(),
+                  offer.pool.c_str(), scu, hours, FormatCny(offer.price).c_str());
+    txn = LedgerTxn{"reservation/" + std::to_string(id), "reservation", now, memo,
+                    {{TenantAccount(who.tenant), amount, 0}, {ProviderAccount(offer.site), 0, amount - fee},
+                     {std::string(kFeesAccount), 0, fee}}};
+    SW_CHECK(tx.AppendLedger(txn));
+    SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "market.reserve", "offer/" + std::to_string(id),
+                            txn.id + " " + FormatCny(amount)));
+    RefreshBalance(tx, who.tenant);
+    return {};
+  });
+  if (!done) {
+    if (done.error().code == ErrorCode::kPermissionDenied) return Problem(402, "Payment Required", done.error().message);
+    return ProblemFor(done.error());
+  }
+  nlohmann::json answer = OfferJson(offer);
+  answer["charged_cny"] = FormatCny(txn.lines[0].debit);
+  answer["txn"] = txn.id;
+  return Json(200, answer.dump());
 }
 
 HttpResponse ControlPlaneImpl::ListPrices(const std::map<std::string, std::string>& query) {

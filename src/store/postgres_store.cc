@@ -460,10 +460,11 @@ class PostgresTransaction final : public Transaction {
     SW_CHECK(CheckOffer(o));
     Rows r = Query(db_,
                    "INSERT INTO offers (provider, site, pool, kind, price, min_price, from_ms, until_ms, notice_s, "
-                   "created_ms, withdrawn_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                   "created_ms, withdrawn_ms, reserved_for) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+                   "RETURNING id",
                    {o.provider, o.site, o.pool, o.kind, std::to_string(o.price), std::to_string(o.min_price),
                     std::to_string(o.from_ms), std::to_string(o.until_ms), std::to_string(o.notice_s),
-                    std::to_string(o.created_ms), std::to_string(o.withdrawn_ms)});
+                    std::to_string(o.created_ms), std::to_string(o.withdrawn_ms), o.reserved_for});
     if (!r.ok()) return std::unexpected(PgError(r, "insert offer"));
     return static_cast<uint64_t>(r.Int(0, 0));
   }
@@ -480,13 +481,26 @@ class PostgresTransaction final : public Transaction {
     return out;
   }
 
-  Result<StoredOffer> WithdrawOffer(uint64_t id, Timestamp now) override {
+  Result<StoredOffer> LockOffer(uint64_t id) {
     static const std::string sql = std::string("SELECT ") + kOfferColumns + " FROM offers WHERE id = $1 FOR UPDATE";
     Rows r = Query(db_, sql.c_str(), {std::to_string(id)});
     if (!r.ok()) return std::unexpected(PgError(r, "get offer"));
     if (r.count() == 0) return MakeError(ErrorCode::kNotFound, "offer " + std::to_string(id) + " not found");
-    StoredOffer offer = OfferFromRow(RowAt{r, 0});
-    if (offer.withdrawn_ms != 0) return MakeError(ErrorCode::kConflict, "offer " + std::to_string(id) + " is already withdrawn");
+    return OfferFromRow(RowAt{r, 0});
+  }
+
+  Result<StoredOffer> ReserveOffer(uint64_t id, std::string_view tenant) override {
+    SW_TRY(offer, LockOffer(id));
+    if (std::string why = OfferConflict(offer, true); !why.empty()) return MakeError(ErrorCode::kConflict, why);
+    Rows u = Query(db_, "UPDATE offers SET reserved_for = $1 WHERE id = $2", {std::string(tenant), std::to_string(id)});
+    if (!u.ok()) return std::unexpected(PgError(u, "reserve offer"));
+    offer.reserved_for = tenant;
+    return offer;
+  }
+
+  Result<StoredOffer> WithdrawOffer(uint64_t id, Timestamp now) override {
+    SW_TRY(offer, LockOffer(id));
+    if (std::string why = OfferConflict(offer, false); !why.empty()) return MakeError(ErrorCode::kConflict, why);
     Rows u = Query(db_, "UPDATE offers SET withdrawn_ms = $1 WHERE id = $2", {std::to_string(now), std::to_string(id)});
     if (!u.ok()) return std::unexpected(PgError(u, "withdraw offer"));
     offer.withdrawn_ms = now;

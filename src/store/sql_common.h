@@ -146,11 +146,20 @@ UsageQuery UsageSelect(const UsageFilter& f, Placeholder p) {
 }
 
 inline constexpr const char* kOfferColumns =
-    "id, provider, site, pool, kind, price, min_price, from_ms, until_ms, notice_s, created_ms, withdrawn_ms";
+    "id, provider, site, pool, kind, price, min_price, from_ms, until_ms, notice_s, created_ms, withdrawn_ms, "
+    "reserved_for";
 template <class Row>
 StoredOffer OfferFromRow(const Row& r) {
   return StoredOffer{static_cast<uint64_t>(r.Int(0)), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Int(6),
-                     r.Int(7), r.Int(8), r.Int(9), r.Int(10), r.Int(11)};
+                     r.Int(7), r.Int(8), r.Int(9), r.Int(10), r.Int(11), r.Text(12)};
+}
+// Why an offer cannot be withdrawn or reserved, or empty.
+inline std::string OfferConflict(const StoredOffer& o, bool reserving) {
+  const std::string id = "offer " + std::to_string(o.id);
+  if (o.withdrawn_ms != 0) return id + " is withdrawn";
+  if (!o.reserved_for.empty()) return id + " is reserved by '" + o.reserved_for + "' already";
+  if (reserving && o.kind != "reserved") return id + " is " + o.kind + ", not a reserved offer";
+  return "";
 }
 inline Result<void> CheckOffer(const StoredOffer& o) {
   if (o.site.empty() || o.pool.empty()) return MakeError(ErrorCode::kInvalidArgument, "offer needs a site and a pool");

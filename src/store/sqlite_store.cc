@@ -551,9 +551,10 @@ class SqliteTransaction final : public Transaction {
   Result<uint64_t> InsertOffer(const StoredOffer& o) override {
     SW_CHECK(CheckOffer(o));
     Statement s(cache_, "INSERT INTO offers (provider, site, pool, kind, price, min_price, from_ms, until_ms, notice_s, "
-                        "created_ms, withdrawn_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        "created_ms, withdrawn_ms, reserved_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.Bind(1, o.provider).Bind(2, o.site).Bind(3, o.pool).Bind(4, o.kind).Bind(5, o.price).Bind(6, o.min_price);
     s.Bind(7, o.from_ms).Bind(8, o.until_ms).Bind(9, o.notice_s).Bind(10, o.created_ms).Bind(11, o.withdrawn_ms);
+    s.Bind(12, o.reserved_for);
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "insert offer"));
     return static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
   }
@@ -570,18 +571,29 @@ class SqliteTransaction final : public Transaction {
     return out;
   }
 
-  Result<StoredOffer> WithdrawOffer(uint64_t id, Timestamp now) override {
+  Result<StoredOffer> GetOffer(uint64_t id) {
     static const std::string sql = std::string("SELECT ") + kOfferColumns + " FROM offers WHERE id = ?";
-    StoredOffer offer;
-    {
-      Statement s(cache_, sql.c_str());
-      s.Bind(1, static_cast<int64_t>(id));
-      const int rc = s.Step();
-      if (rc == SQLITE_DONE) return MakeError(ErrorCode::kNotFound, "offer " + std::to_string(id) + " not found");
-      if (rc != SQLITE_ROW) return std::unexpected(DbError(db_, "get offer"));
-      offer = OfferFromRow(s);
-    }
-    if (offer.withdrawn_ms != 0) return MakeError(ErrorCode::kConflict, "offer " + std::to_string(id) + " is already withdrawn");
+    Statement s(cache_, sql.c_str());
+    s.Bind(1, static_cast<int64_t>(id));
+    const int rc = s.Step();
+    if (rc == SQLITE_DONE) return MakeError(ErrorCode::kNotFound, "offer " + std::to_string(id) + " not found");
+    if (rc != SQLITE_ROW) return std::unexpected(DbError(db_, "get offer"));
+    return OfferFromRow(s);
+  }
+
+  Result<StoredOffer> ReserveOffer(uint64_t id, std::string_view tenant) override {
+    SW_TRY(offer, GetOffer(id));
+    if (std::string why = OfferConflict(offer, true); !why.empty()) return MakeError(ErrorCode::kConflict, why);
+    Statement u(cache_, "UPDATE offers SET reserved_for = ? WHERE id = ?");
+    u.Bind(1, tenant).Bind(2, static_cast<int64_t>(id));
+    if (u.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "reserve offer"));
+    offer.reserved_for = tenant;
+    return offer;
+  }
+
+  Result<StoredOffer> WithdrawOffer(uint64_t id, Timestamp now) override {
+    SW_TRY(offer, GetOffer(id));
+    if (std::string why = OfferConflict(offer, false); !why.empty()) return MakeError(ErrorCode::kConflict, why);
     Statement u(cache_, "UPDATE offers SET withdrawn_ms = ? WHERE id = ?");
     u.Bind(1, now).Bind(2, static_cast<int64_t>(id));
     if (u.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "withdraw offer"));

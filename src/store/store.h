@@ -125,6 +125,7 @@ struct StoredOffer {
   int64_t notice_s = 0;         // spot: notice given before its work is preempted
   Timestamp created_ms = 0;
   Timestamp withdrawn_ms = 0;   // 0: not withdrawn
+  std::string reserved_for;     // a reserved offer's buyer (tenant); empty: not sold
 };
 
 // One market's outcome of one clearing: the published price of compute.
@@ -235,8 +236,11 @@ class Transaction {
   virtual Result<uint64_t> InsertOffer(const StoredOffer& offer) = 0;
   // Offers by id; with active_at != 0 only those not withdrawn by then and whose window holds it.
   virtual Result<std::vector<StoredOffer>> ListOffers(Timestamp active_at) = 0;
-  // Errors: kNotFound; kConflict when it was already withdrawn.
+  // Errors: kNotFound; kConflict when it was already withdrawn or is a sold reservation.
   virtual Result<StoredOffer> WithdrawOffer(uint64_t id, Timestamp now) = 0;
+  // Sells a reserved offer to `tenant`. Errors: kNotFound; kConflict when it is not a reserved
+  // offer, was withdrawn or is sold already.
+  virtual Result<StoredOffer> ReserveOffer(uint64_t id, std::string_view tenant) = 0;
   // Prices. Errors: kConflict when (slot_ms, hub, class) is stored already.
   virtual Result<void> InsertPrices(const std::vector<StoredPrice>& prices) = 0;
   virtual Result<std::vector<StoredPrice>> ListPrices(const PriceFilter& filter) = 0;

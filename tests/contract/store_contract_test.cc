@@ -589,7 +589,7 @@ TYPED_TEST(StoreContractTest, UsageIsListedByTenantSiteJobAndPeriod) {
 
 TYPED_TEST(StoreContractTest, OffersAreListedWhileActiveAndWithdrawnNotDeleted) {
   auto tx = this->Begin();
-  StoredOffer o{0, "prov", "tf-1", "a100", "spot", 30'000, 20'000, 1000, 5000, 300, 900, 0};
+  StoredOffer o{0, "prov", "tf-1", "a100", "spot", 30'000, 20'000, 1000, 5000, 300, 900, 0, ""};
   auto first = tx->InsertOffer(o);
   ASSERT_TRUE(first) << first.error().message;
   o.kind = "on_demand";
@@ -616,6 +616,20 @@ TYPED_TEST(StoreContractTest, OffersAreListedWhileActiveAndWithdrawnNotDeleted) 
   EXPECT_EQ((*all)[0].min_price, 20'000);
   EXPECT_EQ((*all)[0].notice_s, 300);
   EXPECT_EQ((*all)[1].kind, "on_demand");
+  // Reservations: only a reserved offer, only once, and a sold one stays.
+  o.kind = "reserved";
+  auto third = tx->InsertOffer(o);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(tx->ReserveOffer(*first, "acme").error().code, ErrorCode::kConflict);  // spot
+  auto sold = tx->ReserveOffer(*third, "acme");
+  ASSERT_TRUE(sold) << sold.error().message;
+  EXPECT_EQ(sold->reserved_for, "acme");
+  auto again = tx->ReserveOffer(*third, "beta");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().message, "offer " + std::to_string(*third) + " is reserved by 'acme' already");
+  EXPECT_EQ(tx->WithdrawOffer(*third, 9000).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(tx->ReserveOffer(12345, "acme").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(tx->ListOffers(0)->back().reserved_for, "acme");
 }
 
 TYPED_TEST(StoreContractTest, PricesArePublishedOncePerSlotAndMarket) {

@@ -527,6 +527,7 @@ TEST(ServerTest, AuthorisationMatrix) {
       {{"POST", "/v1/offers"}, {201, 403, 403, 403, 401}},  // providers: tested with owned sites
       {{"GET", "/v1/offers"}, {200, 200, 200, 200, 401}},
       {{"POST", "/v1/offers/{id}/withdraw"}, {200, 403, 403, 403, 401}},
+      {{"POST", "/v1/offers/{id}/reserve"}, {409, 409, 409, 409, 401}},  // {id} is a spot offer
       {{"GET", "/v1/prices"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/bids"}, {200, 200, 200, 200, 401}},  // users: their own tenant's only
       {{"GET", "/v1/statements/{site}"}, {200, 200, 403, 403, 401}},
@@ -792,8 +793,36 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   }
   EXPECT_TRUE(noticed) << dispatches.dump();
 
+  // Reserved: beta buys zw-1's CPU pool for the next hour, paying the whole window now.
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+  r = westdc.Post("/v1/offers",
+                  json{{"site", "zw-1"}, {"pool", "cpu"}, {"kind", "reserved"}, {"price_cny_per_scu_h", 0.02},
+                       {"until_ms", now_ms + 3'600'000}}.dump(),
+                  "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const uint64_t reserved = json::parse(r->body)["id"];
+  r = beta.Post("/v1/offers/" + std::to_string(reserved) + "/reserve", "", "text/plain");
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json bought = json::parse(r->body);
+  EXPECT_EQ(bought["reserved_for"], "beta");
+  // 4 nodes x 96 cores x 0.0736 SCU x 0.02 CNY/SCU-h for (just under) an hour.
+  const double charged = std::stod(bought["charged_cny"].get<std::string>());
+  EXPECT_LE(charged, 4 * 96 * 0.0736 * 0.02 + 1e-6);
+  EXPECT_GT(charged, 4 * 96 * 0.0736 * 0.02 * 0.99);
+  EXPECT_EQ(alpha.Post("/v1/offers/" + std::to_string(reserved) + "/reserve", "", "text/plain")->status, 409);
+  EXPECT_EQ(westdc.Post("/v1/offers/" + std::to_string(reserved) + "/withdraw", "", "text/plain")->status, 409);
+  const json beta_invoice = json::parse(beta.Get("/v1/invoices/beta")->body);
+  EXPECT_EQ(beta_invoice["charges_cny"], bought["charged_cny"]) << beta_invoice.dump();
+  r = westdc.Post("/v1/offers",
+                  json{{"site", "zw-1"}, {"pool", "cpu"}, {"kind", "reserved"}, {"price_cny_per_scu_h", 0.02}}.dump(),
+                  "application/json");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("a reserved offer needs a window that ends in the future"), std::string::npos) << r->body;
+
   // Statements: a provider reads its own site's only; users none.
-  EXPECT_EQ(westdc.Get("/v1/statements/zw-1")->status, 200);
+  const json statement = json::parse(westdc.Get("/v1/statements/zw-1")->body);
+  EXPECT_NE(statement["earned_cny"], "0.000000") << statement.dump();  // 95 % of the reservation
   EXPECT_EQ(westdc.Get("/v1/statements/yrd-1")->status, 403);
   EXPECT_EQ(alpha.Get("/v1/statements/zw-1")->status, 403);
   EXPECT_EQ(admin.Get("/v1/statements/zw-1")->status, 200);
@@ -801,7 +830,7 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(westdc_offer) + "/withdraw", "", "text/plain")->status, 404);
   EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(gpuco_offer) + "/withdraw", "", "text/plain")->status, 200);
   EXPECT_EQ(gpuco.Post("/v1/offers/" + std::to_string(gpuco_offer) + "/withdraw", "", "text/plain")->status, 409);
-  EXPECT_EQ(json::parse(alpha.Get("/v1/offers")->body)["offers"].size(), 2u);  // westdc's two
+  EXPECT_EQ(json::parse(alpha.Get("/v1/offers")->body)["offers"].size(), 3u);  // westdc's three
   // The CLI shows the same.
   CliRun shown = Cli(server.url(), "prices --hub west", token["alpha"]);
   EXPECT_EQ(shown.exit_code, 0) << shown.output;
