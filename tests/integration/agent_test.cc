@@ -320,6 +320,31 @@ TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
   EXPECT_EQ(invoice["closing_cny"], suanwang::FormatCny(5 * suanwang::kMicrosPerCny - charged));
   EXPECT_EQ(invoice["lines"].size(), 3u);
 
+  // A reservation: the tenant buys sh-edge's CPU pool for the next hour (paid at once); a task
+  // it then runs there is metered but not charged again.
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  auto offered = api.Client().Post("/v1/offers",
+                                   json{{"site", "sh-edge"}, {"pool", "cpu"}, {"kind", "reserved"},
+                                        {"price_cny_per_scu_h", 0.01}, {"until_ms", now_ms + 3'600'000}}.dump(),
+                                   "application/json");
+  ASSERT_EQ(offered->status, 201) << offered->body;
+  const std::string offer_id = std::to_string(json::parse(offered->body)["id"].get<uint64_t>());
+  auto reserved = api.Client().Post("/v1/offers/" + offer_id + "/reserve", "", "text/plain");
+  ASSERT_EQ(reserved->status, 200) << reserved->body;
+  json covered_job = ShellJob("covered", "sleep 0.3");
+  covered_job["resources"]["cpu"] = 2;
+  const uint64_t covered = api.Submit(covered_job);
+  ASSERT_EQ(api.WaitForState(covered, "succeeded")["state"], "succeeded");
+  json covered_usage;
+  ASSERT_TRUE(WaitUntil([&] {
+    covered_usage = json::parse(api.Client().Get("/v1/usage?job=" + std::to_string(covered))->body)["usage"];
+    return !covered_usage.empty();
+  }, 5s));
+  EXPECT_GT(covered_usage[0]["scu_hours"].get<double>(), 0);
+  EXPECT_EQ(covered_usage[0]["price_cny_per_scu_h"], "0.000000") << covered_usage.dump();
+  EXPECT_EQ(covered_usage[0]["charge_cny"], "0.000000");
+
   // Another tenant sees none of it.
   ASSERT_EQ(api.Client().Post("/v1/tenants", json{{"id", "other"}}.dump(), "application/json")->status, 201);
   auto made = api.Client().Post("/v1/tokens", json{{"tenant", "other"}, {"role", "user"}}.dump(), "application/json");
@@ -367,7 +392,7 @@ TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
   };
   auto good = verify();
   ASSERT_EQ(good.exit_code, 0) << good.output;
-  EXPECT_NE(good.output.find("13 entries in 5 transactions, balanced"), std::string::npos) << good.output;
+  EXPECT_NE(good.output.find("19 entries in 7 transactions, balanced"), std::string::npos) << good.output;
   const size_t head_at = good.output.find("head ") + 5;
   const std::string head = good.output.substr(head_at, good.output.find('\n', head_at) - head_at);
   auto sql = [&](const std::string& statement) {
