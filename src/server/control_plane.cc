@@ -327,6 +327,17 @@ void ControlPlaneImpl::Loop() {
     for (uint64_t id : requeue) RequeueInEngine(id, clock_.Now());
     // Deferred jobs whose hour has come (checked at least every 100 ms).
     if (next_wake_ && clock_.Now() >= *next_wake_) Apply(Wake{});
+    // Starts held for a spot notice.
+    if (!delayed_starts_.empty()) {
+      const Timestamp now = clock_.Now();
+      std::vector<std::pair<Timestamp, Command>> due;
+      std::erase_if(delayed_starts_, [&](const auto& d) {
+        if (d.first > now) return false;
+        due.push_back(d);
+        return true;
+      });
+      for (const auto& d : due) RecordStart(d.second, now);
+    }
     // The market clears once a slot (or when an admin asks).
     if (meter_ && (clock_.Now() >= next_clearing_ms_ || clear_requested_.exchange(false))) {
       ClearMarket(clock_.Now());
@@ -371,9 +382,20 @@ void ControlPlaneImpl::Apply(const Event& event) {
 // Writes what the engine decided: placements (with their signed dispatches), queue reasons,
 // rejections, preemptions (the victim is requeued).
 void ControlPlaneImpl::RecordCommands(const std::vector<Command>& commands, Timestamp now) {
+  std::map<size_t, int64_t> notice_at;  // site -> notice given to spot work preempted there now
   for (const Command& c : commands) {
     switch (c.kind) {
-      case CommandKind::kStart: RecordStart(c, now); break;
+      case CommandKind::kStart:
+        // A job that preempted spot work starts once the victims' notice is over (and a second
+        // for their SIGKILL): the engine holds their resources for it meanwhile.
+        if (auto it = notice_at.find(*c.site); it != notice_at.end()) {
+          delayed_starts_.push_back({now + (it->second + 1) * 1000, c});
+          Record(c.job, "queued", "", "placed at " + network_.sites[*c.site].id + "; starts when the notice of the spot work it preempted ends (" +
+                                          std::to_string(it->second) + " s)", now);
+          break;
+        }
+        RecordStart(c, now);
+        break;
       case CommandKind::kQueue: Record(c.job, "queued", "", c.reason, now); break;
       case CommandKind::kReject:
         Record(c.job, "rejected", "", c.reason, now);
@@ -391,6 +413,7 @@ void ControlPlaneImpl::RecordCommands(const std::vector<Command>& commands, Time
           std::lock_guard lock(market_mutex_);
           if (*c.site < site_notice_s_.size()) notice_s = site_notice_s_[*c.site];
         }
+        if (notice_s > 0) notice_at[*c.site] = std::max(notice_at[*c.site], notice_s);
         const std::string reason = notice_s > 0 ? c.reason + "; notice " + std::to_string(notice_s) + " s" : c.reason;
         (void)committer_->Submit([=, this](Transaction& tx) -> Result<void> {
           SW_TRY(job, tx.GetJob(c.job));

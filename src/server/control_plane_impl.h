@@ -184,6 +184,7 @@ class ControlPlaneImpl final : public ControlPlane {
   std::vector<std::vector<PoolMarket>> pool_markets_;  // by site index
   std::vector<SitePrice> site_prices_;                 // the latest board, by site index
   std::vector<int64_t> site_notice_s_;                 // longest notice of each site's active spot offers
+  std::vector<std::pair<Timestamp, Command>> delayed_starts_;  // loop thread only: (due, start)
   Timestamp market_slot_ms_ = 3'600'000;
   Timestamp next_clearing_ms_ = 0;
   std::atomic<bool> clear_requested_{false};

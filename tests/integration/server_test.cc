@@ -102,8 +102,8 @@ const char* kGang =
     "name: gang\ntasks: 4\nresources: {cpu: 8, memory_mib: 32768, gpus: 1, gpu_models: [A100]}\n"
     "command: [python3, train.py]\ntier: t3\norigin: bj\n";
 
-json WaitForState(httplib::Client& c, uint64_t id, const std::string& not_state) {
-  for (int i = 0; i < 200; ++i) {
+json WaitForState(httplib::Client& c, uint64_t id, const std::string& not_state, int tries = 200) {
+  for (int i = 0; i < tries; ++i) {
     auto r = c.Get("/v1/jobs/" + std::to_string(id));
     if (r && r->status == 200) {
       json j = json::parse(r->body);
@@ -754,11 +754,12 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   }
   EXPECT_TRUE(priced) << placed["decision"].dump();
 
-  // Spot: westdc also sells zw-1 on spot terms with 120 s of notice; a spot job fills the rest
-  // of zw-1; a job that bids more, and may run only in the west, takes its place with notice.
+  // Spot: westdc also sells zw-1 on spot terms with 2 s of notice; a spot job fills the rest of
+  // zw-1; a job that bids more, and may run only in the west, takes its place once the notice
+  // is over.
   r = westdc.Post("/v1/offers",
                   json{{"site", "zw-1"}, {"pool", "a100"}, {"kind", "spot"}, {"price_cny_per_scu_h", 0.02},
-                       {"min_price_cny_per_scu_h", 0.012}, {"notice_s", 120}}.dump(),
+                       {"min_price_cny_per_scu_h", 0.012}, {"notice_s", 2}}.dump(),
                   "application/json");
   ASSERT_EQ(r->status, 201) << r->body;
   ASSERT_EQ(admin.Post("/v1/market/clear", "", "text/plain")->status, 202);
@@ -775,7 +776,14 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
                  "application/yaml");
   ASSERT_EQ(r->status, 201) << r->body;
   const uint64_t urgent = json::parse(r->body)["id"];
-  EXPECT_EQ(WaitForState(admin, urgent, "queued")["site"], "zw-1");
+  json held;
+  for (int i = 0; i < 200; ++i) {
+    held = json::parse(admin.Get("/v1/jobs/" + std::to_string(urgent))->body);
+    if (held["reason"].get<std::string>().find("notice") != std::string::npos || held["state"] != "queued") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(held["state"], "queued") << held.dump();
+  EXPECT_EQ(held["reason"], "placed at zw-1; starts when the notice of the spot work it preempted ends (2 s)") << held.dump();
   // The spot job is back in the queue; its preempted attempt's tasks say why.
   std::string why;
   for (int i = 0; i < 200 && why.find("preempted") == std::string::npos; ++i) {
@@ -784,14 +792,18 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_NE(why.find("spot: it bids 0.030000 > 0.016000 CNY/SCU-h"), std::string::npos) << why;
-  EXPECT_NE(why.find("notice 120 s"), std::string::npos) << why;
+  EXPECT_NE(why.find("notice 2 s"), std::string::npos) << why;
+  // After the notice (and a second) the preempting job is dispatched, after the kill.
+  EXPECT_EQ(WaitForState(admin, urgent, "queued", 500)["site"], "zw-1");
   const json dispatches = json::parse(admin.Get("/v1/sites/zw-1/dispatches")->body)["dispatches"];
-  bool noticed = false;
+  uint64_t kill_seq = 0, run_seq = 0;
   for (const json& d : dispatches) {
     const json payload = json::parse(d["payload"].get<std::string>());
-    if (payload["op"] == "kill" && payload["job"] == spot) noticed = payload.value("notice_s", 0) == 120;
+    if (payload["op"] == "kill" && payload["job"] == spot && payload.value("notice_s", 0) == 2) kill_seq = d["seq"];
+    if (payload["op"] == "run" && payload["job"] == urgent) run_seq = d["seq"];
   }
-  EXPECT_TRUE(noticed) << dispatches.dump();
+  EXPECT_GT(kill_seq, 0u) << dispatches.dump();
+  EXPECT_GT(run_seq, kill_seq) << dispatches.dump();
 
   // Reserved: beta buys zw-1's CPU pool for the next hour, paying the whole window now.
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
