@@ -1,5 +1,6 @@
 #include "api/job_codec.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "model/yaml_reader.h"
@@ -71,7 +72,7 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
   if (!root.IsMap()) return std::unexpected(y.At(root, "job", "expected a map of fields"));
   SW_CHECK(y.OnlyKeys(root, "job", {"name", "tasks", "resources", "command", "tier", "origin", "priority",
                                     "data", "allowed_hubs", "deadline_ms", "start_by_ms", "runtime_s",
-                                    "utilisation", "budget_cny", "max_price_cny_per_scu_h", "spot"}));
+                                    "utilisation", "budget_cny", "max_price_cny_per_scu_h", "spot", "precision"}));
   // Optional fields are looked up through a const node: a non-const lookup of a missing key
   // allocates a node, and submissions parse a job file each.
   const YAML::Node& fields = root;
@@ -145,6 +146,15 @@ Result<JobRequest> ParseJobFile(const std::string& text, const std::string& sour
       return std::unexpected(y.At(root["max_price_cny_per_scu_h"], "max_price_cny_per_scu_h", "must be positive"));
     }
     job.spec.max_price = price;
+  }
+  if (fields["precision"]) {
+    SW_TRY(precision, y.String(root, "precision", "job"));
+    static const char* const kKnown[] = {"fp64", "fp64_tensor", "fp32", "tf32", "bf16", "fp16", "fp8", "int8"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), precision) == std::end(kKnown)) {
+      return std::unexpected(y.At(root["precision"], "precision",
+                                  "'" + precision + "' is not fp64, fp64_tensor, fp32, tf32, bf16, fp16, fp8 or int8"));
+    }
+    job.spec.precision = precision;
   }
   if (const YAML::Node spot = fields["spot"]) {
     if (!spot.IsScalar() || (spot.Scalar() != "true" && spot.Scalar() != "false")) {

@@ -41,6 +41,9 @@ struct JobSpec {
   // Runs on spot terms: a job of the same priority that bids more (max_price) may preempt it,
   // with the notice its site's spot offers give.
   bool spot = false;
+  // The precision its GPU work is metered at (SCU per GPU = the model's TFLOPS at it); empty:
+  // the SCU catalogue's default (fp16).
+  std::string precision;
 
   int64_t TotalGpuMilli() const { return task.TotalGpuMilli() * tasks; }
   int64_t TotalCpuMilli() const { return task.cpu_milli * tasks; }

@@ -83,7 +83,10 @@ Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, s
         break;
       }
     }
-    auto scu = meter_->scu.GpuScu(meter_->accelerators, usage.gpu_model);
+    // At the job's precision; a model without a figure at it (checked at submit against the
+    // network's models) is metered at the catalogue's default.
+    auto scu = meter_->scu.GpuScu(meter_->accelerators, usage.gpu_model, spec->precision);
+    if (!scu) scu = meter_->scu.GpuScu(meter_->accelerators, usage.gpu_model);
     if (!scu) return MakeError(ErrorCode::kInternal, "metering job " + std::to_string(job.id) + ": " + scu.error().message);
     gpu_scu = *scu;
   }
@@ -136,6 +139,22 @@ std::optional<ControlPlaneImpl::CostEstimate> ControlPlaneImpl::EstimateCost(con
   e.price = meter_->scu.list_price_cny_per_scu_h();
   e.cny = e.scu_per_task * spec.tasks * e.hours * e.price;
   return e;
+}
+
+std::optional<HttpResponse> ControlPlaneImpl::CheckPrecision(const JobSpec& spec) {
+  if (!meter_ || spec.precision.empty() || !spec.task.UsesGpu()) return std::nullopt;
+  std::lock_guard lock(models_mutex_);
+  for (const Site& site : network_.sites) {
+    for (const Pool& pool : site.pools) {
+      const GpuModelId id = models_.Find(pool.gpu_model);
+      const bool allowed = spec.task.gpu_models == kAnyGpuModel || (id != kNoGpuModel && (spec.task.gpu_models >> id & 1));
+      if (pool.gpus > 0 && allowed && meter_->scu.GpuScu(meter_->accelerators, pool.gpu_model, spec.precision)) {
+        return std::nullopt;
+      }
+    }
+  }
+  return Problem(400, "Bad Request", "request body: field 'precision': no GPU model this job may use in the network has a " +
+                                         spec.precision + " figure in the accelerator catalogue");
 }
 
 std::optional<HttpResponse> ControlPlaneImpl::CheckFunds(const JobSpec& spec, const std::string& tenant) {

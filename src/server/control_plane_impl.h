@@ -102,6 +102,8 @@ class ControlPlaneImpl final : public ControlPlane {
   // Refuses (4xx with the numbers) a job whose estimate exceeds its budget_cny, and a job of a
   // prepaid tenant that is out of balance or whose estimate the balance does not cover.
   std::optional<HttpResponse> CheckFunds(const JobSpec& spec, const std::string& tenant);
+  // Refuses (400) a metered precision that no GPU model the job may use has a figure at.
+  std::optional<HttpResponse> CheckPrecision(const JobSpec& spec);
   // Reads which tenants are prepaid (ever topped up) and their balances.
   Result<void> LoadPrepaidBalances();
   void RefreshBalance(Transaction& tx, const std::string& tenant);

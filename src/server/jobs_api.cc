@@ -32,6 +32,7 @@ HttpResponse ControlPlaneImpl::Submit(const HttpRequest& req, const Caller& who)
   if (!parsed) return ProblemFor(parsed.error());
   if (auto ok = CheckAgainstNetwork(parsed->spec); !ok) return ProblemFor(ok.error());
   const std::string tenant = who.tenant;
+  if (auto refused = CheckPrecision(parsed->spec)) return *refused;
   if (auto refused = CheckFunds(parsed->spec, tenant)) return *refused;
   const std::string key = req.Header("idempotency-key");
   const Timestamp now = clock_.Now();

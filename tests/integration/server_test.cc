@@ -660,6 +660,16 @@ TEST(ServerTest, BudgetsAndPrepaidBalancesRefuseWithTheNumbers) {
   EXPECT_EQ(alpha.Post("/v1/jobs", "name: free\nresources: {cpu: 1}\ncommand: [x]\n", "application/yaml")->status, 201);
   EXPECT_EQ(admin.Post("/v1/tenants/alpha/topup", json{{"cny", -1}}.dump(), "application/json")->status, 400);
   EXPECT_EQ(admin.Post("/v1/tenants/nobody/topup", json{{"cny", 1}}.dump(), "application/json")->status, 404);
+  // The metered precision: A100s have no fp8 figure, so a job that may only use A100s cannot
+  // be metered at fp8; fp64 they have; an unknown precision names the field.
+  const std::string a100 = "name: p\nresources: {cpu: 1, gpus: 1, gpu_models: [A100]}\ncommand: [x]\nprecision: ";
+  r = admin.Post("/v1/jobs", a100 + "fp8\n", "application/yaml");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("no GPU model this job may use in the network has a fp8 figure"), std::string::npos) << r->body;
+  EXPECT_EQ(admin.Post("/v1/jobs", a100 + "fp64\n", "application/yaml")->status, 201);
+  r = admin.Post("/v1/jobs", a100 + "fp99\n", "application/yaml");
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("field 'precision': 'fp99' is not fp64"), std::string::npos) << r->body;
 }
 
 // The live market on a network with provider-owned sites: providers post offers only for their
