@@ -499,4 +499,12 @@ int RunStatement(const ClientOptions& o, const std::string& site) {
   return 0;
 }
 
+int RunMarketClear(const ClientOptions& o) {
+  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  auto r = MakeClient(e)->Post("/v1/market/clear", "", "text/plain");
+  if (int code = ExitFor(r, e.url); code != 0) return code;
+  std::printf("clearing requested; see suanwang prices\n");
+  return 0;
+}
+
 }  // namespace suanwang

@@ -37,6 +37,8 @@ struct OfferArgs {
 int RunOffers(const ClientOptions& options, const OfferArgs& offer);
 // `suanwang prices [--hub H]`: the published price of compute per hub, class and slot.
 int RunPrices(const ClientOptions& options, const std::string& hub);
+// `suanwang market clear`: asks the server for a clearing now (admins).
+int RunMarketClear(const ClientOptions& options);
 // `suanwang bids`: the caller's live jobs and the max price each bids.
 int RunBids(const ClientOptions& options);
 // `suanwang statement SITE`: a provider's earnings from one site.

@@ -257,6 +257,10 @@ int main(int argc, char** argv) {
   auto* prices_cmd = app.add_subcommand("prices", "the price of compute per hub, class and time slot");
   prices_cmd->add_option("--hub", prices_hub, "only this hub");
   add_client_flags(prices_cmd);
+  auto* market_cmd = app.add_subcommand("market", "the compute market");
+  market_cmd->require_subcommand(1);
+  auto* market_clear_cmd = market_cmd->add_subcommand("clear", "clear the market now (admin)");
+  add_client_flags(market_clear_cmd);
   auto* bids_cmd = app.add_subcommand("bids", "your live jobs and the max price each bids");
   add_client_flags(bids_cmd);
   auto* statement_cmd = app.add_subcommand("statement", "a provider's earnings from one of its sites");
@@ -341,6 +345,7 @@ int main(int argc, char** argv) {
   if (*offers_create_cmd || *offers_withdraw_cmd || *offers_reserve_cmd || *offers_cmd) return RunOffers(client, offer_args);
   if (*prices_cmd) return RunPrices(client, prices_hub);
   if (*bids_cmd) return RunBids(client);
+  if (*market_clear_cmd) return RunMarketClear(client);
   if (*statement_cmd) return RunStatement(client, statement_site);
   if (*usage_cmd) return RunUsage(client, usage_tenant, job_id);
   if (*invoice_cmd) return RunInvoice(client, invoice_tenant, invoice_from, invoice_to);

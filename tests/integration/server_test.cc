@@ -857,6 +857,8 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   CliRun shown = Cli(server.url(), "prices --hub west", token["alpha"]);
   EXPECT_EQ(shown.exit_code, 0) << shown.output;
   EXPECT_NE(shown.output.find("0.015000"), std::string::npos) << shown.output;
+  EXPECT_EQ(Cli(server.url(), "market clear", server.admin_token()).exit_code, 0);
+  EXPECT_EQ(Cli(server.url(), "market clear", token["alpha"]).exit_code, 2);  // 403
   CliRun offers = Cli(server.url(), "offers --all -o json", token["gpuco"]);
   EXPECT_EQ(offers.exit_code, 0) << offers.output;
   EXPECT_EQ(json::parse(offers.output)["offers"].size(), 1u) << offers.output;  // its own, withdrawn
