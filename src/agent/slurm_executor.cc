@@ -336,7 +336,7 @@ TaskExit SlurmExecutor::Lost(const std::string& task_id, const Job& job, std::st
   return exit;
 }
 
-std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const Job& job) {
+std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, Job& job, Timestamp now) {
   if (auto record = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *record);
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", job.slurm_id});
   if (!shown) return std::nullopt;  // the controller is away: try again later
@@ -356,6 +356,10 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, const
     // it again.
     const bool started = ClaimForAgent(job.workdir) == ClaimOutcome::kTaskHolds;
     if (auto record = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *record);  // ended meanwhile
+    // Its script started: the node may still be running it though the controller forgot it.
+    // Its record is awaited for lost_grace_ms; running it again at once would run it twice.
+    if (started && job.forgotten_since_ms == 0) job.forgotten_since_ms = now;
+    if (started && now - job.forgotten_since_ms < options_.lost_grace_ms) return std::nullopt;
     exit = Lost(task_id, job, "Slurm lost job " + job.slurm_id + " (a controller restart) " +
                                   (started ? "after it started, before it ran to its end" : "before it started"));
     exit.killed_by_request = job.kill_requested;
@@ -430,7 +434,7 @@ std::vector<TaskExit> SlurmExecutor::Poll() {
         continue;
       }
     } else {
-      exit = Collect(it->first, it->second);
+      exit = Collect(it->first, it->second, now);
     }
     if (!exit) {
       ++it;

@@ -32,6 +32,10 @@ struct SlurmExecutorOptions {
   Timestamp poll_ms_per_job = 10;  // ... and, with many jobs out, at most every this x their number:
                                    // a long squeue holds the controller's locks from starting jobs
   int parallel_submits = 1;        // sbatch calls in flight at once (StartMany; more contend in slurmctld)
+  // A job whose script started but that Slurm no longer knows (a controller restarted from an
+  // older state) may still run on its node: its exit record is awaited this long before the
+  // task is reported lost (and run again).
+  Timestamp lost_grace_ms = 30000;
   Timestamp start_grace_ms = 60000;  // RUNNING in Slurm this long without its script having
                                      // started: given up (NeverStarted)
   int array_max = 1000;            // tasks of their own with the same shape that StartMany gets
@@ -85,10 +89,11 @@ class SlurmExecutor final : public Executor {
     bool kill_requested = false;
     int kill_sent = 0;  // 0 none, 1 scancel (TERM), 2 scancel --signal=KILL
     Timestamp running_since_ms = 0;  // when squeue first showed it RUNNING without its claim
+    Timestamp forgotten_since_ms = 0;  // when Slurm first no longer knew it after its script started
   };
   TaskExit Lost(const std::string& task_id, const Job& job, std::string error) const;
   std::optional<TaskExit> NeverStarted(const std::string& task_id, Job& job, bool running, Timestamp now);
-  std::optional<TaskExit> Collect(const std::string& task_id, const Job& job);
+  std::optional<TaskExit> Collect(const std::string& task_id, Job& job, Timestamp now);
   // The task's own exit record. A program that died of SIGTERM or SIGKILL (exit 143/137) we did
   // not ask for is checked with scontrol: if Slurm cancelled its job, it was killed there.
   TaskExit Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record);

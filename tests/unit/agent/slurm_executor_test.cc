@@ -289,6 +289,38 @@ TEST_F(SlurmExecutorTest, RunningJobsAndAnUnreachableControllerDecideNothing) {
   EXPECT_EQ(ClaimOwner((root_ / "long").string()), kAgentOwner);
 }
 
+// A job whose script started and that Slurm then forgot (a controller restart) may still run
+// on its node: its exit record is awaited lost_grace_ms before it is reported lost; a record
+// that comes in time is its end (running it again would run it twice).
+TEST_F(SlurmExecutorTest, AStartedJobSlurmForgotIsAwaitedBeforeItIsRunAgain) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("late")));
+  runner_.Answer("sbatch", CommandOutput{0, "3\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("gone")));
+  std::ofstream(root_ / "late" / ".claim") << "2\n";  // both scripts started
+  std::ofstream(root_ / "gone" / ".claim") << "3\n";
+  for (int i = 0; i < 10; ++i) {  // the controller knows neither job from now on
+    runner_.Answer("squeue", CommandOutput{0, "", ""});
+    runner_.Answer("scontrol", CommandOutput{1, "", Data("scontrol_unknown.err")});
+  }
+  clock_.Advance(options_.poll_ms);
+  EXPECT_TRUE(executor.Poll().empty());  // forgotten, but maybe still running
+  clock_.Advance(options_.lost_grace_ms / 2);
+  std::ofstream(root_ / "late" / "exit_status") << "exited 0\n";
+  auto exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].task_id, "late");
+  EXPECT_FALSE(exits[0].lost);
+  EXPECT_EQ(exits[0].exit_code, 0);
+  clock_.Advance(options_.lost_grace_ms / 2 + options_.poll_ms);
+  exits = executor.Poll();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].task_id, "gone");
+  EXPECT_TRUE(exits[0].lost);
+  EXPECT_EQ(exits[0].error, "Slurm lost job 3 (a controller restart) after it started, before it ran to its end");
+}
+
 TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
   SlurmExecutor executor(options_, runner_, clock_);
   runner_.Answer("scontrol", CommandOutput{0, Data("scontrol_running.txt"), ""});
