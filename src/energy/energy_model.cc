@@ -81,7 +81,7 @@ double EnergyModel::JobItPowerW(const JobSpec& job, size_t site, const GpuModelT
   if (job.task.UsesGpu()) {
     for (const GpuKind& kind : gpu_kinds_[site]) {
       const GpuModelId id = models.Find(kind.model);
-      if (job.task.gpu_models == kAnyGpuModel || (id != kNoGpuModel && (job.task.gpu_models >> id & 1))) {
+      if (job.task.AllowsModel(id)) {
         gpu = kind.power;
         break;
       }

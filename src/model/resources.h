@@ -37,6 +37,10 @@ struct TaskShape {
   GpuModelMask gpu_models = kAnyGpuModel;     // allowed models; ignored for CPU-only tasks
 
   bool UsesGpu() const { return gpu_count > 0 && gpu_milli > 0; }
+  // Whether the task may run on GPUs of model `id` (kNoGpuModel: a model no job names).
+  bool AllowsModel(GpuModelId id) const {
+    return gpu_models == kAnyGpuModel || (id != kNoGpuModel && (gpu_models >> id & 1));
+  }
   bool IsGpuShare() const { return gpu_count == 1 && gpu_milli < kMilliGpu && gpu_milli > 0; }
   int64_t TotalGpuMilli() const { return UsesGpu() ? int64_t{gpu_count} * gpu_milli : 0; }
   bool operator==(const TaskShape&) const = default;

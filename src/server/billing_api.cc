@@ -58,18 +58,16 @@ Result<void> ControlPlaneImpl::VerifyReceipts(const std::string& site, const Rep
   return {};
 }
 
-Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task,
-                                        const TaskReport& report) {
-  const std::optional<JobSpec> spec = KnownSpec(job);
-  if (!spec) return {};
+Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, const JobSpec& spec, size_t site,
+                                        const StoredTask& task, const TaskReport& report) {
   UsageRecord usage;
   usage.job = job.id;
   usage.task = task.task;
   usage.attempt = task.attempt;
   usage.tenant = job.tenant;
   usage.site = network_.sites[site].id;
-  usage.gpus = static_cast<double>(spec->task.TotalGpuMilli()) / kMilliGpu;
-  usage.cores = static_cast<double>(spec->task.cpu_milli) / 1000;
+  usage.gpus = static_cast<double>(spec.task.TotalGpuMilli()) / kMilliGpu;
+  usage.cores = static_cast<double>(spec.task.cpu_milli) / 1000;
   usage.start_ms = task.updated_ms - task.wall_ms;
   usage.end_ms = task.updated_ms;
   usage.cpu_ms = task.cpu_ms;
@@ -78,14 +76,14 @@ Result<void> ControlPlaneImpl::BillTask(Transaction& tx, const StoredJob& job, s
     std::lock_guard lock(models_mutex_);
     for (const Pool& pool : SitePools(site)) {
       const GpuModelId id = models_.Find(pool.gpu_model);
-      if (pool.gpus > 0 && (spec->task.gpu_models == kAnyGpuModel || (id != kNoGpuModel && (spec->task.gpu_models >> id & 1)))) {
+      if (pool.gpus > 0 && spec.task.AllowsModel(id)) {
         usage.gpu_model = pool.gpu_model;
         break;
       }
     }
     // At the job's precision; a model without a figure at it (checked at submit against the
     // network's models) is metered at the catalogue's default.
-    auto scu = meter_->scu.GpuScu(meter_->accelerators, usage.gpu_model, spec->precision);
+    auto scu = meter_->scu.GpuScu(meter_->accelerators, usage.gpu_model, spec.precision);
     if (!scu) scu = meter_->scu.GpuScu(meter_->accelerators, usage.gpu_model);
     if (!scu) return MakeError(ErrorCode::kInternal, "metering job " + std::to_string(job.id) + ": " + scu.error().message);
     gpu_scu = *scu;
@@ -126,7 +124,7 @@ std::optional<ControlPlaneImpl::CostEstimate> ControlPlaneImpl::EstimateCost(con
     for (const Site& site : network_.sites) {
       for (const Pool& pool : site.pools) {
         const GpuModelId id = models_.Find(pool.gpu_model);
-        if (pool.gpus == 0 || !(spec.task.gpu_models == kAnyGpuModel || (id != kNoGpuModel && (spec.task.gpu_models >> id & 1)))) {
+        if (pool.gpus == 0 || !spec.task.AllowsModel(id)) {
           continue;
         }
         if (auto scu = meter_->scu.GpuScu(meter_->accelerators, pool.gpu_model)) gpu_scu = std::max(gpu_scu, *scu);
@@ -147,8 +145,7 @@ std::optional<HttpResponse> ControlPlaneImpl::CheckPrecision(const JobSpec& spec
   for (const Site& site : network_.sites) {
     for (const Pool& pool : site.pools) {
       const GpuModelId id = models_.Find(pool.gpu_model);
-      const bool allowed = spec.task.gpu_models == kAnyGpuModel || (id != kNoGpuModel && (spec.task.gpu_models >> id & 1));
-      if (pool.gpus > 0 && allowed && meter_->scu.GpuScu(meter_->accelerators, pool.gpu_model, spec.precision)) {
+      if (pool.gpus > 0 && spec.task.AllowsModel(id) && meter_->scu.GpuScu(meter_->accelerators, pool.gpu_model, spec.precision)) {
         return std::nullopt;
       }
     }

@@ -76,10 +76,10 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
   market_slot_ms_ = static_cast<Timestamp>(o.market_slot_s * 1000);
   if (meter_) {
     BuildMarkets();
-    std::vector<SitePrice> board = ListPriceBoard();
+    std::vector<SitePrice> board;
     {
       std::lock_guard lock(market_mutex_);
-      site_prices_ = board;
+      board = site_prices_ = PriceBoard(pool_markets_, nullptr);
     }
     (void)scheduler_->Apply(SitePrices{std::move(board)}, clock_.Now());
     next_clearing_ms_ = clock_.Now() + market_slot_ms_;

@@ -82,13 +82,13 @@ class ControlPlaneImpl final : public ControlPlane {
   // Fills the energy fields of a task that ended after running wall_ms at `site`: its IT power
   // from the job's shape (CPU utilisation as measured, GPUs at the job's or default
   // utilisation), the site's IT load share from the engine, hour by hour up to its end.
-  void AccountEnergy(const StoredJob& job, size_t site, StoredTask& task);
+  void AccountEnergy(const JobSpec& spec, size_t site, StoredTask& task);
   // The engine's copy of a live job's spec, else its job file parsed again (nullopt if that fails).
   std::optional<JobSpec> KnownSpec(const StoredJob& job);
   // billing_api.cc. Meters an ended task attempt in SCU-hours and bills it at the list price:
   // a usage record and a balanced ledger transaction in `tx` (nothing when it was billed).
   // The report's signed usage receipt is kept with the record.
-  Result<void> BillTask(Transaction& tx, const StoredJob& job, size_t site, const StoredTask& task,
+  Result<void> BillTask(Transaction& tx, const StoredJob& job, const JobSpec& spec, size_t site, const StoredTask& task,
                         const TaskReport& report);
   // Each exited report's usage receipt must verify against the key the site's agent
   // registered. Errors: kPermissionDenied naming the report.
@@ -110,8 +110,6 @@ class ControlPlaneImpl final : public ControlPlane {
   // market_api.cc. One clearing of the live market (loop thread): the active offers against
   // the live jobs' bids, per hub and compute class; prices stored and given to the engine.
   void ClearMarket(Timestamp now);
-  // The list-price board (every site at the list price), applied at start.
-  std::vector<SitePrice> ListPriceBoard();
   // The market's markets and the per-SCU size of each site's pools: (market index, SCU per GPU
   // or per core) for each pool, by site.
   struct PoolMarket {
@@ -122,6 +120,10 @@ class ControlPlaneImpl final : public ControlPlane {
     double scu_per_unit = 0;   // per GPU or per core
     double units = 0;          // GPUs or cores in the pool
   };
+  // Each site's price per GPU model and core: its markets' clearing prices where they have one,
+  // else the list price (cleared null: every site at the list price, the board at start).
+  std::vector<SitePrice> PriceBoard(const std::vector<std::vector<PoolMarket>>& pools,
+                                    const std::vector<MarketOutcome>* cleared) const;
   void BuildMarkets();
   HttpResponse CreateOffer(const HttpRequest& req, const Caller& who);
   HttpResponse ListOffers(const std::map<std::string, std::string>& query, const Caller& who);

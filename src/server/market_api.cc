@@ -62,17 +62,20 @@ void ControlPlaneImpl::BuildMarkets() {
   }
 }
 
-std::vector<SitePrice> ControlPlaneImpl::ListPriceBoard() {
+std::vector<SitePrice> ControlPlaneImpl::PriceBoard(const std::vector<std::vector<PoolMarket>>& pools,
+                                                    const std::vector<MarketOutcome>* cleared) const {
   const double list = meter_->scu.list_price_cny_per_scu_h();
   const double core_scu = meter_->scu.CoreScu().value_or(0);
-  std::lock_guard lock(market_mutex_);
   std::vector<SitePrice> board(network_.sites.size());
-  for (size_t s = 0; s < pool_markets_.size(); ++s) {
+  for (size_t s = 0; s < pools.size(); ++s) {
     board[s].cpu_per_scu_h = list;
-    board[s].per_core_h = list * core_scu;
-    for (const PoolMarket& pm : pool_markets_[s]) {
-      if (pm.gpu) board[s].gpus.push_back(GpuPrice{pm.model, list, list * pm.scu_per_unit});
+    for (const PoolMarket& pm : pools[s]) {
+      const MarketOutcome* o = cleared ? &(*cleared)[pm.market] : nullptr;
+      const double price = o && o->has_price ? o->price : list;
+      if (pm.gpu) board[s].gpus.push_back(GpuPrice{pm.model, price, price * pm.scu_per_unit});
+      else board[s].cpu_per_scu_h = price;
     }
+    board[s].per_core_h = board[s].cpu_per_scu_h * core_scu;
   }
   return board;
 }
@@ -150,9 +153,7 @@ void ControlPlaneImpl::ClearMarket(Timestamp now) {
         if (job.tier != Tier::kAny && (!origin || !network_.WithinTier(*origin, s, job.tier))) continue;
         for (const PoolMarket& pm : pools[s]) {
           const GpuModelId id = models_.Find(pm.model);
-          const bool fits = job.task.UsesGpu() ? pm.gpu && (job.task.gpu_models == kAnyGpuModel ||
-                                                            (id != kNoGpuModel && (job.task.gpu_models >> id & 1)))
-                                               : !pm.gpu;
+          const bool fits = job.task.UsesGpu() ? pm.gpu && job.task.AllowsModel(id) : !pm.gpu;
           if (!fits || std::find(bid.markets.begin(), bid.markets.end(), pm.market) != bid.markets.end()) continue;
           bid.markets.push_back(pm.market);
           if (bid.scu == 0) {
@@ -178,17 +179,7 @@ void ControlPlaneImpl::ClearMarket(Timestamp now) {
   }
   (void)committer_->Run([&](Transaction& t) -> Result<void> { return t.InsertPrices(rows); });
   // The board: a market that has offers publishes its clearing price; others keep the list price.
-  std::vector<SitePrice> board(network_.sites.size());
-  for (size_t s = 0; s < pools.size(); ++s) {
-    board[s].cpu_per_scu_h = list;
-    for (const PoolMarket& pm : pools[s]) {
-      const MarketOutcome& o = cleared->markets[pm.market];
-      const double price = o.has_price ? o.price : list;
-      if (pm.gpu) board[s].gpus.push_back(GpuPrice{pm.model, price, price * pm.scu_per_unit});
-      else board[s].cpu_per_scu_h = price;
-    }
-    board[s].per_core_h = board[s].cpu_per_scu_h * core_scu;
-  }
+  std::vector<SitePrice> board = PriceBoard(pools, &cleared->markets);
   {
     std::lock_guard lock(market_mutex_);
     site_prices_ = board;

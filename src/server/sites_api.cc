@@ -271,12 +271,13 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
         continue;
       }
       ++accepted;
-      if (energy_ && IsFinalTaskState(effect.task.state) && effect.task.wall_ms > 0) {
-        AccountEnergy(*job, *network_.SiteIndex(site), effect.task);
-      }
-      if (meter_ && IsFinalTaskState(effect.task.state) && effect.task.wall_ms > 0) {
-        SW_CHECK(BillTask(tx, *job, *network_.SiteIndex(site), effect.task, report));
-        RefreshBalance(tx, job->tenant);
+      const bool ran = IsFinalTaskState(effect.task.state) && effect.task.wall_ms > 0;
+      if (const std::optional<JobSpec> spec = ran && (energy_ || meter_) ? KnownSpec(*job) : std::nullopt) {
+        if (energy_) AccountEnergy(*spec, *network_.SiteIndex(site), effect.task);
+        if (meter_) {
+          SW_CHECK(BillTask(tx, *job, *spec, *network_.SiteIndex(site), effect.task, report));
+          RefreshBalance(tx, job->tenant);
+        }
       }
       SW_CHECK(tx.PutTask(effect.task));
       if (effect.requeue) {
@@ -302,11 +303,9 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
   return Json(200, nlohmann::json{{"accepted", accepted}, {"stale", stale}}.dump());
 }
 
-void ControlPlaneImpl::AccountEnergy(const StoredJob& job, size_t site, StoredTask& task) {
-  const std::optional<JobSpec> known = KnownSpec(job);
-  if (!known) return;
+void ControlPlaneImpl::AccountEnergy(const JobSpec& known, size_t site, StoredTask& task) {
   std::lock_guard lock(models_mutex_);
-  JobSpec spec = *known;
+  JobSpec spec = known;
   spec.tasks = 1;
   const double cores = static_cast<double>(spec.task.cpu_milli) / 1000;
   if (cores > 0) {

@@ -62,9 +62,7 @@ CostBreakdown WeightedCostModel::Estimate(const JobSpec& job, const Network& net
 const GpuPrice* WeightedCostModel::GpuPriceFor(const JobSpec& job, size_t site) const {
   if (site >= prices_.size()) return nullptr;
   for (const GpuPrice& p : prices_[site].gpus) {
-    if (job.task.gpu_models == kAnyGpuModel) return &p;
-    const GpuModelId id = models_ ? models_->Find(p.model) : kNoGpuModel;
-    if (id != kNoGpuModel && (job.task.gpu_models >> id & 1)) return &p;
+    if (job.task.AllowsModel(models_ ? models_->Find(p.model) : kNoGpuModel)) return &p;
   }
   return nullptr;
 }
