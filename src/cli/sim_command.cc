@@ -149,13 +149,20 @@ int RunGreenReplay(const SimReplayOptions& o) {
   auto run = RunGreenScenario(*scenario, options);
   progress->Finish();
   if (!run) return Fail(run.error());
-  if (auto ok = WriteGreenReport(o.out, run->outcomes, run->metrics, run->network, *run->energy); !ok) {
+  const CarbonFloor* floor = run->floor ? &*run->floor : nullptr;
+  if (auto ok = WriteGreenReport(o.out, run->outcomes, run->metrics, run->network, *run->energy, floor); !ok) {
     return Fail(ok.error());
   }
   std::printf("scenario %s: %zu jobs on %zu sites (%s); grid intensity: synthetic hourly shapes where marked in sites.csv\n",
               scenario->name.c_str(), run->workload.jobs.size(), run->network.sites.size(), run->network.name.c_str());
   std::printf("%s", GreenSummaryTable(run->metrics).c_str());
-  std::printf("wrote %s/policies.csv, sites.csv, green.svg, carbon_intensity.svg\n", o.out.c_str());
+  if (floor) {
+    std::printf("%s", CarbonFloorSummary(*floor, run->metrics).c_str());
+  } else {
+    std::printf("carbon floor: not solved: %s\n", run->floor_error.c_str());
+  }
+  std::printf("wrote %s/policies.csv, sites.csv, %sgreen.svg, carbon_intensity.svg\n", o.out.c_str(),
+              floor ? "floor.csv, " : "");
   return 0;
 }
 

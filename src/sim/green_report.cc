@@ -85,9 +85,61 @@ std::string GreenSummaryTable(const std::vector<PolicyMetrics>& metrics) {
   return out;
 }
 
+std::string CarbonFloorSummary(const CarbonFloor& floor, const std::vector<PolicyMetrics>& metrics) {
+  char buf[300];
+  std::string out;
+  const double first = metrics.empty() ? 0 : metrics.front().carbon_kg_per_gpu_hour;
+  std::snprintf(buf, sizeof buf,
+                "carbon floor (LP relaxation, sim/carbon_floor.h: no placement can go below it): %.4f kg CO2e/GPU-h",
+                floor.carbon_kg_per_gpu_hour);
+  out += buf;
+  if (first > 0) {
+    std::snprintf(buf, sizeof buf, " = %.3f of %s", floor.carbon_kg_per_gpu_hour / first, metrics.front().policy.c_str());
+    out += buf;
+  }
+  out += "\n";
+  if (metrics.size() > 1 && first > floor.carbon_kg_per_gpu_hour) {
+    out += "share of the possible cut reached:";
+    for (size_t i = 1; i < metrics.size(); ++i) {
+      std::snprintf(buf, sizeof buf, " %s %.0f %%%s", metrics[i].policy.c_str(),
+                    100 * (first - metrics[i].carbon_kg_per_gpu_hour) / (first - floor.carbon_kg_per_gpu_hour),
+                    i + 1 < metrics.size() ? "," : "");
+      out += buf;
+    }
+    out += "\n";
+  }
+  if (floor.jobs_without_site) {
+    std::snprintf(buf, sizeof buf, "(the floor leaves out %zu jobs no site can hold)\n", floor.jobs_without_site);
+    out += buf;
+  }
+  return out;
+}
+
+namespace {
+
+Result<void> WriteFloorCsv(const std::string& dir, const CarbonFloor& floor, const Network& network) {
+  std::string csv = "site,hub,gpus,capacity_gpu_hours,gpu_hours,utilisation,carbon_kg,carbon_kg_per_gpu_hour\n";
+  char buf[300];
+  for (size_t s = 0; s < network.sites.size(); ++s) {
+    auto place = network.PlaceIndex(network.sites[s].place);
+    int64_t gpus = 0;
+    for (const Pool& pool : network.sites[s].pools) gpus += pool.nodes * pool.gpus;
+    const double cap = floor.site_capacity_gpu_hours[s], used = floor.site_gpu_hours[s];
+    std::snprintf(buf, sizeof buf, "%s,%s,%lld,%.3f,%.3f,%.6f,%.3f,%.6f\n", network.sites[s].id.c_str(),
+                  place ? network.places[*place].hub.c_str() : "", static_cast<long long>(gpus), cap, used,
+                  cap > 0 ? used / cap : 0.0, floor.site_carbon_kg[s], used > 0 ? floor.site_carbon_kg[s] / used : 0.0);
+    csv += buf;
+  }
+  std::snprintf(buf, sizeof buf, "all,,,,%.3f,,%.3f,%.6f\n", floor.gpu_hours, floor.carbon_kg, floor.carbon_kg_per_gpu_hour);
+  csv += buf;
+  return WriteTextFile(dir + "/floor.csv", csv);
+}
+
+}  // namespace
+
 Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOutcome>& outcomes,
                               const std::vector<PolicyMetrics>& metrics, const Network& network,
-                              const EnergyModel& energy) {
+                              const EnergyModel& energy, const CarbonFloor* floor) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return MakeError(ErrorCode::kUnavailable, dir + ": cannot create directory: " + ec.message());
@@ -131,6 +183,11 @@ Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOu
       panels[k].labels.push_back(m.policy);
       panels[k].values.push_back(values[k]);
     }
+  }
+  if (floor) {
+    SW_CHECK(WriteFloorCsv(dir, *floor, network));
+    panels[0].labels.push_back("floor (LP)");
+    panels[0].values.push_back(floor->carbon_kg_per_gpu_hour);
   }
   SW_CHECK(WriteTextFile(dir + "/green.svg", RenderBarsSvg(panels)));
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "sim/carbon_floor.h"
 #include "sim/green_scenario.h"
 
 namespace suanwang {
@@ -34,12 +35,18 @@ PolicyMetrics Summarise(const PolicyOutcome& outcome, const Network& network, co
 // "policy  carbon kg/GPU-h (vs first) ..." one line per policy.
 std::string GreenSummaryTable(const std::vector<PolicyMetrics>& metrics);
 
+// The carbon floor against the policies: its carbon per GPU-hour, its ratio to the first
+// policy's, and the share of the possible cut (first - floor) each other policy reaches.
+std::string CarbonFloorSummary(const CarbonFloor& floor, const std::vector<PolicyMetrics>& metrics);
+
 // DIR/policies.csv (the metrics), DIR/sites.csv (per policy and site: GPU-hours, energy,
 // carbon, cost), DIR/green.svg (bars per metric), DIR/carbon_intensity.svg (each site's
 // hourly grid intensity over the first two days, synthetic series marked), and per policy
-// DIR/POLICY/ as WriteReplayReport (jobs.csv with each job's energy and carbon).
+// DIR/POLICY/ as WriteReplayReport (jobs.csv with each job's energy and carbon); with a
+// floor, DIR/floor.csv (per site: capacity and the GPU-hours and carbon the floor placed there)
+// and a "floor (LP)" bar next to the policies' carbon.
 Result<void> WriteGreenReport(const std::string& dir, const std::vector<PolicyOutcome>& outcomes,
                               const std::vector<PolicyMetrics>& metrics, const Network& network,
-                              const EnergyModel& energy);
+                              const EnergyModel& energy, const CarbonFloor* floor = nullptr);
 
 }  // namespace suanwang

@@ -1,5 +1,7 @@
 #include "sim/green_run.h"
 
+#include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <optional>
 
@@ -40,6 +42,29 @@ Result<GreenRun> LoadGreenScenario(const GreenScenario& scenario, const GreenRun
   return run;
 }
 
+namespace {
+
+// The span is what the policies used: from the first arrival to the last end under any of them.
+void SolveFloor(GreenRun& run) {
+  CarbonFloorOptions options;
+  double first = run.workload.arrival_s.empty() ? 0 : run.workload.arrival_s.front(), last = first;
+  for (double a : run.workload.arrival_s) first = std::min(first, a);
+  for (const PolicyOutcome& o : run.outcomes) {
+    for (const JobRecord& j : o.result.jobs) last = std::max(last, j.end_s);
+  }
+  options.span_start_ms = static_cast<Timestamp>(std::floor(first * 1000));
+  options.span_end_ms = static_cast<Timestamp>(std::ceil(last * 1000));
+  GpuModelTable models;
+  auto floor = SolveCarbonFloor(run.network, *run.energy, run.workload.jobs, models, options);
+  if (floor) {
+    run.floor = std::move(*floor);
+  } else {
+    run.floor_error = floor.error().message;
+  }
+}
+
+}  // namespace
+
 Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options) {
   SW_TRY(run, LoadGreenScenario(scenario, options));
 
@@ -77,6 +102,7 @@ Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunO
   RunParallel(std::move(jobs), std::max(1u, options.threads));
   if (first_error) return std::unexpected(*first_error);
   for (const PolicyOutcome& o : run.outcomes) run.metrics.push_back(Summarise(o, run.network, scenario.west_hubs));
+  SolveFloor(run);
   return run;
 }
 

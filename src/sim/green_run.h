@@ -3,10 +3,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "sim/carbon_floor.h"
 #include "sim/green_report.h"
 
 namespace suanwang {
@@ -17,6 +19,10 @@ struct GreenRun {
   Workload workload;
   std::vector<PolicyOutcome> outcomes;     // scenario policy order
   std::vector<PolicyMetrics> metrics;
+  // The least carbon per GPU-hour any placement could reach over the span the policies took
+  // (sim/carbon_floor.h); floor_error says why it is missing.
+  std::optional<CarbonFloor> floor;
+  std::string floor_error;
 };
 
 struct GreenRunOptions {
@@ -35,7 +41,9 @@ Result<GreenScenario> ReadGreenScenario(const std::string& path);
 // catalogues, series files) and of GreenWorkload.
 Result<GreenRun> LoadGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options);
 
-// Errors: those of LoadGreenScenario and of RunWorkload.
+// Runs every policy, then solves the carbon floor over [first arrival, last end of any policy).
+// Errors: those of LoadGreenScenario and of RunWorkload (a floor that cannot be solved is not
+// an error: floor_error says why).
 Result<GreenRun> RunGreenScenario(const GreenScenario& scenario, const GreenRunOptions& options);
 
 }  // namespace suanwang

@@ -168,6 +168,13 @@ TEST(GreenScenarioFile, TheShippedScenarioLoads) {
   }
   // Carbon-aware emits less per GPU-hour than latency-only on the same jobs.
   EXPECT_LT(run->metrics[2].carbon_kg_per_gpu_hour, run->metrics[0].carbon_kg_per_gpu_hour);
+  // No policy goes below the carbon floor, which counts every job's GPU-hours.
+  ASSERT_TRUE(run->floor) << run->floor_error;
+  EXPECT_EQ(run->floor->jobs, run->workload.jobs.size());
+  EXPECT_NEAR(run->floor->gpu_hours, run->metrics[0].gpu_hours, 1e-6 * run->floor->gpu_hours);
+  for (const PolicyMetrics& m : run->metrics) {
+    EXPECT_GE(m.carbon_kg_per_gpu_hour, run->floor->carbon_kg_per_gpu_hour) << m.policy;
+  }
 }
 
 }  // namespace
