@@ -10,20 +10,20 @@ namespace suanwang {
 namespace {
 
 constexpr double kMsPerHour = 3'600'000.0;
+constexpr size_t kNoSite = static_cast<size_t>(-1);
 
 struct Bin {
   double kg_per_kwh = 0;  // the lowest k_sh in the bin
   double hours = 0;
 };
 
-// Carbon per kWh of IT energy at the site in each hour of the span, grouped into bins that
+// Carbon per kWh of IT energy at the site in each hour of [from, to), grouped into bins that
 // count at the lowest value they hold.
-std::vector<Bin> SiteBins(const SiteEnergy& site, const CarbonFloorOptions& options) {
+std::vector<Bin> SiteBins(const SiteEnergy& site, Timestamp from_ms, Timestamp to_ms, int max_bins) {
   std::vector<Bin> pieces;
-  const Timestamp first_hour = options.span_start_ms / 3'600'000 * 3'600'000;
-  for (Timestamp h = first_hour; h < options.span_end_ms; h += 3'600'000) {
-    const Timestamp from = std::max(h, options.span_start_ms);
-    const Timestamp to = std::min<Timestamp>(h + 3'600'000, options.span_end_ms);
+  for (Timestamp h = from_ms / 3'600'000 * 3'600'000; h < to_ms; h += 3'600'000) {
+    const Timestamp from = std::max(h, from_ms);
+    const Timestamp to = std::min<Timestamp>(h + 3'600'000, to_ms);
     const double k = site.pue.At(1.0, site.temperature.At(h)) * (1 - site.green_share) * site.carbon.At(h);
     pieces.push_back({k, static_cast<double>(to - from) / kMsPerHour});
   }
@@ -37,13 +37,13 @@ std::vector<Bin> SiteBins(const SiteEnergy& site, const CarbonFloorOptions& opti
     groups.back().hours += p.hours;
     total += p.hours;
   }
-  if (groups.size() <= static_cast<size_t>(options.bins)) return groups;
-  const double per_bin = total / options.bins;
+  if (groups.size() <= static_cast<size_t>(max_bins)) return groups;
+  const double per_bin = total / max_bins;
   std::vector<Bin> bins;
   double done = 0;
   for (const Bin& g : groups) {
     if (bins.empty() || (done >= per_bin * static_cast<double>(bins.size()) - 1e-9 &&
-                         bins.size() < static_cast<size_t>(options.bins))) {
+                         bins.size() < static_cast<size_t>(max_bins))) {
       bins.push_back({g.kg_per_kwh, 0});
     }
     bins.back().hours += g.hours;
@@ -75,78 +75,127 @@ bool Eligible(const Network& network, const JobSpec& job, size_t s, double job_g
   return static_cast<double>(AllowedGpus(site, job, models)) >= job_gpus;
 }
 
-// Jobs grouped by their eligible sites and IT energy per GPU-hour there (-1: not eligible).
-struct Classes {
-  std::map<std::vector<double>, double> gpu_hours;  // key: e_cs per site
+// Jobs grouped into chains: the same eligible sites and IT energy per GPU-hour there (-1: not
+// eligible) and the same last period. A chain has a row per period from its first to its
+// last: the work that arrives in that period plus what earlier periods held over is placed
+// in it or held over to the next; nothing is held past the last. Jobs with a deadline chain
+// with those of the same arrival period; jobs without one (last period: the span's) chain
+// over all their arrival periods.
+struct ChainKey {
+  std::vector<double> e_per_site;
+  size_t last_period = 0;
+  size_t first_period = 0;  // kOpen for jobs without a deadline
+  auto operator<=>(const ChainKey&) const = default;
 };
+constexpr size_t kOpen = static_cast<size_t>(-1);
+struct Chain {
+  size_t first = kOpen, last = 0;
+  std::vector<double> arriving;  // GPU-hours arriving per period (absolute index)
+};
+using Chains = std::map<ChainKey, Chain>;
 
-Result<Classes> GroupJobs(const Network& network, const EnergyModel& energy, const std::vector<JobSpec>& jobs,
-                          const GpuModelTable& models, CarbonFloor& floor) {
-  Classes classes;
+// The period holding `ms`, clamped to the span.
+size_t PeriodOf(Timestamp ms, const CarbonFloorOptions& options, size_t periods) {
+  if (ms <= options.span_start_ms || periods == 1) return 0;
+  const auto period_ms = static_cast<Timestamp>(options.period_h * kMsPerHour);
+  return std::min(periods - 1, static_cast<size_t>((ms - options.span_start_ms) / period_ms));
+}
+
+Result<Chains> GroupJobs(const Network& network, const EnergyModel& energy, const Workload& workload,
+                         const GpuModelTable& models, const CarbonFloorOptions& options, size_t periods,
+                         CarbonFloor& floor) {
+  Chains chains;
   const size_t sites = network.sites.size();
-  for (const JobSpec& job : jobs) {
+  for (size_t i = 0; i < workload.jobs.size(); ++i) {
+    const JobSpec& job = workload.jobs[i];
     const double gpus = static_cast<double>(job.TotalGpuMilli()) / 1000;
     if (gpus <= 0) {
       return MakeError(ErrorCode::kInvalidArgument, "job '" + job.name + "' has no GPUs: the floor is per GPU-hour");
     }
     if (job.duration_s <= 0) continue;
-    std::vector<double> key(sites, -1);
+    ChainKey key{std::vector<double>(sites, -1), periods - 1, kOpen};
     bool any = false;
     for (size_t s = 0; s < sites; ++s) {
       if (!Eligible(network, job, s, gpus, models)) continue;
-      key[s] = energy.JobItPowerW(job, s, models) / gpus / 1000;
+      key.e_per_site[s] = energy.JobItPowerW(job, s, models) / gpus / 1000;
       any = true;
     }
     if (!any) {
       ++floor.jobs_without_site;
       continue;
     }
+    size_t first = 0;
+    if (options.period_h > 0) {
+      const double arrival_s = i < workload.arrival_s.size() ? workload.arrival_s[i] : 0;
+      first = PeriodOf(static_cast<Timestamp>(arrival_s * 1000), options, periods);
+      if (job.deadline_ms) {
+        key.last_period = std::max(first, PeriodOf(*job.deadline_ms - 1, options, periods));
+        key.first_period = first;
+      }
+    }
     const double gpu_hours = gpus * job.duration_s / 3600;
-    classes.gpu_hours[key] += gpu_hours;
+    Chain& chain = chains[key];
+    if (chain.arriving.empty()) chain.arriving.assign(periods, 0);
+    chain.first = std::min(chain.first, first);
+    chain.last = key.last_period;
+    chain.arriving[first] += gpu_hours;
     floor.gpu_hours += gpu_hours;
     ++floor.jobs;
   }
-  return classes;
+  return chains;
 }
 
 }  // namespace
 
-Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& energy,
-                                     const std::vector<JobSpec>& jobs, const GpuModelTable& models,
-                                     const CarbonFloorOptions& options) {
+Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& energy, const Workload& workload,
+                                     const GpuModelTable& models, const CarbonFloorOptions& options) {
   if (options.span_end_ms <= options.span_start_ms) {
     return MakeError(ErrorCode::kInvalidArgument, "carbon floor: the span [" + std::to_string(options.span_start_ms) +
                                                       ", " + std::to_string(options.span_end_ms) + ") ms is empty");
   }
   if (options.bins < 1) return MakeError(ErrorCode::kInvalidArgument, "carbon floor: bins must be at least 1");
+  if (options.period_h < 0) return MakeError(ErrorCode::kInvalidArgument, "carbon floor: period_h must not be negative");
   const size_t sites = network.sites.size();
+  const Timestamp span_ms = options.span_end_ms - options.span_start_ms;
+  const auto period_ms = options.period_h > 0 ? static_cast<Timestamp>(options.period_h * kMsPerHour) : span_ms;
+  const auto periods = static_cast<size_t>((span_ms + period_ms - 1) / period_ms);
   CarbonFloor floor;
   floor.site_gpu_hours.assign(sites, 0);
   floor.site_carbon_kg.assign(sites, 0);
   floor.site_capacity_gpu_hours.assign(sites, 0);
-  SW_TRY(classes, GroupJobs(network, energy, jobs, models, floor));
-  floor.classes = classes.gpu_hours.size();
+  SW_TRY(chains, GroupJobs(network, energy, workload, models, options, periods, floor));
+  floor.classes = chains.size();
+  floor.periods = periods;
+  floor.span_hours = static_cast<double>(span_ms) / kMsPerHour;
 
-  // Rows: one per class (its demand), then one per site bin (its capacity).
-  std::vector<std::vector<Bin>> bins(sites);
-  std::vector<int> first_bin_row(sites);
-  int rows = static_cast<int>(classes.gpu_hours.size());
+  // Rows: one per chain and period (the work placed or held there), then one per bin of each
+  // site and period (its capacity).
   std::vector<double> row_lower, row_upper;
-  for (const auto& [key, demand] : classes.gpu_hours) {
-    row_lower.push_back(demand);
-    row_upper.push_back(demand);
+  for (const auto& [key, chain] : chains) {
+    for (size_t p = chain.first; p <= chain.last; ++p) {
+      row_lower.push_back(chain.arriving[p]);
+      row_upper.push_back(chain.arriving[p]);
+    }
   }
+  struct Slot {
+    std::vector<Bin> bins;
+    int first_row = 0;
+  };
+  std::vector<std::vector<Slot>> slots(sites, std::vector<Slot>(periods));  // [site][period]
   double capacity = 0;
   for (size_t s = 0; s < sites; ++s) {
-    bins[s] = SiteBins(energy.site(s), options);
-    first_bin_row[s] = rows;
     double gpus = 0;
     for (const Pool& pool : network.sites[s].pools) gpus += static_cast<double>(pool.nodes * pool.gpus);
-    for (const Bin& bin : bins[s]) {
-      row_lower.push_back(-COIN_DBL_MAX);
-      row_upper.push_back(gpus * bin.hours);
-      floor.site_capacity_gpu_hours[s] += gpus * bin.hours;
-      ++rows;
+    for (size_t p = 0; p < periods; ++p) {
+      const Timestamp from = options.span_start_ms + static_cast<Timestamp>(p) * period_ms;
+      Slot& slot = slots[s][p];
+      slot.bins = SiteBins(energy.site(s), from, std::min(from + period_ms, options.span_end_ms), options.bins);
+      slot.first_row = static_cast<int>(row_lower.size());
+      for (const Bin& bin : slot.bins) {
+        row_lower.push_back(-COIN_DBL_MAX);
+        row_upper.push_back(gpus * bin.hours);
+        floor.site_capacity_gpu_hours[s] += gpus * bin.hours;
+      }
     }
     capacity += floor.site_capacity_gpu_hours[s];
   }
@@ -157,29 +206,40 @@ Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& 
   }
   if (floor.gpu_hours <= 0) return floor;
 
+  // Columns: a chain's GPU-hours in one bin of an eligible site in one of its periods, and
+  // what a chain holds over from one period to the next (no carbon).
   struct Column {
     size_t site;
-    double e_kwh_per_gpu_h;
-    double kg_per_kwh;
+    double kg_per_gpu_hour;
   };
   std::vector<Column> columns;
   std::vector<CoinBigIndex> starts{0};
   std::vector<int> indices;
   std::vector<double> elements, objective;
-  int c = 0;
-  for (const auto& [key, demand] : classes.gpu_hours) {
-    for (size_t s = 0; s < sites; ++s) {
-      if (key[s] < 0) continue;
-      for (size_t b = 0; b < bins[s].size(); ++b) {
-        indices.insert(indices.end(), {c, first_bin_row[s] + static_cast<int>(b)});
-        elements.insert(elements.end(), {1.0, 1.0});
-        starts.push_back(static_cast<CoinBigIndex>(indices.size()));
-        objective.push_back(key[s] * bins[s][b].kg_per_kwh);
-        columns.push_back({s, key[s], bins[s][b].kg_per_kwh});
-      }
+  auto add_column = [&](std::initializer_list<std::pair<int, double>> entries, double cost, Column column) {
+    for (const auto& [r, v] : entries) {
+      indices.push_back(r);
+      elements.push_back(v);
     }
-    ++c;
+    starts.push_back(static_cast<CoinBigIndex>(indices.size()));
+    objective.push_back(cost);
+    columns.push_back(column);
+  };
+  int row = 0;
+  for (const auto& [key, chain] : chains) {
+    for (size_t p = chain.first; p <= chain.last; ++p, ++row) {
+      for (size_t s = 0; s < sites; ++s) {
+        if (key.e_per_site[s] < 0) continue;
+        const Slot& slot = slots[s][p];
+        for (size_t b = 0; b < slot.bins.size(); ++b) {
+          const double kg = key.e_per_site[s] * slot.bins[b].kg_per_kwh;
+          add_column({{row, 1.0}, {slot.first_row + static_cast<int>(b), 1.0}}, kg, {s, kg});
+        }
+      }
+      if (p < chain.last) add_column({{row, 1.0}, {row + 1, -1.0}}, 0, {kNoSite, 0});
+    }
   }
+  const int rows = static_cast<int>(row_lower.size());
   const int cols = static_cast<int>(columns.size());
   CoinPackedMatrix matrix(true, rows, cols, static_cast<CoinBigIndex>(indices.size()), elements.data(), indices.data(),
                           starts.data(), nullptr);
@@ -187,10 +247,11 @@ Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& 
   ClpSimplex model;
   model.setLogLevel(0);
   model.loadProblem(matrix, col_lower.data(), col_upper.data(), objective.data(), row_lower.data(), row_upper.data());
-  model.primal();
+  model.dual();
   if (model.isProvenPrimalInfeasible()) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "carbon floor: some jobs' GPU-hours do not fit the GPUs of the sites they may use over the span");
+                     "carbon floor: some jobs' GPU-hours do not fit the GPUs of the sites they may use in the "
+                     "periods between their arrival and their deadline");
   }
   if (!model.isProvenOptimal()) {
     return MakeError(ErrorCode::kInternal, "carbon floor LP: Clp status " + std::to_string(model.status()) +
@@ -199,8 +260,9 @@ Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& 
   const double* x = model.primalColumnSolution();
   for (int j = 0; j < cols; ++j) {
     const Column& col = columns[static_cast<size_t>(j)];
+    if (col.site == kNoSite) continue;
     floor.site_gpu_hours[col.site] += x[j];
-    floor.site_carbon_kg[col.site] += x[j] * col.e_kwh_per_gpu_h * col.kg_per_kwh;
+    floor.site_carbon_kg[col.site] += x[j] * col.kg_per_gpu_hour;
   }
   floor.carbon_kg = model.objectiveValue();
   floor.carbon_kg_per_gpu_hour = floor.carbon_kg / floor.gpu_hours;

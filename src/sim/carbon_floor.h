@@ -3,29 +3,34 @@
 // A green scenario's policies are measured against it (docs/green.md, "The carbon floor"):
 // how near a policy comes says how much is left to gain by placing better.
 //
-//   minimise   sum_c sum_{s in S(c)} sum_b  e_cs * k_sb * x_csb                 [kg CO2e]
-//   subject to sum_{s in S(c)} sum_b x_csb  = D_c            for every class c   [GPU-h]
-//              sum_c x_csb                 <= G_s * H_sb     for every site s, bin b
-//              x_csb >= 0
+//   minimise   sum_c sum_{s in S(c)} sum_{p in P(c)} sum_b  e_cs * k_spb * x_cspb        [kg CO2e]
+//   subject to sum_{s in S(c)} sum_{p in P(c)} sum_b x_cspb  = D_c      for every class c  [GPU-h]
+//              sum_c x_cspb                               <= G_s * H_spb  for every site s,
+//                                                                         period p, bin b
+//              x_cspb >= 0
 //
-//   c      a class of jobs: the same eligible sites and the same IT power per GPU at each
+//   c      a class of jobs: the same eligible sites, the same IT power per GPU at each, the
+//          same periods
 //   S(c)   its eligible sites: inside the job's latency tier from its origin, in a hub the job
 //          allows, with at least as many GPUs of models the job allows as the whole job holds
+//   P(c)   its periods: with `period_h` > 0, from the period it arrives in to the one its
+//          deadline falls in (the last period without a deadline); else the whole span
 //   D_c    the class's GPU-hours: GPUs x run time (duration_s), summed over its jobs
 //   e_cs   IT energy per GPU-hour of the class at site s: JobItPowerW / GPUs / 1000  [kWh/GPU-h]
-//   k_sh   carbon per kWh of IT energy at site s in hour h of the span:
+//   k_sh   carbon per kWh of IT energy at site s in hour h:
 //          PUE_s(1, T_s(h)) * (1 - g_s) * CI_s(h)                              [kg CO2e/kWh]
 //          (PUE at full load: its lowest, since the fixed overhead falls as load rises)
-//   bins   each site's hours of the span grouped by equal k_sh (a daily-periodic series gives
+//   bins   each site's hours of a period grouped by equal k_sh (a daily-periodic series gives
 //          at most 24 groups); more groups than `bins` merge, in order of k_sh, into bins of
-//          about equal length. A bin counts at the lowest k_sh it holds (k_sb), H_sb hours long
+//          about equal length. A bin counts at the lowest k_sh it holds (k_spb), H_spb hours
 //   G_s    the site's GPUs (every model: the relaxation does not split them by model)
 //
-// What is relaxed away, so that no placement the engine can make does better: gangs and
-// nodes (work is divisible across sites), arrival times, queues, run lengths and deadlines (a
-// class's work may run in any hour of the span), the load a site runs at (PUE at full load),
-// GPU models within a site. Jobs without an eligible site are left out (the engine rejects
-// them), and jobs without GPUs cannot be counted per GPU-hour (an error).
+// What is relaxed away, so that no placement that ends its work within the span and misses no
+// deadline does better: gangs and nodes (work is divisible across sites and hours), queues,
+// run lengths, where in its periods work runs (before its arrival inside the first, after its
+// deadline inside the last), the load a site runs at (PUE at full load), GPU models within a
+// site. Jobs without an eligible site are left out (the engine rejects them), and jobs without
+// GPUs cannot be counted per GPU-hour (an error).
 #pragma once
 
 #include <string>
@@ -37,13 +42,18 @@
 #include "model/gpu_model_table.h"
 #include "model/job.h"
 #include "model/network.h"
+#include "sim/replay.h"
 
 namespace suanwang {
 
 struct CarbonFloorOptions {
   Timestamp span_start_ms = 0;  // the hours the work may use: [start, end)
   Timestamp span_end_ms = 0;
-  int bins = 24;                // per site; 24 is exact for daily-periodic series
+  int bins = 24;                // per site and period; 24 is exact for daily-periodic series
+  // > 0: the span is cut into periods this long, and a job's work may only use the periods
+  // from the one it arrives in to the one its deadline falls in (the last without one).
+  // 0: one period; arrivals and deadlines are ignored.
+  double period_h = 0;
 };
 
 struct CarbonFloor {
@@ -53,6 +63,8 @@ struct CarbonFloor {
   size_t jobs = 0;                      // counted
   size_t jobs_without_site = 0;         // left out: no eligible site
   size_t classes = 0;
+  size_t periods = 0;
+  double span_hours = 0;
   std::vector<double> site_gpu_hours;   // per network site: what the optimum placed there
   std::vector<double> site_carbon_kg;
   std::vector<double> site_capacity_gpu_hours;  // G_s x span hours
@@ -61,8 +73,7 @@ struct CarbonFloor {
 // Errors: kInvalidArgument for an empty or reversed span, bins < 1, a job without GPUs
 // ("job 'NAME' has no GPUs: the floor is per GPU-hour"), or work that does not fit the
 // network's GPUs over the span (with both figures); kInternal when Clp reports no optimum.
-Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& energy,
-                                     const std::vector<JobSpec>& jobs, const GpuModelTable& models,
-                                     const CarbonFloorOptions& options);
+Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& energy, const Workload& workload,
+                                     const GpuModelTable& models, const CarbonFloorOptions& options);
 
 }  // namespace suanwang

@@ -89,15 +89,17 @@ std::string CarbonFloorSummary(const CarbonFloor& floor, const std::vector<Polic
   char buf[300];
   std::string out;
   const double first = metrics.empty() ? 0 : metrics.front().carbon_kg_per_gpu_hour;
-  std::snprintf(buf, sizeof buf,
-                "carbon floor (LP relaxation, sim/carbon_floor.h: no placement can go below it): %.4f kg CO2e/GPU-h",
-                floor.carbon_kg_per_gpu_hour);
+  std::snprintf(buf, sizeof buf, "carbon floor: %.4f kg CO2e/GPU-h", floor.carbon_kg_per_gpu_hour);
   out += buf;
   if (first > 0) {
     std::snprintf(buf, sizeof buf, " = %.3f of %s", floor.carbon_kg_per_gpu_hour / first, metrics.front().policy.c_str());
     out += buf;
   }
-  out += "\n";
+  std::snprintf(buf, sizeof buf,
+                " (LP relaxation, sim/carbon_floor.h: no placement that misses no deadline and ends within the "
+                "%.0f h span goes below it)\n",
+                floor.span_hours);
+  out += buf;
   if (metrics.size() > 1 && first > floor.carbon_kg_per_gpu_hour) {
     out += "share of the possible cut reached:";
     for (size_t i = 1; i < metrics.size(); ++i) {

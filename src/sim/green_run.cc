@@ -47,6 +47,7 @@ namespace {
 // The span is what the policies used: from the first arrival to the last end under any of them.
 void SolveFloor(GreenRun& run) {
   CarbonFloorOptions options;
+  options.period_h = 24;
   double first = run.workload.arrival_s.empty() ? 0 : run.workload.arrival_s.front(), last = first;
   for (double a : run.workload.arrival_s) first = std::min(first, a);
   for (const PolicyOutcome& o : run.outcomes) {
@@ -55,7 +56,7 @@ void SolveFloor(GreenRun& run) {
   options.span_start_ms = static_cast<Timestamp>(std::floor(first * 1000));
   options.span_end_ms = static_cast<Timestamp>(std::ceil(last * 1000));
   GpuModelTable models;
-  auto floor = SolveCarbonFloor(run.network, *run.energy, run.workload.jobs, models, options);
+  auto floor = SolveCarbonFloor(run.network, *run.energy, run.workload, models, options);
   if (floor) {
     run.floor = std::move(*floor);
   } else {

@@ -60,6 +60,13 @@ JobSpec Job(const std::string& name, Tier tier, int gpus, double hours) {
   return j;
 }
 
+Workload Work(std::vector<JobSpec> jobs) {
+  Workload w;
+  w.jobs = std::move(jobs);
+  w.arrival_s.assign(w.jobs.size(), 0);
+  return w;
+}
+
 // IT power per GPU at the power catalogue's defaults (GPU 70 %, cores 50 %): an A100 idles at
 // 15 % of its 400 W TDP, a core between 2.025 and 6.75 W: (60 + 0.7 * 340) + 12 * (2.025 +
 // 0.5 * 4.725) = 298 + 52.65 W.
@@ -75,7 +82,7 @@ TEST(CarbonFloor, FillsTheCleanSiteWithWhatMayGoThereAndTheRestWhereItMust) {
   // 200 GPU-hours of t3 work and 80 of t2 work over 10 hours; each site holds 160 GPU-hours.
   std::vector<JobSpec> jobs{Job("a", Tier::kT3, 8, 10), Job("b", Tier::kT3, 16, 5), Job("c", Tier::kT2, 8, 10),
                             Job("d", Tier::kT3, 8, 5), Job("e", Tier::kT1, 8, 1)};
-  auto floor = SolveCarbonFloor(f.network, f.energy, jobs, models, {0, 10 * kHourMs, 24});
+  auto floor = SolveCarbonFloor(f.network, f.energy, Work(jobs), models, {0, 10 * kHourMs, 24, 0});
   ASSERT_TRUE(floor) << floor.error().message;
   // By hand: k2 (clean) takes 160 GPU-h of the t3 work; k1 the other 40 and the t2 job's 80.
   // The t1 job has no site within 1 ms: left out.
@@ -97,7 +104,7 @@ TEST(CarbonFloor, TakesTheCleanestHoursOfADay) {
   Fixture f = Load(0.1);
   GpuModelTable models;
   std::vector<JobSpec> jobs{Job("a", Tier::kT3, 16, 11)};
-  auto floor = SolveCarbonFloor(f.network, f.energy, jobs, models, {0, 24 * kHourMs, 24});
+  auto floor = SolveCarbonFloor(f.network, f.energy, Work(jobs), models, {0, 24 * kHourMs, 24, 0});
   ASSERT_TRUE(floor) << floor.error().message;
   // By hand: CI(h) = 0.2 * (1 - 0.1 * sin(pi (h - 6) / 12) / mean_p) / 0.9 for local hours
   // 7..17, mean_p the day's mean of the clear-sky shape.
@@ -117,32 +124,65 @@ TEST(CarbonFloor, FewerBinsCountEachAtItsCleanestHour) {
   Fixture f = Load(0.1);
   GpuModelTable models;
   std::vector<JobSpec> jobs{Job("a", Tier::kT3, 16, 11)};
-  auto fine = SolveCarbonFloor(f.network, f.energy, jobs, models, {0, 24 * kHourMs, 24});
-  auto coarse = SolveCarbonFloor(f.network, f.energy, jobs, models, {0, 24 * kHourMs, 1});
+  auto fine = SolveCarbonFloor(f.network, f.energy, Work(jobs), models, {0, 24 * kHourMs, 24, 0});
+  auto coarse = SolveCarbonFloor(f.network, f.energy, Work(jobs), models, {0, 24 * kHourMs, 1, 0});
   ASSERT_TRUE(fine && coarse);
   const double noon = 0.2 * (1 - 0.1 / (1 / std::tan(M_PI / 24) / 24)) / 0.9;
   EXPECT_NEAR(coarse->carbon_kg, kKwhPerGpuHour * 176 * kPueK2 * noon, 1e-6);
   EXPECT_LT(coarse->carbon_kg, fine->carbon_kg);
 }
 
+// With daily periods, work cannot use a period before the one it arrives in, nor one after
+// its deadline's; work without a deadline may be held over to later periods.
+TEST(CarbonFloor, PeriodsKeepWorkBetweenItsArrivalAndItsDeadline) {
+  Fixture f = Load();
+  GpuModelTable models;
+  const CarbonFloorOptions daily{0, 48 * kHourMs, 24, 24};
+  const CarbonFloorOptions whole{0, 48 * kHourMs, 24, 0};
+  const double clean = kKwhPerGpuHour * kPueK2 * 0.2, dirty = kKwhPerGpuHour * kPueK1 * 0.6;  // per GPU-h
+
+  // Two day-long 16-GPU jobs arriving on the second day: k2 holds one day of 16 GPUs then.
+  Workload late = Work({Job("z1", Tier::kT3, 16, 24), Job("z2", Tier::kT3, 16, 24)});
+  late.arrival_s = {30 * 3600.0, 30 * 3600.0};
+  auto any_hour = SolveCarbonFloor(f.network, f.energy, late, models, whole);
+  auto in_order = SolveCarbonFloor(f.network, f.energy, late, models, daily);
+  ASSERT_TRUE(any_hour && in_order);
+  EXPECT_NEAR(any_hour->carbon_kg, 768 * clean, 1e-6);
+  EXPECT_NEAR(in_order->carbon_kg, 384 * clean + 384 * dirty, 1e-6);
+  EXPECT_EQ(in_order->periods, 2u);
+
+  // Two arriving at once on the first day: one must end that day (deadline); the other may be
+  // held to the second day's clean capacity, unless it has the same deadline.
+  JobSpec w = Job("w", Tier::kT3, 16, 24);
+  w.deadline_ms = 24 * kHourMs;
+  JobSpec v = Job("v", Tier::kT3, 16, 24);
+  auto held = SolveCarbonFloor(f.network, f.energy, Work({w, v}), models, daily);
+  ASSERT_TRUE(held) << held.error().message;
+  EXPECT_NEAR(held->carbon_kg, 768 * clean, 1e-6);
+  v.deadline_ms = 24 * kHourMs;
+  auto both_due = SolveCarbonFloor(f.network, f.energy, Work({w, v}), models, daily);
+  ASSERT_TRUE(both_due) << both_due.error().message;
+  EXPECT_NEAR(both_due->carbon_kg, 384 * clean + 384 * dirty, 1e-6);
+}
+
 TEST(CarbonFloor, NamesWhatItCannotSolve) {
   Fixture f = Load();
   GpuModelTable models;
-  auto empty = SolveCarbonFloor(f.network, f.energy, {Job("a", Tier::kT3, 8, 1)}, models, {5, 5, 24});
+  auto empty = SolveCarbonFloor(f.network, f.energy, Work({Job("a", Tier::kT3, 8, 1)}), models, {5, 5, 24, 0});
   ASSERT_FALSE(empty);
   EXPECT_NE(empty.error().message.find("is empty"), std::string::npos) << empty.error().message;
   JobSpec cpu = Job("cpu-only", Tier::kT3, 8, 1);
   cpu.task.gpu_count = 0;
   cpu.task.gpu_milli = 0;
-  auto no_gpu = SolveCarbonFloor(f.network, f.energy, {cpu}, models, {0, kHourMs, 24});
+  auto no_gpu = SolveCarbonFloor(f.network, f.energy, Work({cpu}), models, {0, kHourMs, 24, 0});
   ASSERT_FALSE(no_gpu);
   EXPECT_NE(no_gpu.error().message.find("job 'cpu-only' has no GPUs"), std::string::npos) << no_gpu.error().message;
   // 400 GPU-hours cannot fit 2 x 16 GPUs over 10 hours.
-  auto full = SolveCarbonFloor(f.network, f.energy, {Job("big", Tier::kT3, 16, 25)}, models, {0, 10 * kHourMs, 24});
+  auto full = SolveCarbonFloor(f.network, f.energy, Work({Job("big", Tier::kT3, 16, 25)}), models, {0, 10 * kHourMs, 24, 0});
   ASSERT_FALSE(full);
   EXPECT_NE(full.error().message.find("do not fit"), std::string::npos) << full.error().message;
   // 240 GPU-hours of t2 work fit the network but not k1, the one site within 5 ms.
-  auto tier = SolveCarbonFloor(f.network, f.energy, {Job("near", Tier::kT2, 16, 15)}, models, {0, 10 * kHourMs, 24});
+  auto tier = SolveCarbonFloor(f.network, f.energy, Work({Job("near", Tier::kT2, 16, 15)}), models, {0, 10 * kHourMs, 24, 0});
   ASSERT_FALSE(tier);
   EXPECT_NE(tier.error().message.find("sites they may use"), std::string::npos) << tier.error().message;
 }
