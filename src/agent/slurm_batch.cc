@@ -70,13 +70,15 @@ std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir) {
   return result;
 }
 
+Timestamp SlurmHeartbeatMs(const std::string& workdir) { return ModifiedMs(workdir + "/" + kSlurmHeartbeatFile); }
+
 Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name,
                              int array_index) {
   std::ostringstream script;
   script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
-  // Only shell builtins besides the program: on a busy node every process counts. The claim
-  // (noclobber: an exclusive create) names the id suanwang knows the job by: JOBID, or
-  // ARRAYID_INDEX in an array.
+  // Only shell builtins besides the program and the heartbeat's sleep: on a busy node every
+  // process counts. The claim (noclobber: an exclusive create) names the id suanwang knows the
+  // job by: JOBID, or ARRAYID_INDEX in an array.
   script << "owner=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}\nset -C\n"
          << "if ! { echo \"${owner:-${SLURM_JOB_ID:-0}}\" >" << kClaimFile << "; } 2>/dev/null; then\n"
          << "  echo 'suanwang: not run: its agent gave this attempt up' >&2\n  exit 0\nfi\nset +C\n";
@@ -86,8 +88,13 @@ Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, c
     if (key == "CUDA_VISIBLE_DEVICES") continue;  // Slurm binds the GPUs it allocates
     script << "export " << key << "=" << ShellQuote(value) << "\n";
   }
+  // The heartbeat: a subshell that rewrites the file while this shell ($$) lives; stopped (its
+  // sleep with it) when the program ends, and reaped before `times` counts the children.
+  script << "( trap 'kill $s 2>/dev/null; exit 0' TERM\n  while kill -0 $$ 2>/dev/null; do : >" << kSlurmHeartbeatFile
+         << "; sleep " << kSlurmHeartbeatS << " & s=$!; wait $s; done ) &\nbeat=$!\n";
   for (const std::string& arg : spec.argv) script << ShellQuote(arg) << " ";
-  script << "\ncode=$?\n{ times; echo \"exited $code\"; } >" << kSlurmExitFile << "\nexit $code\n";
+  script << "\ncode=$?\nkill $beat 2>/dev/null; wait $beat 2>/dev/null\n";
+  script << "{ times; echo \"exited $code\"; } >" << kSlurmExitFile << "\nexit $code\n";
   SW_CHECK(WriteFile(workdir + "/run.sh", script.str()));
   return WriteFile(workdir + "/" + kSlurmJobNameFile,
                    job_name + (array_index >= 0 ? " " + std::to_string(array_index) : "") + "\n");

@@ -1,6 +1,7 @@
 // What the Slurm executor leaves for Slurm to run, and what it reads back: the task's batch
 // script (run.sh), a gang's script (one Slurm job whose step runs one task per rank, each in
-// its own working directory), the sbatch command lines, and the exit record a task leaves.
+// its own working directory), the sbatch command lines, and the exit record and heartbeat a
+// task leaves.
 #pragma once
 
 #include <optional>
@@ -22,6 +23,12 @@ inline constexpr const char* kSlurmExitFile = "exit_status";
 // The Slurm job name a task was submitted under, and for an element of a job array its index
 // ("NAME" or "NAME INDEX"), in its working directory, for Adopt.
 inline constexpr const char* kSlurmJobNameFile = "slurm_job_name";
+// While its program runs, a task's run.sh rewrites kSlurmHeartbeatFile in its working
+// directory every kSlurmHeartbeatS seconds (a subshell that stops with the script): the agent
+// can tell a script still running on its node from a dead one when the controller has
+// forgotten its job.
+inline constexpr const char* kSlurmHeartbeatFile = "alive";
+inline constexpr int kSlurmHeartbeatS = 10;
 
 struct SlurmExitRecord {
   int exit_code = 0;
@@ -29,6 +36,8 @@ struct SlurmExitRecord {
   Timestamp elapsed_ms = 0; // from the claim to the record: the time the task ran
 };
 std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir);
+// When the task's heartbeat file was last written (the file system's clock), 0 when it has none.
+Timestamp SlurmHeartbeatMs(const std::string& workdir);
 
 // Writes WORKDIR/run.sh for the task and WORKDIR/kSlurmJobNameFile (array_index < 0: not in an
 // array). Errors: kUnavailable.

@@ -336,6 +336,16 @@ TaskExit SlurmExecutor::Lost(const std::string& task_id, const Job& job, std::st
   return exit;
 }
 
+bool SlurmExecutor::StillBeating(Job& job, Timestamp now) const {
+  const Timestamp beat = SlurmHeartbeatMs(job.workdir);
+  if (job.forgotten_since_ms == 0 || beat != job.heartbeat_mark) {
+    if (job.forgotten_since_ms == 0) job.forgotten_since_ms = now;
+    job.heartbeat_mark = beat;
+    job.heartbeat_seen_ms = now;
+  }
+  return now - job.heartbeat_seen_ms < options_.lost_grace_ms;
+}
+
 std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, Job& job, Timestamp now) {
   if (auto record = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *record);
   auto shown = runner_.Run({"scontrol", "-o", "show", "job", job.slurm_id});
@@ -357,11 +367,12 @@ std::optional<TaskExit> SlurmExecutor::Collect(const std::string& task_id, Job& 
     const bool started = ClaimForAgent(job.workdir) == ClaimOutcome::kTaskHolds;
     if (auto record = ReadSlurmExitRecord(job.workdir)) return Recorded(task_id, job, *record);  // ended meanwhile
     // Its script started: the node may still be running it though the controller forgot it.
-    // Its record is awaited for lost_grace_ms; running it again at once would run it twice.
-    if (started && job.forgotten_since_ms == 0) job.forgotten_since_ms = now;
-    if (started && now - job.forgotten_since_ms < options_.lost_grace_ms) return std::nullopt;
-    exit = Lost(task_id, job, "Slurm lost job " + job.slurm_id + " (a controller restart) " +
-                                  (started ? "after it started, before it ran to its end" : "before it started"));
+    // Running it again then would run it twice: its record is awaited while its heartbeat
+    // changes and lost_grace_ms after it last did.
+    if (started && StillBeating(job, now)) return std::nullopt;
+    exit = Lost(task_id, job,
+                "Slurm lost job " + job.slurm_id + " (a controller restart) " +
+                    (started ? "after it started; its script stopped before it ran to its end" : "before it started"));
     exit.killed_by_request = job.kill_requested;
     return exit;
   }

@@ -33,8 +33,9 @@ struct SlurmExecutorOptions {
                                    // a long squeue holds the controller's locks from starting jobs
   int parallel_submits = 1;        // sbatch calls in flight at once (StartMany; more contend in slurmctld)
   // A job whose script started but that Slurm no longer knows (a controller restarted from an
-  // older state) may still run on its node: its exit record is awaited this long before the
-  // task is reported lost (and run again).
+  // older state) may still run on its node: its exit record is awaited while its heartbeat
+  // (slurm_batch.h) keeps changing, and this long after it last changed, before the task is
+  // reported lost (and run again). More than a few heartbeat periods.
   Timestamp lost_grace_ms = 30000;
   Timestamp start_grace_ms = 60000;  // RUNNING in Slurm this long without its script having
                                      // started: given up (NeverStarted)
@@ -90,10 +91,15 @@ class SlurmExecutor final : public Executor {
     int kill_sent = 0;  // 0 none, 1 scancel (TERM), 2 scancel --signal=KILL
     Timestamp running_since_ms = 0;  // when squeue first showed it RUNNING without its claim
     Timestamp forgotten_since_ms = 0;  // when Slurm first no longer knew it after its script started
+    Timestamp heartbeat_mark = 0;      // the heartbeat file's time when last seen to change
+    Timestamp heartbeat_seen_ms = 0;   // when (agent's clock) it was seen to change
   };
   TaskExit Lost(const std::string& task_id, const Job& job, std::string error) const;
   std::optional<TaskExit> NeverStarted(const std::string& task_id, Job& job, bool running, Timestamp now);
   std::optional<TaskExit> Collect(const std::string& task_id, Job& job, Timestamp now);
+  // For a started job Slurm forgot: whether its heartbeat changed less than lost_grace_ms ago
+  // (the first call, when it was found forgotten, counts as a change).
+  bool StillBeating(Job& job, Timestamp now) const;
   // The task's own exit record. A program that died of SIGTERM or SIGKILL (exit 143/137) we did
   // not ask for is checked with scontrol: if Slurm cancelled its job, it was killed there.
   TaskExit Recorded(const std::string& task_id, const Job& job, const SlurmExitRecord& record);

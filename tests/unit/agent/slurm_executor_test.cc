@@ -113,7 +113,14 @@ TEST_F(SlurmExecutorTest, TheExitRecordHoldsTheProgramsCodeCpuTimeAndElapsedTime
   spec.argv = {"sh", "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; exit 5"};
   runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
   ASSERT_TRUE(executor.Start(spec));
+  const auto begun = std::chrono::steady_clock::now();
   EXPECT_EQ(RunBatchScript(root_ / "j1-t0-a1", "2") >> 8, 5);
+  // The script beat while the program ran, and its heartbeat's sleep did not hold it up.
+  EXPECT_NE(SlurmHeartbeatMs((root_ / "j1-t0-a1").string()), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, std::chrono::seconds(kSlurmHeartbeatS));
+  std::stringstream err;
+  err << std::ifstream(root_ / "j1-t0-a1" / "stderr").rdbuf();
+  EXPECT_EQ(err.str(), "");  // nothing of the heartbeat's (a shell's "Terminated") in the task's log
   auto record = ReadSlurmExitRecord((root_ / "j1-t0-a1").string());
   ASSERT_TRUE(record);
   EXPECT_EQ(record->exit_code, 5);
@@ -318,7 +325,42 @@ TEST_F(SlurmExecutorTest, AStartedJobSlurmForgotIsAwaitedBeforeItIsRunAgain) {
   ASSERT_EQ(exits.size(), 1u);
   EXPECT_EQ(exits[0].task_id, "gone");
   EXPECT_TRUE(exits[0].lost);
-  EXPECT_EQ(exits[0].error, "Slurm lost job 3 (a controller restart) after it started, before it ran to its end");
+  EXPECT_EQ(exits[0].error,
+            "Slurm lost job 3 (a controller restart) after it started; its script stopped before it ran to its end");
+}
+
+// A forgotten job whose script still beats (its node runs it) is awaited however long that
+// takes; once the beat stops, it is lost lost_grace_ms later.
+TEST_F(SlurmExecutorTest, AForgottenJobIsAwaitedWhileItsHeartbeatChanges) {
+  SlurmExecutor executor(options_, runner_, clock_);
+  runner_.Answer("sbatch", CommandOutput{0, "4\n", ""});
+  ASSERT_TRUE(executor.Start(Spec("long")));
+  const auto dir = root_ / "long";
+  std::ofstream(dir / ".claim") << "4\n";
+  std::ofstream(dir / "alive");
+  const auto t0 = std::filesystem::last_write_time(dir / "alive");
+  const Timestamp step = 1000;  // a poll a second
+  const int polls = static_cast<int>(options_.lost_grace_ms / step);
+  for (int i = 0; i < 4 * polls; ++i) {  // the controller no longer knows the job
+    runner_.Answer("squeue", CommandOutput{0, "", ""});
+    runner_.Answer("scontrol", CommandOutput{1, "", Data("scontrol_unknown.err")});
+  }
+  // Beating every poll for twice the grace: never reported.
+  for (int i = 0; i < 2 * polls; ++i) {
+    std::filesystem::last_write_time(dir / "alive", t0 + std::chrono::seconds(i + 1));
+    clock_.Advance(step);
+    ASSERT_TRUE(executor.Poll().empty()) << "poll " << i;
+  }
+  // The beat stops: still awaited for the grace, then lost.
+  const Timestamp stopped = clock_.Now();
+  std::vector<TaskExit> exits;
+  for (int i = 0; exits.empty() && i < polls + 5; ++i) {
+    clock_.Advance(step);
+    exits = executor.Poll();
+  }
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_TRUE(exits[0].lost);
+  EXPECT_EQ(clock_.Now() - stopped, options_.lost_grace_ms);
 }
 
 TEST_F(SlurmExecutorTest, AdoptFindsAJobByHandleOrByItsTag) {
