@@ -145,6 +145,118 @@ Result<Chains> GroupJobs(const Network& network, const EnergyModel& energy, cons
   return chains;
 }
 
+// The LP in column form, as Clp loads it. A column placing work at a site remembers which
+// site and at what carbon; a hold-over column has no site.
+struct Lp {
+  struct Column {
+    size_t site = kNoSite;
+    double kg_per_gpu_hour = 0;
+  };
+  std::vector<double> row_lower, row_upper;
+  std::vector<CoinBigIndex> starts{0};
+  std::vector<int> indices;
+  std::vector<double> elements, objective;
+  std::vector<Column> columns;
+
+  int AddRow(double lower, double upper) {
+    row_lower.push_back(lower);
+    row_upper.push_back(upper);
+    return static_cast<int>(row_lower.size()) - 1;
+  }
+  void AddColumn(std::initializer_list<std::pair<int, double>> entries, Column column) {
+    for (const auto& [row, value] : entries) {
+      indices.push_back(row);
+      elements.push_back(value);
+    }
+    starts.push_back(static_cast<CoinBigIndex>(indices.size()));
+    objective.push_back(column.kg_per_gpu_hour);
+    columns.push_back(column);
+  }
+};
+
+// A site's bins in one period, and the row of the first.
+struct Slot {
+  std::vector<Bin> bins;
+  int first_row = 0;
+};
+using Slots = std::vector<std::vector<Slot>>;  // [site][period]
+
+// One capacity row per bin of each site and period: at most its GPUs for the bin's hours.
+Slots AddCapacityRows(const Network& network, const EnergyModel& energy, const CarbonFloorOptions& options,
+                      size_t periods, Timestamp period_ms, Lp& lp, CarbonFloor& floor) {
+  Slots slots(network.sites.size(), std::vector<Slot>(periods));
+  for (size_t s = 0; s < network.sites.size(); ++s) {
+    double gpus = 0;
+    for (const Pool& pool : network.sites[s].pools) gpus += static_cast<double>(pool.nodes * pool.gpus);
+    for (size_t p = 0; p < periods; ++p) {
+      const Timestamp from = options.span_start_ms + static_cast<Timestamp>(p) * period_ms;
+      Slot& slot = slots[s][p];
+      slot.bins = SiteBins(energy.site(s), from, std::min(from + period_ms, options.span_end_ms), options.bins);
+      slot.first_row = static_cast<int>(lp.row_lower.size());
+      for (const Bin& bin : slot.bins) {
+        lp.AddRow(-COIN_DBL_MAX, gpus * bin.hours);
+        floor.site_capacity_gpu_hours[s] += gpus * bin.hours;
+      }
+    }
+  }
+  return slots;
+}
+
+// Per chain: a row per period (what arrives = what is placed + what is held over - what came
+// from the period before), a column per eligible site bin in each period, a hold-over column
+// between consecutive periods (no carbon).
+void AddChains(const Chains& chains, const Slots& slots, Lp& lp) {
+  for (const auto& [key, chain] : chains) {
+    const int first_row = static_cast<int>(lp.row_lower.size());
+    for (size_t p = chain.first; p <= chain.last; ++p) lp.AddRow(chain.arriving[p], chain.arriving[p]);
+    for (size_t p = chain.first; p <= chain.last; ++p) {
+      const int row = first_row + static_cast<int>(p - chain.first);
+      for (size_t s = 0; s < slots.size(); ++s) {
+        if (key.e_per_site[s] < 0) continue;
+        const Slot& slot = slots[s][p];
+        for (size_t b = 0; b < slot.bins.size(); ++b) {
+          lp.AddColumn({{row, 1.0}, {slot.first_row + static_cast<int>(b), 1.0}},
+                       {s, key.e_per_site[s] * slot.bins[b].kg_per_kwh});
+        }
+      }
+      if (p < chain.last) lp.AddColumn({{row, 1.0}, {row + 1, -1.0}}, {});
+    }
+  }
+}
+
+// Solves the LP and adds its optimum to `floor`.
+Result<void> Solve(const Lp& lp, CarbonFloor& floor) {
+  const int rows = static_cast<int>(lp.row_lower.size());
+  const int cols = static_cast<int>(lp.columns.size());
+  CoinPackedMatrix matrix(true, rows, cols, static_cast<CoinBigIndex>(lp.indices.size()), lp.elements.data(),
+                          lp.indices.data(), lp.starts.data(), nullptr);
+  std::vector<double> col_lower(cols, 0.0), col_upper(cols, COIN_DBL_MAX);
+  ClpSimplex model;
+  model.setLogLevel(0);
+  model.loadProblem(matrix, col_lower.data(), col_upper.data(), lp.objective.data(), lp.row_lower.data(),
+                    lp.row_upper.data());
+  model.dual();
+  if (model.isProvenPrimalInfeasible()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "carbon floor: some jobs' GPU-hours do not fit the GPUs of the sites they may use in the "
+                     "periods between their arrival and their deadline");
+  }
+  if (!model.isProvenOptimal()) {
+    return MakeError(ErrorCode::kInternal, "carbon floor LP: Clp status " + std::to_string(model.status()) +
+                                               " (not optimal) for " + std::to_string(cols) + " columns");
+  }
+  const double* x = model.primalColumnSolution();
+  for (int j = 0; j < cols; ++j) {
+    const Lp::Column& col = lp.columns[static_cast<size_t>(j)];
+    if (col.site == kNoSite) continue;
+    floor.site_gpu_hours[col.site] += x[j];
+    floor.site_carbon_kg[col.site] += x[j] * col.kg_per_gpu_hour;
+  }
+  floor.carbon_kg = model.objectiveValue();
+  floor.carbon_kg_per_gpu_hour = floor.carbon_kg / floor.gpu_hours;
+  return {};
+}
+
 }  // namespace
 
 Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& energy, const Workload& workload,
@@ -163,109 +275,23 @@ Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& 
   floor.site_gpu_hours.assign(sites, 0);
   floor.site_carbon_kg.assign(sites, 0);
   floor.site_capacity_gpu_hours.assign(sites, 0);
-  SW_TRY(chains, GroupJobs(network, energy, workload, models, options, periods, floor));
-  floor.classes = chains.size();
   floor.periods = periods;
   floor.span_hours = static_cast<double>(span_ms) / kMsPerHour;
+  SW_TRY(chains, GroupJobs(network, energy, workload, models, options, periods, floor));
+  floor.chains = chains.size();
 
-  // Rows: one per chain and period (the work placed or held there), then one per bin of each
-  // site and period (its capacity).
-  std::vector<double> row_lower, row_upper;
-  for (const auto& [key, chain] : chains) {
-    for (size_t p = chain.first; p <= chain.last; ++p) {
-      row_lower.push_back(chain.arriving[p]);
-      row_upper.push_back(chain.arriving[p]);
-    }
-  }
-  struct Slot {
-    std::vector<Bin> bins;
-    int first_row = 0;
-  };
-  std::vector<std::vector<Slot>> slots(sites, std::vector<Slot>(periods));  // [site][period]
+  Lp lp;
+  const Slots slots = AddCapacityRows(network, energy, options, periods, period_ms, lp, floor);
   double capacity = 0;
-  for (size_t s = 0; s < sites; ++s) {
-    double gpus = 0;
-    for (const Pool& pool : network.sites[s].pools) gpus += static_cast<double>(pool.nodes * pool.gpus);
-    for (size_t p = 0; p < periods; ++p) {
-      const Timestamp from = options.span_start_ms + static_cast<Timestamp>(p) * period_ms;
-      Slot& slot = slots[s][p];
-      slot.bins = SiteBins(energy.site(s), from, std::min(from + period_ms, options.span_end_ms), options.bins);
-      slot.first_row = static_cast<int>(row_lower.size());
-      for (const Bin& bin : slot.bins) {
-        row_lower.push_back(-COIN_DBL_MAX);
-        row_upper.push_back(gpus * bin.hours);
-        floor.site_capacity_gpu_hours[s] += gpus * bin.hours;
-      }
-    }
-    capacity += floor.site_capacity_gpu_hours[s];
-  }
+  for (double c : floor.site_capacity_gpu_hours) capacity += c;
   if (floor.gpu_hours > capacity * (1 + 1e-9)) {
     return MakeError(ErrorCode::kInvalidArgument, "carbon floor: the work's " + std::to_string(floor.gpu_hours) +
                                                       " GPU-hours do not fit the network's " + std::to_string(capacity) +
                                                       " GPU-hours over the span");
   }
   if (floor.gpu_hours <= 0) return floor;
-
-  // Columns: a chain's GPU-hours in one bin of an eligible site in one of its periods, and
-  // what a chain holds over from one period to the next (no carbon).
-  struct Column {
-    size_t site;
-    double kg_per_gpu_hour;
-  };
-  std::vector<Column> columns;
-  std::vector<CoinBigIndex> starts{0};
-  std::vector<int> indices;
-  std::vector<double> elements, objective;
-  auto add_column = [&](std::initializer_list<std::pair<int, double>> entries, double cost, Column column) {
-    for (const auto& [r, v] : entries) {
-      indices.push_back(r);
-      elements.push_back(v);
-    }
-    starts.push_back(static_cast<CoinBigIndex>(indices.size()));
-    objective.push_back(cost);
-    columns.push_back(column);
-  };
-  int row = 0;
-  for (const auto& [key, chain] : chains) {
-    for (size_t p = chain.first; p <= chain.last; ++p, ++row) {
-      for (size_t s = 0; s < sites; ++s) {
-        if (key.e_per_site[s] < 0) continue;
-        const Slot& slot = slots[s][p];
-        for (size_t b = 0; b < slot.bins.size(); ++b) {
-          const double kg = key.e_per_site[s] * slot.bins[b].kg_per_kwh;
-          add_column({{row, 1.0}, {slot.first_row + static_cast<int>(b), 1.0}}, kg, {s, kg});
-        }
-      }
-      if (p < chain.last) add_column({{row, 1.0}, {row + 1, -1.0}}, 0, {kNoSite, 0});
-    }
-  }
-  const int rows = static_cast<int>(row_lower.size());
-  const int cols = static_cast<int>(columns.size());
-  CoinPackedMatrix matrix(true, rows, cols, static_cast<CoinBigIndex>(indices.size()), elements.data(), indices.data(),
-                          starts.data(), nullptr);
-  std::vector<double> col_lower(cols, 0.0), col_upper(cols, COIN_DBL_MAX);
-  ClpSimplex model;
-  model.setLogLevel(0);
-  model.loadProblem(matrix, col_lower.data(), col_upper.data(), objective.data(), row_lower.data(), row_upper.data());
-  model.dual();
-  if (model.isProvenPrimalInfeasible()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "carbon floor: some jobs' GPU-hours do not fit the GPUs of the sites they may use in the "
-                     "periods between their arrival and their deadline");
-  }
-  if (!model.isProvenOptimal()) {
-    return MakeError(ErrorCode::kInternal, "carbon floor LP: Clp status " + std::to_string(model.status()) +
-                                               " (not optimal) for " + std::to_string(cols) + " columns");
-  }
-  const double* x = model.primalColumnSolution();
-  for (int j = 0; j < cols; ++j) {
-    const Column& col = columns[static_cast<size_t>(j)];
-    if (col.site == kNoSite) continue;
-    floor.site_gpu_hours[col.site] += x[j];
-    floor.site_carbon_kg[col.site] += x[j] * col.kg_per_gpu_hour;
-  }
-  floor.carbon_kg = model.objectiveValue();
-  floor.carbon_kg_per_gpu_hour = floor.carbon_kg / floor.gpu_hours;
+  AddChains(chains, slots, lp);
+  SW_CHECK(Solve(lp, floor));
   return floor;
 }
 

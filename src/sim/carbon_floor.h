@@ -25,6 +25,10 @@
 //          about equal length. A bin counts at the lowest k_sh it holds (k_spb), H_spb hours
 //   G_s    the site's GPUs (every model: the relaxation does not split them by model)
 //
+// Solved in an equivalent form: jobs alike in sites, energy per GPU and last period form a
+// chain with a row per period (work arriving there is placed there or held over to the next
+// period, never past the last), so jobs without a deadline share one chain whatever their day.
+//
 // What is relaxed away, so that no placement that ends its work within the span and misses no
 // deadline does better: gangs and nodes (work is divisible across sites and hours), queues,
 // run lengths, where in its periods work runs (before its arrival inside the first, after its
@@ -62,7 +66,7 @@ struct CarbonFloor {
   double carbon_kg_per_gpu_hour = 0;
   size_t jobs = 0;                      // counted
   size_t jobs_without_site = 0;         // left out: no eligible site
-  size_t classes = 0;
+  size_t chains = 0;                    // LP chains: jobs alike in sites, energy and periods
   size_t periods = 0;
   double span_hours = 0;
   std::vector<double> site_gpu_hours;   // per network site: what the optimum placed there
