@@ -157,6 +157,12 @@ class Scheduler {
   // When the earliest deferred job's hour comes (send Wake then); nullopt when none waits.
   std::optional<Timestamp> next_wake() const;
   size_t running() const { return running_.size(); }
+  // The site a job was started at (it holds its resources there), or nullopt when it is not
+  // running (queued, deferred, ended, unknown).
+  std::optional<size_t> RunningSite(JobId job) const {
+    auto it = running_.find(job);
+    return it == running_.end() ? std::nullopt : std::optional<size_t>(it->second.site);
+  }
   int64_t tenant_gpu_milli(const std::string& tenant) const;
   bool site_up(size_t site) const { return sites_[site].up; }
   // The market price per SCU-hour of the job's compute class at the site (0: unpriced).

@@ -138,8 +138,9 @@ void ControlPlaneImpl::ClearMarket(Timestamp now) {
       book.offers.push_back(offer);
     }
   }
-  // Demand: every live job bids its max price (else the list price) for its whole gang, in
-  // each market of its latency circle and compute class.
+  // Demand: every live job bids its max price (else the list price) for its whole gang: a
+  // running job in the markets of the site it holds, a waiting one in each market of its
+  // latency circle and compute class.
   {
     std::lock_guard lock(models_mutex_);
     for (const JobSpec& job : jobs) {
@@ -149,8 +150,11 @@ void ControlPlaneImpl::ClearMarket(Timestamp now) {
       bid.job = job.id;
       bid.max_price = job.max_price > 0 ? job.max_price : list;
       const auto origin = network_.PlaceIndex(job.origin);
+      const std::optional<size_t> holds = scheduler_->RunningSite(job.id);
       for (size_t s = 0; s < pools.size(); ++s) {
-        if (job.tier != Tier::kAny && (!origin || !network_.WithinTier(*origin, s, job.tier))) continue;
+        if (holds ? s != *holds : job.tier != Tier::kAny && (!origin || !network_.WithinTier(*origin, s, job.tier))) {
+          continue;
+        }
         for (const PoolMarket& pm : pools[s]) {
           const GpuModelId id = models_.Find(pm.model);
           const bool fits = job.task.UsesGpu() ? pm.gpu && job.task.AllowsModel(id) : !pm.gpu;

@@ -752,6 +752,7 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   EXPECT_DOUBLE_EQ(by_hub["west"]["offered_scu"].get<double>(), 4 * 8 * 312);
   EXPECT_EQ(by_hub["east"]["price_cny_per_scu_h"], "0.020000");
   EXPECT_FALSE(by_hub["east"]["traded"].get<bool>());
+  EXPECT_DOUBLE_EQ(by_hub["east"]["demand_scu"].get<double>(), 8 * 312);  // waiting: it bids everywhere
   json placed = WaitForState(admin, id, "queued");
   EXPECT_EQ(placed["site"], "zw-1") << placed.dump();
   ASSERT_TRUE(placed["decision"].is_object()) << placed.dump();
@@ -776,6 +777,12 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   for (int i = 0; i < 200 && json::parse(alpha.Get("/v1/prices?class=gpu:A100")->body)["prices"].size() < 4; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // The job placed at zw-1 holds its GPUs there: it bids in the west's market only now.
+  prices = json::parse(alpha.Get("/v1/prices?class=gpu:A100")->body)["prices"];
+  ASSERT_EQ(prices.size(), 4u) << prices.dump();
+  for (size_t i = 2; i < 4; ++i) by_hub[prices[i]["hub"]] = prices[i];
+  EXPECT_DOUBLE_EQ(by_hub["west"]["demand_scu"].get<double>(), 8 * 312) << prices.dump();
+  EXPECT_DOUBLE_EQ(by_hub["east"]["demand_scu"].get<double>(), 0) << prices.dump();
   const std::string west = "command: [sleep, '1']\ntier: any\norigin: sh\nruntime_s: 3600\nallowed_hubs: [west]\n";
   r = beta.Post("/v1/jobs", "name: spotty\ntasks: 3\nresources: {cpu: 8, memory_mib: 1024, gpus: 8}\nspot: true\n"
                             "max_price_cny_per_scu_h: 0.016\n" + west, "application/yaml");
