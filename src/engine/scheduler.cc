@@ -163,13 +163,30 @@ bool Scheduler::TryStart(const JobSpec& job, const std::vector<size_t>& sites, T
   return false;
 }
 
+const PoolReservation* Scheduler::Reclaims(const JobSpec& job, const Running& victim, Timestamp now) const {
+  if (victim.job.tenant == job.tenant) return nullptr;
+  for (const PoolReservation& r : reservations_) {
+    if (r.site != victim.site || r.tenant != job.tenant || now < r.from_ms || (r.until_ms != 0 && now >= r.until_ms)) {
+      continue;
+    }
+    const std::string prefix = network_.sites[r.site].id + "/" + r.pool + "/";
+    const ClusterState& st = sites_[r.site].state;
+    for (const Placement& p : victim.placements) {
+      if (st.spec(p.node).name.starts_with(prefix)) return &r;
+    }
+  }
+  return nullptr;
+}
+
 bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
                            std::vector<Command>& out) {
   for (size_t site : sites) {
     if (!sites_[site].up) continue;
     std::vector<const Running*> candidates;
     for (const auto& [id, r] : running_) {
-      if (r.site == site && (r.job.priority < job.priority || Outbids(job, r.job))) candidates.push_back(&r);
+      if (r.site == site && (r.job.priority < job.priority || Outbids(job, r.job) || Reclaims(job, r, now))) {
+        candidates.push_back(&r);
+      }
     }
     if (candidates.empty()) continue;
     // Cheapest victims first: lowest priority, then the lowest bid, then the most recently
@@ -223,9 +240,12 @@ bool Scheduler::TryPreempt(const JobSpec& job, const std::vector<size_t>& sites,
       continue;
     }
     for (const Running& v : evicted) {
-      char why[96];
+      char why[200];
       if (v.job.priority < job.priority) {
         std::snprintf(why, sizeof why, "priority %d > %d", job.priority, v.job.priority);
+      } else if (const PoolReservation* r = Reclaims(job, v, now)) {
+        std::snprintf(why, sizeof why, "reserved: tenant '%s' holds pool %s of site %s", r->tenant.c_str(),
+                      r->pool.c_str(), network_.sites[r->site].id.c_str());
       } else {
         std::snprintf(why, sizeof why, "spot: it bids %.6f > %.6f CNY/SCU-h", job.max_price, v.job.max_price);
       }
@@ -594,6 +614,16 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
     std::vector<Command> out;
     RetryQueue(std::nullopt, now, out);
     return out;
+  }
+  if (const auto* reserved = std::get_if<PoolReservations>(&event)) {
+    for (const PoolReservation& r : reserved->reservations) {
+      if (r.site >= sites_.size()) {
+        return MakeError(ErrorCode::kInvalidArgument, "reservation: site index " + std::to_string(r.site) +
+                                                          " is not in the network");
+      }
+    }
+    reservations_ = reserved->reservations;
+    return std::vector<Command>{};
   }
   if (const auto* status = std::get_if<SiteStatus>(&event)) {
     if (status->site >= sites_.size()) {

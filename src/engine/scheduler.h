@@ -108,7 +108,21 @@ struct Wake {};
 struct SitePrices {
   std::vector<SitePrice> sites;
 };
-using Event = std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob, SiteNodes, Wake, SitePrices>;
+// Capacity sold whole to one tenant (the market's reserved offers): while a reservation's
+// window is open, a job of its tenant that finds no room may preempt other tenants' work
+// that holds nodes of the reserved pool (nodes named "SITE/POOL/..."); that work is requeued.
+// Other tenants may use the pool while its buyer does not need it. Replaces the set.
+struct PoolReservation {
+  size_t site = 0;
+  std::string pool;
+  std::string tenant;
+  Timestamp from_ms = 0, until_ms = 0;  // [from, until); until 0: open-ended
+};
+struct PoolReservations {
+  std::vector<PoolReservation> reservations;
+};
+using Event =
+    std::variant<SubmitJob, JobFinished, CancelJob, SiteStatus, RestoreJob, SiteNodes, Wake, SitePrices, PoolReservations>;
 
 enum class CommandKind { kStart, kQueue, kReject, kPreempt };
 std::string_view CommandKindName(CommandKind kind);
@@ -197,6 +211,9 @@ class Scheduler {
                 std::vector<Command>& out);
   bool TryPreempt(const JobSpec& job, const std::vector<size_t>& sites, Timestamp now,
                   std::vector<Command>& out);
+  // The reservation that lets `job` preempt `victim` (its tenant's, open at `now`, of a pool
+  // the victim holds nodes of, the victim another tenant's), or nullptr.
+  const PoolReservation* Reclaims(const JobSpec& job, const Running& victim, Timestamp now) const;
   // Whether `job` may take a running spot job's place in the market: same priority, and it bids
   // more per SCU-hour than the spot job does.
   static bool Outbids(const JobSpec& job, const JobSpec& spot) {
@@ -233,6 +250,7 @@ class Scheduler {
   std::map<JobId, std::string> queued_reason_;
   std::map<JobId, std::pair<Timestamp, JobSpec>> deferred_;  // wake time, job
   std::map<JobId, Running> running_;
+  std::vector<PoolReservation> reservations_;
   std::map<std::string, Usage> usage_;
   std::map<size_t, ClusterState> registered_nodes_;
   std::vector<double> site_it_w_;  // IT power of the running jobs per site

@@ -82,6 +82,7 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
       board = site_prices_ = PriceBoard(pool_markets_, nullptr);
     }
     (void)scheduler_->Apply(SitePrices{std::move(board)}, clock_.Now());
+    (void)scheduler_->Apply(StoredReservations(), clock_.Now());
     next_clearing_ms_ = clock_.Now() + market_slot_ms_;
   }
   // With --sites, only those sites run work, and each only while its agent holds the lease.

@@ -110,6 +110,8 @@ class ControlPlaneImpl final : public ControlPlane {
   // market_api.cc. One clearing of the live market (loop thread): the active offers against
   // the live jobs' bids, per hub and compute class; prices stored and given to the engine.
   void ClearMarket(Timestamp now);
+  // The sold reservations in the store, for the engine (PoolReservations).
+  PoolReservations StoredReservations();
   // The market's markets and the per-SCU size of each site's pools: (market index, SCU per GPU
   // or per core) for each pool, by site.
   struct PoolMarket {

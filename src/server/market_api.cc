@@ -303,6 +303,21 @@ Result<std::optional<uint64_t>> ControlPlaneImpl::CoveringReservation(Transactio
   return std::optional<uint64_t>();
 }
 
+PoolReservations ControlPlaneImpl::StoredReservations() {
+  PoolReservations event;
+  auto tx = store_->Begin();
+  if (!tx) return event;
+  auto offers = (*tx)->ListOffers(0);
+  (*tx)->Rollback();
+  if (!offers) return event;
+  for (const StoredOffer& o : *offers) {
+    auto site = network_.SiteIndex(o.site);
+    if (!site || o.kind != "reserved" || o.reserved_for.empty() || o.withdrawn_ms != 0) continue;
+    event.reservations.push_back(PoolReservation{*site, o.pool, o.reserved_for, o.from_ms, o.until_ms});
+  }
+  return event;
+}
+
 HttpResponse ControlPlaneImpl::ReserveOffer(uint64_t id, const Caller& who) {
   if (!meter_) return Problem(409, "Conflict", "no market: the server runs without a data folder");
   const Timestamp now = clock_.Now();
@@ -351,6 +366,7 @@ HttpResponse ControlPlaneImpl::ReserveOffer(uint64_t id, const Caller& who) {
     if (done.error().code == ErrorCode::kPermissionDenied) return Problem(402, "Payment Required", done.error().message);
     return ProblemFor(done.error());
   }
+  Apply(StoredReservations());  // the buyer may reclaim the pool from now on (in its window)
   nlohmann::json answer = OfferJson(offer);
   answer["charged_cny"] = FormatCny(txn.lines[0].debit);
   answer["txn"] = txn.id;

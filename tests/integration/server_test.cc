@@ -822,7 +822,14 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   EXPECT_GT(kill_seq, 0u) << dispatches.dump();
   EXPECT_GT(run_seq, kill_seq) << dispatches.dump();
 
-  // Reserved: beta buys zw-1's CPU pool for the next hour, paying the whole window now.
+  // Reserved: alpha's CPU gang fills zw-1's CPU pool (96 cores a task: the GPU nodes have 64);
+  // beta buys the pool for the next hour, paying the whole window now, and its work then
+  // reclaims the pool from alpha's (requeued).
+  const std::string cpu_gang = "name: cpus\ntasks: 4\nresources: {cpu: 96, memory_mib: 1024}\n" + west;
+  r = alpha.Post("/v1/jobs", cpu_gang, "application/yaml");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const uint64_t alpha_cpus = json::parse(r->body)["id"];
+  EXPECT_EQ(WaitForState(admin, alpha_cpus, "submitted")["site"], "zw-1");
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count();
   r = westdc.Post("/v1/offers",
@@ -843,6 +850,17 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   EXPECT_EQ(westdc.Post("/v1/offers/" + std::to_string(reserved) + "/withdraw", "", "text/plain")->status, 409);
   const json beta_invoice = json::parse(beta.Get("/v1/invoices/beta")->body);
   EXPECT_EQ(beta_invoice["charges_cny"], bought["charged_cny"]) << beta_invoice.dump();
+  r = beta.Post("/v1/jobs", "name: mine\nresources: {cpu: 96, memory_mib: 1024}\n" + west, "application/yaml");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const uint64_t beta_cpus = json::parse(r->body)["id"];
+  EXPECT_EQ(WaitForState(admin, beta_cpus, "submitted")["site"], "zw-1");
+  std::string reclaimed;
+  for (int i = 0; i < 200 && reclaimed.find("reserved") == std::string::npos; ++i) {
+    const json j = json::parse(admin.Get("/v1/jobs/" + std::to_string(alpha_cpus))->body);
+    if (!j["tasks"].empty()) reclaimed = j["tasks"][0].value("reason", "");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(reclaimed.find("reserved: tenant 'beta' holds pool cpu of site zw-1"), std::string::npos) << reclaimed;
   r = westdc.Post("/v1/offers",
                   json{{"site", "zw-1"}, {"pool", "cpu"}, {"kind", "reserved"}, {"price_cny_per_scu_h", 0.02}}.dump(),
                   "application/json");

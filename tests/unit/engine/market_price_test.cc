@@ -110,5 +110,47 @@ TEST(MarketPrices, AHigherBidPreemptsSpotWorkOnly) {
   EXPECT_EQ((*higher)[0].kind, CommandKind::kQueue) << (*higher)[0].reason;
 }
 
+// A reserved pool is its buyer's while the window is open: other tenants' work there makes
+// room for the buyer's (and is requeued); outside the window, or elsewhere, it does not.
+TEST(MarketPrices, AReservationsBuyerReclaimsItsPoolFromOtherTenants) {
+  testing::EnergyEngine e(kTwoSites, CostWeights{});
+  for (JobId id = 1; id <= 4; ++id) {  // tenant o fills both sites: 4 x 8 GPUs
+    JobSpec j = Job(id);
+    j.tenant = "o";
+    ASSERT_EQ((*e.scheduler->Apply(SubmitJob{j}, 0))[0].kind, CommandKind::kStart);
+  }
+  auto bad = e.scheduler->Apply(PoolReservations{{PoolReservation{7, "g", "t", 0, 0}}}, 0);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("site index 7"), std::string::npos) << bad.error().message;
+  ASSERT_TRUE(e.scheduler->Apply(PoolReservations{{PoolReservation{1, "g", "t", 100'000, 200'000}}}, 0));
+  // Before the window: t's job waits like any other.
+  auto early = e.scheduler->Apply(SubmitJob{Job(10)}, 50'000);
+  ASSERT_TRUE(early);
+  EXPECT_EQ((*early)[0].kind, CommandKind::kQueue) << (*early)[0].reason;
+  // Inside it: one of o's jobs on b-1 makes room.
+  auto in = e.scheduler->Apply(SubmitJob{Job(11)}, 150'000);
+  ASSERT_TRUE(in);
+  ASSERT_EQ(in->size(), 2u);
+  EXPECT_EQ((*in)[0].kind, CommandKind::kPreempt);
+  EXPECT_EQ(*(*in)[0].site, 1u);
+  EXPECT_NE((*in)[0].reason.find("reserved: tenant 't' holds pool g of site b-1"), std::string::npos) << (*in)[0].reason;
+  EXPECT_EQ((*in)[1].kind, CommandKind::kStart);
+  EXPECT_EQ((*in)[1].job, 11u);
+  EXPECT_EQ(*(*in)[1].site, 1u);
+  // t's own work is never its victim: with b-1 holding one o job and one t job, a third t job
+  // takes the o job's place, and a fourth finds nothing more to reclaim.
+  auto again = e.scheduler->Apply(SubmitJob{Job(12)}, 160'000);
+  ASSERT_TRUE(again);
+  ASSERT_EQ((*again)[0].kind, CommandKind::kPreempt) << (*again)[0].reason;
+  EXPECT_EQ(*(*again)[0].site, 1u);
+  auto full = e.scheduler->Apply(SubmitJob{Job(13)}, 170'000);
+  ASSERT_TRUE(full);
+  EXPECT_EQ((*full)[0].kind, CommandKind::kQueue) << (*full)[0].reason;
+  // After the window: other tenants' work is safe again.
+  auto late = e.scheduler->Apply(SubmitJob{Job(14)}, 250'000);
+  ASSERT_TRUE(late);
+  EXPECT_EQ((*late)[0].kind, CommandKind::kQueue) << (*late)[0].reason;
+}
+
 }  // namespace
 }  // namespace suanwang
