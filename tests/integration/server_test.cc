@@ -114,6 +114,17 @@ json WaitForState(httplib::Client& c, uint64_t id, const std::string& not_state,
   return json{};
 }
 
+// The reason on a job's first task once it mentions `needle` (or the last one seen, after 2 s).
+std::string WaitForTaskReason(httplib::Client& c, uint64_t id, const std::string& needle) {
+  std::string reason;
+  for (int i = 0; i < 200 && reason.find(needle) == std::string::npos; ++i) {
+    const json j = json::parse(c.Get("/v1/jobs/" + std::to_string(id))->body);
+    if (!j["tasks"].empty()) reason = j["tasks"][0].value("reason", "");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return reason;
+}
+
 TEST(ServerTest, SubmitPlaceListCancel) {
   ServerProcess server(Home());
   auto c = server.Client();
@@ -802,12 +813,7 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   EXPECT_EQ(held["state"], "queued") << held.dump();
   EXPECT_EQ(held["reason"], "placed at zw-1; starts when the notice of the spot work it preempted ends (2 s)") << held.dump();
   // The spot job is back in the queue; its preempted attempt's tasks say why.
-  std::string why;
-  for (int i = 0; i < 200 && why.find("preempted") == std::string::npos; ++i) {
-    const json j = json::parse(admin.Get("/v1/jobs/" + std::to_string(spot))->body);
-    if (!j["tasks"].empty()) why = j["tasks"][0].value("reason", "");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const std::string why = WaitForTaskReason(admin, spot, "preempted");
   EXPECT_NE(why.find("spot: it bids 0.030000 > 0.016000 CNY/SCU-h"), std::string::npos) << why;
   EXPECT_NE(why.find("notice 2 s"), std::string::npos) << why;
   // After the notice (and a second) the preempting job is dispatched, after the kill.
@@ -854,12 +860,7 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   ASSERT_EQ(r->status, 201) << r->body;
   const uint64_t beta_cpus = json::parse(r->body)["id"];
   EXPECT_EQ(WaitForState(admin, beta_cpus, "submitted")["site"], "zw-1");
-  std::string reclaimed;
-  for (int i = 0; i < 200 && reclaimed.find("reserved") == std::string::npos; ++i) {
-    const json j = json::parse(admin.Get("/v1/jobs/" + std::to_string(alpha_cpus))->body);
-    if (!j["tasks"].empty()) reclaimed = j["tasks"][0].value("reason", "");
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const std::string reclaimed = WaitForTaskReason(admin, alpha_cpus, "reserved");
   EXPECT_NE(reclaimed.find("reserved: tenant 'beta' holds pool cpu of site zw-1"), std::string::npos) << reclaimed;
   r = westdc.Post("/v1/offers",
                   json{{"site", "zw-1"}, {"pool", "cpu"}, {"kind", "reserved"}, {"price_cny_per_scu_h", 0.02}}.dump(),
