@@ -451,7 +451,32 @@ std::optional<Timestamp> Scheduler::next_wake() const {
   for (const auto& [id, d] : deferred_) {
     if (!first || d.first < *first) first = d.first;
   }
+  for (Timestamp at : window_opens_) {
+    if (!first || at < *first) first = at;
+  }
   return first;
+}
+
+void Scheduler::ReclaimReserved(Timestamp now, std::vector<Command>& out) {
+  std::erase_if(window_opens_, [&](Timestamp at) { return at <= now; });
+  for (size_t i = 0; i < queue_.size();) {
+    const JobSpec job = queue_[i];
+    std::vector<size_t> sites;
+    for (const PoolReservation& r : reservations_) {
+      const bool open = r.tenant == job.tenant && now >= r.from_ms && (r.until_ms == 0 || now < r.until_ms);
+      if (!open || std::find(sites.begin(), sites.end(), r.site) != sites.end() || !sites_[r.site].up) continue;
+      if (selector_->WhyNot(job, SiteView{r.site, &sites_[r.site].state, 0, true}).empty()) sites.push_back(r.site);
+    }
+    const bool started = !sites.empty() && QuotaProblem(job, false).empty() &&
+                         (TryStart(job, sites, now, out) || (config_.preemption && TryPreempt(job, sites, now, out)));
+    if (!started) {
+      ++i;
+      continue;
+    }
+    queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(i));
+    queued_reason_.erase(job.id);
+    Unreserve(job.id);
+  }
 }
 
 std::vector<Command> Scheduler::WakeDeferred(Timestamp now) {
@@ -608,7 +633,11 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
     ApplyRegisteredNodes(registered->site, now, out);
     return out;
   }
-  if (std::holds_alternative<Wake>(event)) return WakeDeferred(now);
+  if (std::holds_alternative<Wake>(event)) {
+    std::vector<Command> out = WakeDeferred(now);
+    if (!reservations_.empty()) ReclaimReserved(now, out);
+    return out;
+  }
   if (const auto* prices = std::get_if<SitePrices>(&event)) {
     cost_model_->SetPrices(prices->sites);
     std::vector<Command> out;
@@ -623,7 +652,13 @@ Result<std::vector<Command>> Scheduler::Apply(const Event& event, Timestamp now)
       }
     }
     reservations_ = reserved->reservations;
-    return std::vector<Command>{};
+    window_opens_.clear();
+    for (const PoolReservation& r : reservations_) {
+      if (r.from_ms > now) window_opens_.push_back(r.from_ms);
+    }
+    std::vector<Command> out;
+    ReclaimReserved(now, out);  // the buyer's queued work, if the window is open already
+    return out;
   }
   if (const auto* status = std::get_if<SiteStatus>(&event)) {
     if (status->site >= sites_.size()) {

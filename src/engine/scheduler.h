@@ -111,7 +111,8 @@ struct SitePrices {
 // Capacity sold whole to one tenant (the market's reserved offers): while a reservation's
 // window is open, a job of its tenant that finds no room may preempt other tenants' work
 // that holds nodes of the reserved pool (nodes named "SITE/POOL/..."); that work is requeued.
-// Other tenants may use the pool while its buyer does not need it. Replaces the set.
+// Other tenants may use the pool while its buyer does not need it. The buyer's queued work
+// tries when the reservations are applied and when a window opens (next_wake). Replaces the set.
 struct PoolReservation {
   size_t site = 0;
   std::string pool;
@@ -168,7 +169,8 @@ class Scheduler {
   // `hours` hours (index 0: the hour from now), each job until its start + duration_s (a job
   // without one: kDefaultRunS). Empty without an energy model.
   std::vector<double> HeatForecastKw(size_t site, Timestamp now, int hours) const;
-  // When the earliest deferred job's hour comes (send Wake then); nullopt when none waits.
+  // When the earliest deferred job's hour comes, or a reservation's window opens (send Wake
+  // then); nullopt when nothing waits for a time.
   std::optional<Timestamp> next_wake() const;
   size_t running() const { return running_.size(); }
   // The site a job was started at (it holds its resources there), or nullopt when it is not
@@ -234,6 +236,9 @@ class Scheduler {
   // `now` unless a later hour saves at least defer_min_saving. Sets `why` when it defers.
   Timestamp PlanStart(const JobSpec& job, const std::vector<size_t>& eligible, Timestamp now, std::string& why) const;
   std::vector<Command> WakeDeferred(Timestamp now);
+  // Queued jobs whose tenant holds a reservation open at `now` try its sites, preempting other
+  // tenants' work on the reserved pool if need be. Windows that opened are no longer awaited.
+  void ReclaimReserved(Timestamp now, std::vector<Command>& out);
   // When room for the job is expected at `site` (now if there is room now, as far as free GPUs
   // or cores tell; nullopt if its running jobs' ends never free enough).
   std::optional<Timestamp> ExpectedRoom(const JobSpec& job, size_t site, Timestamp now) const;
@@ -251,6 +256,7 @@ class Scheduler {
   std::map<JobId, std::pair<Timestamp, JobSpec>> deferred_;  // wake time, job
   std::map<JobId, Running> running_;
   std::vector<PoolReservation> reservations_;
+  std::vector<Timestamp> window_opens_;  // from_ms of reservations still to open (for next_wake)
   std::map<std::string, Usage> usage_;
   std::map<size_t, ClusterState> registered_nodes_;
   std::vector<double> site_it_w_;  // IT power of the running jobs per site

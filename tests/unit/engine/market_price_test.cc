@@ -123,33 +123,57 @@ TEST(MarketPrices, AReservationsBuyerReclaimsItsPoolFromOtherTenants) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("site index 7"), std::string::npos) << bad.error().message;
   ASSERT_TRUE(e.scheduler->Apply(PoolReservations{{PoolReservation{1, "g", "t", 100'000, 200'000}}}, 0));
+  EXPECT_EQ(e.scheduler->next_wake(), std::optional<Timestamp>(100'000));  // the window opens
   // Before the window: t's job waits like any other.
   auto early = e.scheduler->Apply(SubmitJob{Job(10)}, 50'000);
   ASSERT_TRUE(early);
   EXPECT_EQ((*early)[0].kind, CommandKind::kQueue) << (*early)[0].reason;
-  // Inside it: one of o's jobs on b-1 makes room.
+  // When it opens, the waiting job takes the place of one of o's jobs on b-1.
+  auto opened = e.scheduler->Apply(Wake{}, 100'000);
+  ASSERT_TRUE(opened);
+  ASSERT_EQ(opened->size(), 2u);
+  EXPECT_EQ((*opened)[0].kind, CommandKind::kPreempt);
+  EXPECT_EQ(*(*opened)[0].site, 1u);
+  EXPECT_NE((*opened)[0].reason.find("reserved: tenant 't' holds pool g of site b-1"), std::string::npos)
+      << (*opened)[0].reason;
+  EXPECT_EQ((*opened)[1].kind, CommandKind::kStart);
+  EXPECT_EQ((*opened)[1].job, 10u);
+  EXPECT_EQ(*(*opened)[1].site, 1u);
+  EXPECT_FALSE(e.scheduler->next_wake());
+  // Inside it, a job submitted reclaims the other; t's own work is never its victim, so a
+  // third finds nothing more to reclaim.
   auto in = e.scheduler->Apply(SubmitJob{Job(11)}, 150'000);
   ASSERT_TRUE(in);
   ASSERT_EQ(in->size(), 2u);
   EXPECT_EQ((*in)[0].kind, CommandKind::kPreempt);
   EXPECT_EQ(*(*in)[0].site, 1u);
-  EXPECT_NE((*in)[0].reason.find("reserved: tenant 't' holds pool g of site b-1"), std::string::npos) << (*in)[0].reason;
-  EXPECT_EQ((*in)[1].kind, CommandKind::kStart);
   EXPECT_EQ((*in)[1].job, 11u);
-  EXPECT_EQ(*(*in)[1].site, 1u);
-  // t's own work is never its victim: with b-1 holding one o job and one t job, a third t job
-  // takes the o job's place, and a fourth finds nothing more to reclaim.
-  auto again = e.scheduler->Apply(SubmitJob{Job(12)}, 160'000);
-  ASSERT_TRUE(again);
-  ASSERT_EQ((*again)[0].kind, CommandKind::kPreempt) << (*again)[0].reason;
-  EXPECT_EQ(*(*again)[0].site, 1u);
-  auto full = e.scheduler->Apply(SubmitJob{Job(13)}, 170'000);
+  auto full = e.scheduler->Apply(SubmitJob{Job(12)}, 160'000);
   ASSERT_TRUE(full);
   EXPECT_EQ((*full)[0].kind, CommandKind::kQueue) << (*full)[0].reason;
   // After the window: other tenants' work is safe again.
-  auto late = e.scheduler->Apply(SubmitJob{Job(14)}, 250'000);
+  auto late = e.scheduler->Apply(SubmitJob{Job(13)}, 250'000);
   ASSERT_TRUE(late);
   EXPECT_EQ((*late)[0].kind, CommandKind::kQueue) << (*late)[0].reason;
+}
+
+// A reservation bought while its window is open serves the buyer's work already waiting.
+TEST(MarketPrices, AReservationBoughtInItsWindowServesTheBuyersWaitingWork) {
+  testing::EnergyEngine e(kTwoSites, CostWeights{});
+  for (JobId id = 1; id <= 4; ++id) {
+    JobSpec j = Job(id);
+    j.tenant = "o";
+    ASSERT_EQ((*e.scheduler->Apply(SubmitJob{j}, 0))[0].kind, CommandKind::kStart);
+  }
+  ASSERT_EQ((*e.scheduler->Apply(SubmitJob{Job(10)}, 1000))[0].kind, CommandKind::kQueue);
+  auto bought = e.scheduler->Apply(PoolReservations{{PoolReservation{0, "g", "t", 0, 0}}}, 2000);
+  ASSERT_TRUE(bought);
+  ASSERT_EQ(bought->size(), 2u);
+  EXPECT_EQ((*bought)[0].kind, CommandKind::kPreempt);
+  EXPECT_EQ((*bought)[1].kind, CommandKind::kStart);
+  EXPECT_EQ((*bought)[1].job, 10u);
+  EXPECT_EQ(*(*bought)[1].site, 0u);
+  EXPECT_EQ(e.scheduler->queued(), 0u);
 }
 
 }  // namespace
