@@ -305,6 +305,7 @@ Result<std::optional<uint64_t>> ControlPlaneImpl::CoveringReservation(Transactio
 
 PoolReservations ControlPlaneImpl::StoredReservations() {
   PoolReservations event;
+  const Timestamp now = clock_.Now();
   auto tx = store_->Begin();
   if (!tx) return event;
   auto offers = (*tx)->ListOffers(0);
@@ -313,6 +314,7 @@ PoolReservations ControlPlaneImpl::StoredReservations() {
   for (const StoredOffer& o : *offers) {
     auto site = network_.SiteIndex(o.site);
     if (!site || o.kind != "reserved" || o.reserved_for.empty() || o.withdrawn_ms != 0) continue;
+    if (o.until_ms != 0 && o.until_ms <= now) continue;  // over: nothing left to reclaim
     event.reservations.push_back(PoolReservation{*site, o.pool, o.reserved_for, o.from_ms, o.until_ms});
   }
   return event;

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/network/site_selector.h"
+#include "engine/placement/cluster_state.h"
+
 namespace suanwang {
 namespace {
 
@@ -52,28 +55,16 @@ std::vector<Bin> SiteBins(const SiteEnergy& site, Timestamp from_ms, Timestamp t
   return bins;
 }
 
-// GPUs of models the job allows at the site.
-int64_t AllowedGpus(const Site& site, const JobSpec& job, const GpuModelTable& models) {
-  int64_t gpus = 0;
-  for (const Pool& pool : site.pools) {
-    if (pool.gpus > 0 && job.task.AllowsModel(models.Find(pool.gpu_model))) gpus += pool.nodes * pool.gpus;
+// Where a job may run: the engine's own static filters (engine/network/site_selector.h) on
+// each site's nodes, so that the floor counts exactly the sites the engine could choose.
+struct SiteFilter {
+  const SiteSelector& selector;
+  const std::vector<ClusterState>& states;
+  const GpuModelTable& models;  // the jobs' and the sites' GPU models
+  bool Eligible(const JobSpec& job, size_t site) const {
+    return selector.WhyNot(job, SiteView{site, &states[site], 0, false}).empty();
   }
-  return gpus;
-}
-
-bool Eligible(const Network& network, const JobSpec& job, size_t s, double job_gpus, const GpuModelTable& models) {
-  const Site& site = network.sites[s];
-  if (job.tier != Tier::kAny) {
-    auto origin = network.PlaceIndex(job.origin);
-    if (!origin || !network.WithinTier(*origin, s, job.tier)) return false;
-  }
-  if (!job.allowed_hubs.empty()) {
-    auto place = network.PlaceIndex(site.place);
-    const std::string hub = place ? network.places[*place].hub : "";
-    if (std::find(job.allowed_hubs.begin(), job.allowed_hubs.end(), hub) == job.allowed_hubs.end()) return false;
-  }
-  return static_cast<double>(AllowedGpus(site, job, models)) >= job_gpus;
-}
+};
 
 // Jobs grouped into chains: the same eligible sites and IT energy per GPU-hour there (-1: not
 // eligible) and the same last period. A chain has a row per period from its first to its
@@ -101,11 +92,10 @@ size_t PeriodOf(Timestamp ms, const CarbonFloorOptions& options, size_t periods)
   return std::min(periods - 1, static_cast<size_t>((ms - options.span_start_ms) / period_ms));
 }
 
-Result<Chains> GroupJobs(const Network& network, const EnergyModel& energy, const Workload& workload,
-                         const GpuModelTable& models, const CarbonFloorOptions& options, size_t periods,
-                         CarbonFloor& floor) {
+Result<Chains> GroupJobs(const SiteFilter& filter, const EnergyModel& energy, const Workload& workload,
+                         const CarbonFloorOptions& options, size_t periods, CarbonFloor& floor) {
   Chains chains;
-  const size_t sites = network.sites.size();
+  const size_t sites = filter.states.size();
   for (size_t i = 0; i < workload.jobs.size(); ++i) {
     const JobSpec& job = workload.jobs[i];
     const double gpus = static_cast<double>(job.TotalGpuMilli()) / 1000;
@@ -116,8 +106,8 @@ Result<Chains> GroupJobs(const Network& network, const EnergyModel& energy, cons
     ChainKey key{std::vector<double>(sites, -1), periods - 1, kOpen};
     bool any = false;
     for (size_t s = 0; s < sites; ++s) {
-      if (!Eligible(network, job, s, gpus, models)) continue;
-      key.e_per_site[s] = energy.JobItPowerW(job, s, models) / gpus / 1000;
+      if (!filter.Eligible(job, s)) continue;
+      key.e_per_site[s] = energy.JobItPowerW(job, s, filter.models) / gpus / 1000;
       any = true;
     }
     if (!any) {
@@ -182,12 +172,11 @@ struct Slot {
 using Slots = std::vector<std::vector<Slot>>;  // [site][period]
 
 // One capacity row per bin of each site and period: at most its GPUs for the bin's hours.
-Slots AddCapacityRows(const Network& network, const EnergyModel& energy, const CarbonFloorOptions& options,
-                      size_t periods, Timestamp period_ms, Lp& lp, CarbonFloor& floor) {
-  Slots slots(network.sites.size(), std::vector<Slot>(periods));
-  for (size_t s = 0; s < network.sites.size(); ++s) {
-    double gpus = 0;
-    for (const Pool& pool : network.sites[s].pools) gpus += static_cast<double>(pool.nodes * pool.gpus);
+Slots AddCapacityRows(const EnergyModel& energy, const CarbonFloorOptions& options, size_t periods,
+                      Timestamp period_ms, Lp& lp, CarbonFloor& floor) {
+  Slots slots(floor.site_gpus.size(), std::vector<Slot>(periods));
+  for (size_t s = 0; s < floor.site_gpus.size(); ++s) {
+    const auto gpus = static_cast<double>(floor.site_gpus[s]);
     for (size_t p = 0; p < periods; ++p) {
       const Timestamp from = options.span_start_ms + static_cast<Timestamp>(p) * period_ms;
       Slot& slot = slots[s][p];
@@ -275,13 +264,24 @@ Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& 
   floor.site_gpu_hours.assign(sites, 0);
   floor.site_carbon_kg.assign(sites, 0);
   floor.site_capacity_gpu_hours.assign(sites, 0);
+  floor.site_gpus.assign(sites, 0);
   floor.periods = periods;
   floor.span_hours = static_cast<double>(span_ms) / kMsPerHour;
-  SW_TRY(chains, GroupJobs(network, energy, workload, models, options, periods, floor));
+  GpuModelTable table = models;  // the sites' GPU models interned too
+  std::vector<ClusterState> states;
+  for (size_t s = 0; s < sites; ++s) {
+    SW_TRY(nodes, network.SiteNodes(s, table));
+    SW_TRY(state, ClusterState::Create(std::move(nodes)));
+    floor.site_gpus[s] = state.total_gpu_milli() / kMilliGpu;
+    states.push_back(std::move(state));
+  }
+  const WeightedCostModel unweighted;
+  const SiteSelector selector(network, unweighted);
+  SW_TRY(chains, GroupJobs(SiteFilter{selector, states, table}, energy, workload, options, periods, floor));
   floor.chains = chains.size();
 
   Lp lp;
-  const Slots slots = AddCapacityRows(network, energy, options, periods, period_ms, lp, floor);
+  const Slots slots = AddCapacityRows(energy, options, periods, period_ms, lp, floor);
   double capacity = 0;
   for (double c : floor.site_capacity_gpu_hours) capacity += c;
   if (floor.gpu_hours > capacity * (1 + 1e-9)) {

@@ -11,8 +11,8 @@
 //
 //   c      a class of jobs: the same eligible sites, the same IT power per GPU at each, the
 //          same periods
-//   S(c)   its eligible sites: inside the job's latency tier from its origin, in a hub the job
-//          allows, with at least as many GPUs of models the job allows as the whole job holds
+//   S(c)   its eligible sites: those the engine's static filters pass (site_selector.h:
+//          latency tier, allowed hubs, GPU models, the gang fits the site when it is empty)
 //   P(c)   its periods: with `period_h` > 0, from the period it arrives in to the one its
 //          deadline falls in (the last period without a deadline); else the whole span
 //   D_c    the class's GPU-hours: GPUs x run time (duration_s), summed over its jobs
@@ -72,9 +72,11 @@ struct CarbonFloor {
   std::vector<double> site_gpu_hours;   // per network site: what the optimum placed there
   std::vector<double> site_carbon_kg;
   std::vector<double> site_capacity_gpu_hours;  // G_s x span hours
+  std::vector<int64_t> site_gpus;               // G_s
 };
 
-// Errors: kInvalidArgument for an empty or reversed span, bins < 1, a job without GPUs
+// Errors: those of Network::SiteNodes and ClusterState::Create for the sites' nodes;
+// kInvalidArgument for an empty or reversed span, bins < 1, a job without GPUs
 // ("job 'NAME' has no GPUs: the floor is per GPU-hour"), or work that does not fit the
 // network's GPUs over the span (with both figures); kInternal when Clp reports no optimum.
 Result<CarbonFloor> SolveCarbonFloor(const Network& network, const EnergyModel& energy, const Workload& workload,

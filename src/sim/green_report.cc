@@ -124,8 +124,7 @@ Result<void> WriteFloorCsv(const std::string& dir, const CarbonFloor& floor, con
   char buf[300];
   for (size_t s = 0; s < network.sites.size(); ++s) {
     auto place = network.PlaceIndex(network.sites[s].place);
-    int64_t gpus = 0;
-    for (const Pool& pool : network.sites[s].pools) gpus += pool.nodes * pool.gpus;
+    const int64_t gpus = floor.site_gpus[s];
     const double cap = floor.site_capacity_gpu_hours[s], used = floor.site_gpu_hours[s];
     std::snprintf(buf, sizeof buf, "%s,%s,%lld,%.3f,%.3f,%.6f,%.3f,%.6f\n", network.sites[s].id.c_str(),
                   place ? network.places[*place].hub.c_str() : "", static_cast<long long>(gpus), cap, used,
