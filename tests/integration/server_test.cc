@@ -835,7 +835,7 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   r = alpha.Post("/v1/jobs", cpu_gang, "application/yaml");
   ASSERT_EQ(r->status, 201) << r->body;
   const uint64_t alpha_cpus = json::parse(r->body)["id"];
-  EXPECT_EQ(WaitForState(admin, alpha_cpus, "submitted")["site"], "zw-1");
+  EXPECT_EQ(WaitForState(admin, alpha_cpus, "queued")["site"], "zw-1");
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch()).count();
   r = westdc.Post("/v1/offers",
@@ -859,7 +859,7 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   r = beta.Post("/v1/jobs", "name: mine\nresources: {cpu: 96, memory_mib: 1024}\n" + west, "application/yaml");
   ASSERT_EQ(r->status, 201) << r->body;
   const uint64_t beta_cpus = json::parse(r->body)["id"];
-  EXPECT_EQ(WaitForState(admin, beta_cpus, "submitted")["site"], "zw-1");
+  EXPECT_EQ(WaitForState(admin, beta_cpus, "queued")["site"], "zw-1");
   const std::string reclaimed = WaitForTaskReason(admin, alpha_cpus, "reserved");
   EXPECT_NE(reclaimed.find("reserved: tenant 'beta' holds pool cpu of site zw-1"), std::string::npos) << reclaimed;
   r = westdc.Post("/v1/offers",
