@@ -11,6 +11,9 @@ struct HttpRequest {
   std::string target;   // path and query, e.g. "/v1/jobs?state=queued"
   std::map<std::string, std::string> headers;  // names lower-case
   std::string body;
+  // Over mutual TLS: the subject common name of the client certificate the server verified
+  // against its --client-ca (e.g. "site:sh-edge" for an agent's credential); empty otherwise.
+  std::string client_identity;
 
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
