@@ -32,7 +32,7 @@ Result<AgentState> LoadAgentState(const std::string& path) {
                                    t.at("started_ms").get<int64_t>(), t.at("kill_requested").get<bool>(),
                                    t.value("fenced", false)};
     }
-    auto reports = ParseReports(json{{"agent", ""}, {"reports", j.at("unsent")}}.dump());
+    auto reports = ParseReports(json{{"agent", ""}, {"reports", j.at("unsent")}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (!reports) return MakeError(ErrorCode::kInvalidArgument, path + ": unsent reports: " + reports.error().message);
     state.unsent = std::move(reports->reports);
   } catch (const json::exception& e) {

@@ -70,7 +70,7 @@ std::string DiscoverResources() {
               {"cpu_cores", CpuCores()},
               {"memory_mib", MemoryMib()},
               {"gpus", NvidiaGpus()}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<std::string> ReadDeclaredResources(const std::string& path) {
@@ -91,7 +91,7 @@ Result<std::string> ReadDeclaredResources(const std::string& path) {
     return MakeError(ErrorCode::kInvalidArgument, path + ": field 'gpus': expected a list");
   }
   j["source"] = "declared";
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace suanwang

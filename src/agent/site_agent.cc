@@ -1,5 +1,7 @@
 #include "agent/site_agent.h"
 
+#include "common/text.h"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,7 +20,13 @@ std::string ReadTail(const std::string& path, size_t max_bytes) {
   in.seekg(start);
   std::string data(static_cast<size_t>(size - start), '\0');
   in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  return data;
+  // A task may print any bytes; the report (JSON) and its signed digest carry valid UTF-8, the
+  // same on both sides: ill-formed bytes become U+FFFD, and the front is cut back to
+  // `max_bytes` at a character boundary.
+  data = SanitizedUtf8(data);
+  size_t cut = data.size() > max_bytes ? data.size() - max_bytes : 0;
+  while (cut < data.size() && (static_cast<unsigned char>(data[cut]) & 0xC0) == 0x80) ++cut;
+  return data.substr(cut);
 }
 
 TaskReport BaseReport(const AgentTask& t, TaskEvent event, Timestamp now) {
@@ -344,8 +352,9 @@ bool SiteAgent::Flush() {
   const size_t n = std::min<size_t>(state_.unsent.size(), 500);
   ReportBatch batch{options_.agent_id, {state_.unsent.begin(), state_.unsent.begin() + static_cast<std::ptrdiff_t>(n)}};
   if (!options_.receipt_secret_hex.empty()) {
+    // Every report is signed: each one changes a task's state, and an exit also carries usage.
     for (TaskReport& r : batch.reports) {
-      if (r.event != TaskEvent::kExited || !r.receipt.empty()) continue;
+      if (!r.receipt.empty()) continue;
       auto signed_receipt = SignReceipt(options_.receipt_secret_hex, ReceiptOf(options_.site, r));
       if (signed_receipt) r.receipt = *signed_receipt;
     }

@@ -107,7 +107,7 @@ Result<std::string> DiscoverSlurmResources(CommandRunner& runner, const std::str
   }
   return nlohmann::json{{"source", "slurm"}, {"partition", partition}, {"queue_depth", queue_depth},
                         {"partitions", partitions}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 SlurmExecutor::SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock)

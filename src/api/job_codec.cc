@@ -8,6 +8,10 @@
 namespace suanwang {
 namespace {
 
+// The least CPU a task may ask for: below it, a gang of thousands of tasks would fit on one
+// core and the scheduler's accounting would be meaningless.
+constexpr double kMinTaskCpu = 0.01;
+
 bool ValidName(const std::string& name) {
   if (name.empty() || name.size() > 128) return false;
   for (char c : name) {
@@ -33,7 +37,9 @@ Result<std::vector<std::string>> StringList(const YamlReader& y, const YAML::Nod
 Result<void> ReadResources(const YamlReader& y, const YAML::Node& r, JobRequest& job, GpuModelTable& models) {
   SW_CHECK(y.OnlyKeys(r, "resources", {"cpu", "memory_mib", "gpus", "gpu_models"}));
   SW_TRY(cpu, y.Number(r, "cpu", "resources"));
-  if (!(cpu > 0) || cpu > 100000) return std::unexpected(y.At(r["cpu"], "resources.cpu", "must be in (0, 100000] cores"));
+  if (!(cpu >= kMinTaskCpu) || cpu > 100000) {
+    return std::unexpected(y.At(r["cpu"], "resources.cpu", "must be in [0.01, 100000] cores"));
+  }
   SW_TRY(memory, y.Integer(r, "memory_mib", "resources", false, 0));
   if (memory < 0) return std::unexpected(y.At(r["memory_mib"], "resources.memory_mib", "negative"));
   SW_TRY(gpus, y.Number(r, "gpus", "resources", false, 0));

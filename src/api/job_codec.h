@@ -4,7 +4,7 @@
 //   name: train-resnet            # required: 1-128 of [A-Za-z0-9._-]
 //   tasks: 4                      # gang size, default 1
 //   resources:                    # per task
-//     cpu: 8                      # cores, may be fractional, > 0
+//     cpu: 8                      # cores, may be fractional, at least 0.01
 //     memory_mib: 32768
 //     gpus: 1                     # whole GPUs, or a fraction below 1 for a share of one GPU
 //     gpu_models: [A100, H800]    # allowed models, default any

@@ -21,7 +21,7 @@ nlohmann::json ToJson(const StoredJob& j) {
 
 }  // namespace
 
-std::string JobJson(const StoredJob& job) { return ToJson(job).dump(); }
+std::string JobJson(const StoredJob& job) { return ToJson(job).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 std::string JobJson(const StoredJob& job, const std::vector<StoredTask>& tasks) {
   nlohmann::json j = ToJson(job);
@@ -56,14 +56,14 @@ std::string JobJson(const StoredJob& job, const std::vector<StoredTask>& tasks) 
                  {"facility_kwh", total.facility_kwh},
                  {"carbon_kg", total.carbon_kg},
                  {"energy_cny", total.energy_cny}};
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string JobListJson(const std::vector<StoredJob>& jobs, uint64_t next_after) {
   nlohmann::json list = nlohmann::json::array();
   for (const StoredJob& j : jobs) list.push_back(ToJson(j));
   return nlohmann::json{{"jobs", list}, {"next_after", next_after ? nlohmann::json(next_after) : nlohmann::json(nullptr)}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 HttpResponse Json(int status, std::string body) {
@@ -77,7 +77,7 @@ HttpResponse Problem(int status, const std::string& title, const std::string& de
   HttpResponse r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = nlohmann::json{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}}.dump();
+  r.body = nlohmann::json{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 
@@ -93,7 +93,7 @@ HttpResponse ProblemFor(const Error& error) {
           body["invalid-params"] = nlohmann::json::array(
               {{{"name", error.message.substr(name_start, name_end - name_start)},
                 {"reason", error.message.substr(name_end + 3)}}});
-          r.body = body.dump();
+          r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         }
       }
       return r;

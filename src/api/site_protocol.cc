@@ -47,7 +47,7 @@ class Fields {
       if (!it->is_array()) return std::unexpected(Bad(Name(name), "expected a list"));
       for (const json& element : *it) {
         if (!element.is_string() && !element.is_number_integer()) {
-          return std::unexpected(Bad(Name(name), "unexpected element " + element.dump()));
+          return std::unexpected(Bad(Name(name), "unexpected element " + element.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
         }
       }
     }
@@ -125,6 +125,14 @@ Result<TaskReport> ParseReport(const json& j, const std::string& prefix) {
   if (out.size() > kLogTailBytes || err.size() > kLogTailBytes) {
     return std::unexpected(Bad(f.Name("stdout_tail"), "more than " + std::to_string(kLogTailBytes) + " bytes"));
   }
+  if (error.size() > kLogTailBytes) {
+    return std::unexpected(Bad(f.Name("error"), "more than " + std::to_string(kLogTailBytes) + " bytes"));
+  }
+  // Usage is billed: none of it may be negative (nor absurd: a year of wall time per report).
+  constexpr int64_t kYearMs = 366LL * 24 * 3600 * 1000;
+  if (cpu < 0 || cpu > 1024 * kYearMs) return std::unexpected(Bad(f.Name("cpu_ms"), "out of range"));
+  if (wall < 0 || wall > kYearMs) return std::unexpected(Bad(f.Name("wall_ms"), "out of range"));
+  if (peak < 0 || peak > (int64_t{1} << 40)) return std::unexpected(Bad(f.Name("peak_memory_kib"), "out of range"));
   r.at_ms = at;
   r.exit_code = exit_code;
   r.signal = signal;
@@ -151,7 +159,7 @@ std::string FormatSiteCommand(const SiteCommand& command) {
   if (const auto* kill = std::get_if<KillCommand>(&command)) {
     json j{{"op", "kill"}, {"job", kill->job}};
     if (kill->notice_s > 0) j["notice_s"] = kill->notice_s;
-    return j.dump();
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   const auto& run = std::get<RunCommand>(command);
   return json{{"op", "run"},        {"job", run.job},
@@ -159,7 +167,7 @@ std::string FormatSiteCommand(const SiteCommand& command) {
               {"node", run.node},   {"gpus", run.gpus},
               {"cpu_milli", run.cpu_milli}, {"memory_mib", run.memory_mib},
               {"gpu_milli", run.gpu_milli}, {"argv", run.argv}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<SiteCommand> ParseSiteCommand(const std::string& payload) {
@@ -229,7 +237,25 @@ std::string FormatReports(const ReportBatch& batch) {
 }
 
 UsageReceipt ReceiptOf(const std::string& site, const TaskReport& r) {
-  return UsageReceipt{site, r.job, r.task, r.attempt, r.cpu_ms, r.wall_ms, r.peak_memory_kib, r.at_ms};
+  UsageReceipt u;
+  u.site = site;
+  u.job = r.job;
+  u.task = r.task;
+  u.attempt = r.attempt;
+  u.event = EventName(r.event);
+  u.end_ms = r.at_ms;
+  u.exit_code = r.exit_code;
+  u.signal = r.signal;
+  u.killed = r.killed;
+  u.fenced = r.fenced;
+  u.out_of_memory = r.out_of_memory;
+  u.cpu_ms = r.cpu_ms;
+  u.wall_ms = r.wall_ms;
+  u.peak_memory_kib = r.peak_memory_kib;
+  u.stdout_sha256 = Sha256Digest(r.stdout_tail);
+  u.stderr_sha256 = Sha256Digest(r.stderr_tail);
+  u.error_sha256 = Sha256Digest(r.error);
+  return u;
 }
 
 Result<ReportBatch> ParseReports(const std::string& body) {
@@ -254,7 +280,7 @@ std::string FormatHeartbeat(const Heartbeat& h) {
   if (resources.is_discarded()) resources = json::object();
   json j{{"agent", h.agent}, {"resources", resources}, {"running", h.running}, {"fresh", h.fresh}};
   if (!h.receipt_key.empty()) j["receipt_key"] = h.receipt_key;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<Heartbeat> ParseHeartbeat(const std::string& body) {
@@ -274,7 +300,9 @@ Result<Heartbeat> ParseHeartbeat(const std::string& body) {
   SW_TRY(fresh, f.Get<bool>("fresh", false));
   h.fresh = fresh;
   SW_TRY(key, f.Get<std::string>("receipt_key", std::string()));
-  if (!key.empty() && key.size() != 64) return std::unexpected(Bad("receipt_key", "expected 64 hex characters"));
+  if (!key.empty() && (key.size() != 64 || key.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    return std::unexpected(Bad("receipt_key", "expected 64 lower-case hex characters"));
+  }
   h.receipt_key = std::move(key);
   return h;
 }

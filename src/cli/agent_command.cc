@@ -49,9 +49,11 @@ int RunAgent(const AgentOptions& o) {
   }
   const std::string home = Setting(o.home, "SUANWANG_HOME", ".suanwang");
   const std::string url = Setting(o.url, "SUANWANG_URL", FirstLine(home + "/url"));
-  const std::string token = Setting(o.token, "SUANWANG_TOKEN", FirstLine(home + "/admin.token"));
   const std::string key_path = !o.server_key.empty() ? o.server_key : home + "/dispatch.key.pub";
   const std::string state_dir = !o.state_dir.empty() ? o.state_dir : home + "/agents/" + o.site;
+  // The site's own agent credential (a server with --sites writes one per site there); an
+  // admin's or operator's token cannot act as a site's agent.
+  const std::string token = Setting(o.token, "SUANWANG_TOKEN", FirstLine(home + "/agents/" + o.site + "/agent.token"));
   if (url.empty()) {
     std::fprintf(stderr, "error: no server URL: pass --url, set SUANWANG_URL, or start the server with --home %s\n", home.c_str());
     return 2;

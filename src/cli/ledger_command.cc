@@ -86,6 +86,25 @@ int RunLedgerVerify(const std::string& store_flag, const std::string& home_flag,
                     FormatCny(sums.credits) + " CNY");
     }
   }
+  // What the audit log says: the top-ups (each must find its transaction) and the receipt keys
+  // pinned for each site (a usage record must be signed with one of them).
+  size_t topups = 0;
+  std::map<std::string, std::set<std::string>> pinned_keys;  // site -> keys
+  for (uint64_t seq = 0;;) {
+    auto audit = (*tx)->ReadAudit(seq, 10000);
+    if (!audit) return Fail(audit.error());
+    if (audit->empty()) break;
+    for (const AuditEntry& a : *audit) {
+      if ((a.action == kReceiptKeyPinned || a.action == kReceiptKeyRotated) && a.subject.starts_with("site/")) {
+        pinned_keys[a.subject.substr(5)].insert(a.detail);
+      }
+      if (a.action != "ledger.topup") continue;
+      ++topups;
+      const std::string id = a.detail.substr(0, a.detail.find(' '));
+      if (!txns.contains(id)) return Broken("audit entry " + std::to_string(a.seq) + " records '" + id + "', which is missing");
+    }
+    seq = audit->back().seq;
+  }
   // Deleting whole transactions at the tail leaves a valid chain: what refers to the ledger
   // from elsewhere must still find its transaction.
   UsageFilter all;
@@ -96,13 +115,17 @@ int RunLedgerVerify(const std::string& store_flag, const std::string& home_flag,
     const std::string what = "usage of job " + std::to_string(u.job) + " task " + std::to_string(u.task) + " attempt " +
                              std::to_string(u.attempt);
     if (u.signature.empty()) return Broken(what + " carries no signed usage receipt");
+    if (!pinned_keys[u.site].contains(u.agent_key)) {
+      return Broken(what + ": signed with key '" + u.agent_key.substr(0, 16) + "...', which was never pinned for site '" +
+                    u.site + "' (no audited registration or rotation)");
+    }
     if (auto ok = VerifyReceiptText(u.agent_key, u.receipt, u.signature); !ok) {
       return Broken(what + ": the agent's usage receipt does not verify (" + ok.error().message + ")");
     }
     auto receipt = ParseReceiptText(u.receipt);
     if (!receipt) return Broken(what + ": " + receipt.error().message);
     if (receipt->job != u.job || receipt->task != u.task || receipt->attempt != u.attempt || receipt->site != u.site ||
-        receipt->cpu_ms != u.cpu_ms || receipt->wall_ms != u.end_ms - u.start_ms) {
+        receipt->event != "exited" || receipt->cpu_ms != u.cpu_ms || receipt->wall_ms != u.end_ms - u.start_ms) {
       return Broken(what + " differs from the receipt its agent signed ('" + u.receipt + "')");
     }
     auto it = txns.find(u.txn);
@@ -111,19 +134,6 @@ int RunLedgerVerify(const std::string& store_flag, const std::string& home_flag,
       return Broken("transaction '" + u.txn + "' does not charge tenant '" + u.tenant + "' the " + FormatCny(u.charge) +
                     " CNY its usage record says");
     }
-  }
-  size_t topups = 0;
-  for (uint64_t seq = 0;;) {
-    auto audit = (*tx)->ReadAudit(seq, 10000);
-    if (!audit) return Fail(audit.error());
-    if (audit->empty()) break;
-    for (const AuditEntry& a : *audit) {
-      if (a.action != "ledger.topup") continue;
-      ++topups;
-      const std::string id = a.detail.substr(0, a.detail.find(' '));
-      if (!txns.contains(id)) return Broken("audit entry " + std::to_string(a.seq) + " records '" + id + "', which is missing");
-    }
-    seq = audit->back().seq;
   }
   std::printf("ledger: %llu entries in %zu transactions, balanced (debits = credits = %s CNY); hash chain intact; "
               "%zu usage records (receipts verified) and %zu top-ups found in it\nhead %llu:%s\n",

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,9 +28,14 @@ Result<RunningServer> StartServer(const ServerOptions& o, const Clock& clock) {
   }
   RunningServer running;
   running.home = ServerHome(o.home);
+  // What the server writes (database, WAL, keys, tokens, logs) is its own: files 0600,
+  // folders 0700, the home itself too.
+  ::umask(077);
   std::error_code ec;
   std::filesystem::create_directories(running.home, ec);
   if (ec) return MakeError(ErrorCode::kInvalidArgument, "--home '" + running.home + "': cannot create: " + ec.message());
+  std::filesystem::permissions(running.home, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+  if (ec) return MakeError(ErrorCode::kInvalidArgument, "--home '" + running.home + "': cannot make it private: " + ec.message());
   ControlPlaneOptions plane_options;
   plane_options.store_url = o.store.empty() ? "sqlite://" + running.home + "/suanwang.db" : o.store;
   plane_options.network_path = o.network.empty() ? DataPath("networks/china-hubs.yaml") : o.network;
@@ -43,6 +49,7 @@ Result<RunningServer> StartServer(const ServerOptions& o, const Clock& clock) {
   plane_options.rate_limit_burst = o.rate_limit_burst > 0 ? o.rate_limit_burst : 2 * o.rate_limit;
   plane_options.lease_ms = o.lease_ms;
   plane_options.served_sites = o.sites;
+  plane_options.agent_token_dir = running.home + "/agents";  // one credential per served site
   plane_options.market_slot_s = o.market_slot_s;
   running.store_url = plane_options.store_url;
   SW_TRY(plane, ControlPlane::Open(plane_options, clock));

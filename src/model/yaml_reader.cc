@@ -1,16 +1,77 @@
 #include "model/yaml_reader.h"
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "common/text.h"
 
 namespace suanwang {
 
+namespace {
+
+// Every scalar of the document (keys too) must be text a person and a JSON encoder can take:
+// escapes such as "\0" or a lone "\udc00" yield bytes the raw check cannot see. Walked with an
+// explicit stack: the depth is the input's.
+Result<void> CheckScalars(const YamlReader& y, const YAML::Node& root) {
+  std::vector<std::pair<YAML::Node, std::string>> stack{{root, ""}};
+  while (!stack.empty()) {
+    auto [node, field] = std::move(stack.back());
+    stack.pop_back();
+    const std::string shown = field.empty() ? "document" : field;
+    if (node.IsScalar()) {
+      if (std::string why = TextProblem(node.Scalar(), ControlChars::kWhitespace); !why.empty()) {
+        return std::unexpected(y.At(node, shown, why));
+      }
+    } else if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size(); ++i) stack.push_back({node[i], shown + "[" + std::to_string(i) + "]"});
+    } else if (node.IsMap()) {
+      for (const auto& kv : node) {
+        const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+        if (std::string why = TextProblem(key, ControlChars::kNone); !why.empty()) {
+          return std::unexpected(y.At(kv.first, shown + " key", why));
+        }
+        stack.push_back({kv.second, field.empty() ? key : field + "." + key});
+      }
+    }
+  }
+  return {};
+}
+
+// Why `text` is not a text document (invalid UTF-8 or a control character other than tab and
+// line ends), as "path:line: not a text document: ...", or nothing.
+std::optional<Error> RawTextProblem(const std::string& path, const std::string& text) {
+  const std::string why = TextProblem(text, ControlChars::kWhitespace);
+  if (why.empty()) return std::nullopt;
+  size_t at = InvalidUtf8At(text).value_or(0);
+  if (!InvalidUtf8At(text)) {
+    at = static_cast<size_t>(std::find_if(text.begin(), text.end(), [](char ch) {
+                               const auto c = static_cast<unsigned char>(ch);
+                               return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
+                             }) - text.begin());
+  }
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+  return Error{ErrorCode::kInvalidArgument, path + ":" + std::to_string(line) + ": not a text document: " + why};
+}
+
+}  // namespace
+
 Result<YAML::Node> YamlReader::Parse(const std::string& text) const {
+  YAML::Node root;
   try {
-    return YAML::Load(text);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
+    if (auto bad = RawTextProblem(path_, text)) return std::unexpected(*bad);
     return MakeError(ErrorCode::kInvalidArgument, path_ + ":" + std::to_string(e.mark.line + 1) +
                                                       ": YAML syntax error: " + e.msg);
   }
+  // Scalars first, so that a bad byte in a value is reported with its field; then the rest
+  // (comments) of the raw text.
+  SW_CHECK(CheckScalars(*this, root));
+  if (auto bad = RawTextProblem(path_, text)) return std::unexpected(*bad);
+  return root;
 }
 
 Error YamlReader::At(const YAML::Node& node, std::string_view field, std::string_view reason) const {

@@ -7,35 +7,67 @@
 #include "security/hex.h"
 
 namespace suanwang {
+namespace {
+
+constexpr const char* kReceiptFormat =
+    "report-v2 site=%127s job=%llu task=%d attempt=%llu event=%15s end_ms=%lld exit_code=%d signal=%d killed=%d "
+    "fenced=%d oom=%d cpu_ms=%lld wall_ms=%lld peak_memory_kib=%lld stdout=%64s stderr=%64s error=%64s%n";
+
+bool IsDigest(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+std::string Sha256Digest(std::string_view data) {
+  static const int ready = sodium_init();
+  (void)ready;
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return hex::Encode(out, sizeof out);
+}
+
 std::string ReceiptText(const UsageReceipt& r) {
-  char tail[256];
-  std::snprintf(tail, sizeof tail, " job=%llu task=%d attempt=%llu cpu_ms=%lld wall_ms=%lld peak_memory_kib=%lld end_ms=%lld",
+  char text[768];
+  std::snprintf(text, sizeof text,
+                " job=%llu task=%d attempt=%llu event=%s end_ms=%lld exit_code=%d signal=%d killed=%d fenced=%d oom=%d "
+                "cpu_ms=%lld wall_ms=%lld peak_memory_kib=%lld stdout=%s stderr=%s error=%s",
                 static_cast<unsigned long long>(r.job), r.task, static_cast<unsigned long long>(r.attempt),
-                static_cast<long long>(r.cpu_ms), static_cast<long long>(r.wall_ms),
-                static_cast<long long>(r.peak_memory_kib), static_cast<long long>(r.end_ms));
-  return "usage-v1 site=" + r.site + tail;
+                r.event.c_str(), static_cast<long long>(r.end_ms), r.exit_code, r.signal, r.killed ? 1 : 0,
+                r.fenced ? 1 : 0, r.out_of_memory ? 1 : 0, static_cast<long long>(r.cpu_ms),
+                static_cast<long long>(r.wall_ms), static_cast<long long>(r.peak_memory_kib), r.stdout_sha256.c_str(),
+                r.stderr_sha256.c_str(), r.error_sha256.c_str());
+  return "report-v2 site=" + r.site + text;
 }
 
 Result<UsageReceipt> ParseReceiptText(const std::string& text) {
   UsageReceipt r;
-  char site[128];
+  char site[128], event[16], out[65], err[65], error[65];
   unsigned long long job = 0, attempt = 0;
-  long long cpu = 0, wall = 0, mem = 0, end = 0;
-  int consumed = 0;
-  if (std::sscanf(text.c_str(),
-                  "usage-v1 site=%127s job=%llu task=%d attempt=%llu cpu_ms=%lld wall_ms=%lld peak_memory_kib=%lld "
-                  "end_ms=%lld%n",
-                  site, &job, &r.task, &attempt, &cpu, &wall, &mem, &end, &consumed) != 8 ||
-      static_cast<size_t>(consumed) != text.size()) {
-    return MakeError(ErrorCode::kInvalidArgument, "usage receipt '" + text + "' is not a usage-v1 receipt");
+  long long end = 0, cpu = 0, wall = 0, mem = 0;
+  int killed = 0, fenced = 0, oom = 0, consumed = 0;
+  const int n = std::sscanf(text.c_str(), kReceiptFormat, site, &job, &r.task, &attempt, event, &end, &r.exit_code,
+                            &r.signal, &killed, &fenced, &oom, &cpu, &wall, &mem, out, err, error, &consumed);
+  if (n != 17 || static_cast<size_t>(consumed) != text.size() || !IsDigest(out) || !IsDigest(err) || !IsDigest(error)) {
+    return MakeError(ErrorCode::kInvalidArgument, "usage receipt '" + text.substr(0, 300) + "' is not a report-v2 receipt");
   }
   r.site = site;
   r.job = job;
   r.attempt = attempt;
+  r.event = event;
+  r.end_ms = end;
+  r.killed = killed != 0;
+  r.fenced = fenced != 0;
+  r.out_of_memory = oom != 0;
   r.cpu_ms = cpu;
   r.wall_ms = wall;
   r.peak_memory_kib = mem;
-  r.end_ms = end;
+  r.stdout_sha256 = out;
+  r.stderr_sha256 = err;
+  r.error_sha256 = error;
+  if (ReceiptText(r) != text) {
+    return MakeError(ErrorCode::kInvalidArgument, "usage receipt '" + text.substr(0, 300) + "' is not in canonical form");
+  }
   return r;
 }
 

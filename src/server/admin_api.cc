@@ -22,7 +22,7 @@ HttpResponse ControlPlaneImpl::CreateTenant(const HttpRequest& req) {
     return {};
   });
   if (!done) return ProblemFor(done.error());
-  return Json(201, nlohmann::json{{"id", id}}.dump());
+  return Json(201, nlohmann::json{{"id", id}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::ListTenants() {
@@ -30,7 +30,7 @@ HttpResponse ControlPlaneImpl::ListTenants() {
   if (!tx) return ProblemFor(tx.error());
   auto tenants = (*tx)->ListTenants();
   if (!tenants) return ProblemFor(tenants.error());
-  return Json(200, nlohmann::json{{"tenants", *tenants}}.dump());
+  return Json(200, nlohmann::json{{"tenants", *tenants}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::EnergyReport(const Caller& who) {
@@ -38,7 +38,7 @@ HttpResponse ControlPlaneImpl::EnergyReport(const Caller& who) {
   if (!tx) return ProblemFor(tx.error());
   auto sums = (*tx)->SumEnergy();
   if (!sums) return ProblemFor(sums.error());
-  const bool operators = who.Is({"admin", "operator"});
+  const bool operators = who.SeesEverything();
   if (!operators) std::erase_if(*sums, [&](const EnergySum& e) { return e.tenant != who.tenant; });
   std::vector<HeatForecast> heat;
   if (operators && energy_) {
@@ -53,31 +53,50 @@ HttpResponse ControlPlaneImpl::EnergyReport(const Caller& who) {
 }
 
 HttpResponse ControlPlaneImpl::CreateToken(const HttpRequest& req) {
-  std::string tenant, role, name;
+  std::string tenant, role, name, site;
   try {
     auto body = nlohmann::json::parse(req.body);
-    tenant = body.at("tenant").get<std::string>();
     role = body.at("role").get<std::string>();
+    tenant = body.value("tenant", role == "agent" ? std::string(kPlatformTenant) : std::string());
     name = body.value("name", "");
+    site = body.value("site", "");
   } catch (const nlohmann::json::exception&) {
-    return Problem(400, "Bad Request", "expected {\"tenant\": ..., \"role\": \"admin|operator|provider|user\", \"name\": ...}");
+    return Problem(400, "Bad Request",
+                   "expected {\"tenant\": ..., \"role\": \"admin|operator|provider|user|agent\", \"name\": ..., "
+                   "\"site\": ... (agents)}");
   }
-  if (!ValidRole(role)) return Problem(400, "Bad Request", "role '" + role + "' is not admin, operator, provider or user");
+  if (!ValidRole(role)) return Problem(400, "Bad Request", "role '" + role + "' is not admin, operator, provider, user or agent");
+  if (name.size() > 200) return Problem(400, "Bad Request", "field 'name': longer than 200 bytes");
+  // Admins and operators see and act on every tenant: such a credential belongs to the
+  // platform. A token that claimed to be one tenant's operator would either be that powerful
+  // or be a user by another name; it is refused rather than half-privileged.
+  if ((role == "admin" || role == "operator") && tenant != kPlatformTenant) {
+    return Problem(400, "Bad Request", "field 'tenant': role '" + role + "' is the platform's and is bound to tenant '" +
+                                           kPlatformTenant + "'; a tenant's own people get role user or provider");
+  }
+  if (role == "agent") {
+    if (!network_.SiteIndex(site)) return Problem(400, "Bad Request", "field 'site': '" + site + "' is not a site of the network");
+    if (tenant != kPlatformTenant) return Problem(400, "Bad Request", "field 'tenant': agent credentials belong to tenant 'system'");
+  } else if (!site.empty()) {
+    return Problem(400, "Bad Request", "field 'site': only agent credentials are bound to a site");
+  }
   const std::string secret = NewTokenSecret();
-  StoredToken token{0, tenant, role, name, Sha256Hex(secret), clock_.Now(), false};
+  StoredToken token{0, tenant, role, name, Sha256Hex(secret), clock_.Now(), false, site};
   auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
     SW_TRY(id, tx.CreateToken(token));
     token.id = id;
-    SW_CHECK(tx.AppendAudit(clock_.Now(), "admin", "token.create", "token/" + std::to_string(id), tenant + "/" + role));
+    SW_CHECK(tx.AppendAudit(clock_.Now(), "admin", "token.create", "token/" + std::to_string(id),
+                            tenant + "/" + role + (site.empty() ? "" : "@" + site)));
     return {};
   });
   if (!done) return ProblemFor(done.error());
   {
     std::unique_lock lock(tokens_mutex_);
-    tokens_[token.hash] = Caller{tenant, role, token.id};
+    tokens_[token.hash] = CallerOf(token);
   }
-  return Json(201, nlohmann::json{{"id", token.id}, {"tenant", tenant}, {"role", role}, {"name", name},
-                                  {"token", secret}}.dump());
+  nlohmann::json out{{"id", token.id}, {"tenant", tenant}, {"role", role}, {"name", name}, {"token", secret}};
+  if (!site.empty()) out["site"] = site;
+  return Json(201, out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::ListTokens() {
@@ -88,9 +107,9 @@ HttpResponse ControlPlaneImpl::ListTokens() {
   nlohmann::json list = nlohmann::json::array();
   for (const StoredToken& t : *tokens) {
     list.push_back({{"id", t.id}, {"tenant", t.tenant}, {"role", t.role}, {"name", t.name},
-                    {"created_ms", t.created_ms}, {"revoked", t.revoked}});
+                    {"created_ms", t.created_ms}, {"revoked", t.revoked}, {"site", t.site}});
   }
-  return Json(200, nlohmann::json{{"tokens", list}}.dump());
+  return Json(200, nlohmann::json{{"tokens", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::RevokeToken(uint64_t id) {
@@ -109,7 +128,7 @@ HttpResponse ControlPlaneImpl::RevokeToken(uint64_t id) {
     std::unique_lock lock(tokens_mutex_);
     tokens_.erase(hash);
   }
-  return Json(200, nlohmann::json{{"id", id}, {"revoked", true}}.dump());
+  return Json(200, nlohmann::json{{"id", id}, {"revoked", true}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::Metrics() {
@@ -120,6 +139,9 @@ HttpResponse ControlPlaneImpl::Metrics() {
               std::to_string(value) + "\n";
   };
   metric("suanwang_http_requests_total", "counter", "HTTP requests handled.", http_requests_.load());
+  metric("suanwang_internal_errors_total", "counter",
+         "Requests and scheduling events that failed with an internal error (answered 500, or quarantined).",
+         handler_errors_.load());
   metric("suanwang_http_rate_limited_total", "counter", "Requests refused by a token's rate limit (429).",
          rate_limited_.load());
   metric("suanwang_jobs_submitted_total", "counter", "Jobs accepted (committed).", jobs_submitted_.load());

@@ -42,17 +42,16 @@ Result<void> ControlPlaneImpl::VerifyReceipts(const std::string& site, const Rep
   }
   for (size_t i = 0; i < batch.reports.size(); ++i) {
     const TaskReport& r = batch.reports[i];
-    if (r.event != TaskEvent::kExited) continue;
     const std::string at = "reports[" + std::to_string(i) + "] (job " + std::to_string(r.job) + " task " +
                            std::to_string(r.task) + " attempt " + std::to_string(r.attempt) + "): ";
     if (key.empty()) {
       return MakeError(ErrorCode::kPermissionDenied,
-                       at + "site '" + site + "' registered no usage-receipt key; its agent must send receipt_key");
+                       at + "site '" + site + "' has no pinned receipt key; its agent must register one (receipt_key)");
     }
-    if (r.receipt.empty()) return MakeError(ErrorCode::kPermissionDenied, at + "no usage receipt (field 'receipt')");
+    if (r.receipt.empty()) return MakeError(ErrorCode::kPermissionDenied, at + "no receipt (field 'receipt')");
     if (auto ok = VerifyReceiptText(key, ReceiptText(ReceiptOf(site, r)), r.receipt); !ok) {
       return MakeError(ErrorCode::kPermissionDenied,
-                       at + "the usage receipt does not verify against the key site '" + site + "' registered");
+                       at + "the receipt does not verify against the key pinned for site '" + site + "'");
     }
   }
   return {};
@@ -242,7 +241,7 @@ HttpResponse ControlPlaneImpl::ListUsage(const std::map<std::string, std::string
     scu_hours += u.scu_hours;
     charged += u.charge;
   }
-  return Json(200, nlohmann::json{{"usage", list}, {"scu_hours", scu_hours}, {"charge_cny", FormatCny(charged)}}.dump());
+  return Json(200, nlohmann::json{{"usage", list}, {"scu_hours", scu_hours}, {"charge_cny", FormatCny(charged)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::Invoice(const std::string& tenant, const std::map<std::string, std::string>& query,
@@ -285,7 +284,7 @@ HttpResponse ControlPlaneImpl::Invoice(const std::string& tenant, const std::map
                                   {"opening_cny", FormatCny(s.opening)}, {"charges_cny", FormatCny(s.debits)},
                                   {"payments_cny", FormatCny(s.credits)}, {"closing_cny", FormatCny(s.closing)},
                                   {"scu_hours", scu_hours}, {"carbon_kg", carbon_kg}, {"tasks", usage->size()},
-                                  {"lines", lines}}.dump());
+                                  {"lines", lines}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::TopUpTenant(const std::string& tenant, const HttpRequest& req) {
@@ -316,7 +315,7 @@ HttpResponse ControlPlaneImpl::TopUpTenant(const std::string& tenant, const Http
     std::lock_guard lock(funds_mutex_);
     prepaid_[tenant] = balance;
   }
-  return Json(201, nlohmann::json{{"tenant", tenant}, {"txn", txn->id}, {"balance_cny", FormatCny(balance)}}.dump());
+  return Json(201, nlohmann::json{{"tenant", tenant}, {"txn", txn->id}, {"balance_cny", FormatCny(balance)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace suanwang

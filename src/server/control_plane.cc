@@ -1,12 +1,21 @@
 #include "server/control_plane.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <chrono>
+#include <cstdio>
+#include <exception>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "api/job_codec.h"
+#include "common/text.h"
 #include "server/control_plane_impl.h"
 #include "sim/energy_files.h"
 #include "server/dispatch_log.h"
@@ -69,6 +78,7 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
   SW_TRY(signer, DispatchSigner::Create(key.secret_key_hex));
   signer_.emplace(std::move(signer));
   SW_CHECK(LoadTokens(o.admin_token_file));
+  if (!o.agent_token_dir.empty()) SW_CHECK(IssueAgentTokens(o.agent_token_dir));
   SW_CHECK(LoadPrepaidBalances());
   if (!(o.market_slot_s > 0)) {
     return MakeError(ErrorCode::kInvalidArgument, "--market-slot " + std::to_string(o.market_slot_s) + ": must be positive");
@@ -94,8 +104,25 @@ Result<void> ControlPlaneImpl::Init(const ControlPlaneOptions& o) {
   return {};
 }
 
+// The one boundary of the API: no exception from a handler reaches the HTTP layer or ends the
+// process; the request gets a 500 problem document, a counter and a log line.
 HttpResponse ControlPlaneImpl::Handle(const HttpRequest& req) {
   ++http_requests_;
+  std::string what;
+  try {
+    return HandleRequest(req);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  ++handler_errors_;
+  std::fprintf(stderr, "suanwang server: internal error serving %s %s: %s\n", req.method.c_str(),
+               SanitizedUtf8(req.target.substr(0, 200)).c_str(), what.c_str());
+  return Problem(500, "Internal Server Error", "the server could not serve this request; it was logged");
+}
+
+HttpResponse ControlPlaneImpl::HandleRequest(const HttpRequest& req) {
   std::map<std::string, std::string> query;
   const std::vector<std::string> p = PathParts(req.target, query);
   if (p.size() == 1 && p[0] == "healthz") return Only("GET", req, [&] { return Json(200, "{\"status\":\"ok\"}"); });
@@ -105,7 +132,7 @@ HttpResponse ControlPlaneImpl::Handle(const HttpRequest& req) {
     r.headers["WWW-Authenticate"] = "Bearer";
     return r;
   }
-  if (auto verdict = limiter_->Take(std::to_string(caller->token_id), clock_.Now()); !verdict.allowed) {
+  if (auto verdict = limiter_->Take(caller->credential, clock_.Now()); !verdict.allowed) {
     return TooManyRequests(verdict.retry_after_ms);
   }
   return Route(req, p, query, *caller);
@@ -117,8 +144,20 @@ HttpResponse ControlPlaneImpl::Route(const HttpRequest& req, const std::vector<s
     return Problem(403, "Forbidden", "role '" + who.role + "' may not " + what);
   };
   const bool v1 = p.size() >= 2 && p[0] == "v1";
+  const bool site_protocol = v1 && p.size() == 4 && p[1] == "sites" &&
+                             (p[3] == "dispatches" || p[3] == "heartbeat" || p[3] == "reports");
+  // A site's agent credential speaks the site protocol of that site and nothing else; nobody
+  // else speaks it (admins and operators included): a lease, dispatches and billing reports
+  // belong to the site's own credential.
+  if (who.role == "agent" && !(site_protocol && who.IsAgentOf(p[2]))) {
+    return Problem(403, "Forbidden", "an agent credential acts only as the agent of site '" + who.site + "'");
+  }
+  if (site_protocol && !who.IsAgentOf(p[2])) {
+    return Problem(403, "Forbidden", "only the agent credential of site '" + p[2] +
+                                         "' may act as its agent (role '" + who.role + "' may not)");
+  }
   if (p.size() == 1 && p[0] == "metrics") {
-    if (!who.Is({"admin", "operator"})) return forbid("read metrics");
+    if (!who.SeesEverything()) return forbid("read metrics");
     return Only("GET", req, [&] { return Metrics(); });
   }
   if (v1 && p[1] == "jobs") {
@@ -135,7 +174,11 @@ HttpResponse ControlPlaneImpl::Route(const HttpRequest& req, const std::vector<s
   if (v1 && p[1] == "sites") {
     if (p.size() == 2) return Only("GET", req, [&] { return ListSites(); });
     if (p.size() == 3) return Only("GET", req, [&] { return GetSite(p[2]); });
-    if (p.size() == 4 && !who.Is({"admin", "operator"})) return forbid("act as a site agent");
+    if (p.size() == 4 && (p[3] == "release" || p[3] == "receipt-key")) {
+      if (!who.SeesEverything()) return forbid("release a site's lease or rotate its receipt key");
+      if (p[3] == "release") return Only("POST", req, [&] { return ReleaseSite(p[2], who); });
+      return Only("POST", req, [&] { return RotateReceiptKey(p[2], req, who); });
+    }
     if (p.size() == 4 && p[3] == "dispatches") return Only("GET", req, [&] { return ListDispatches(p[2], query); });
     if (p.size() == 4 && p[3] == "heartbeat") return Only("POST", req, [&] { return Heartbeat(p[2], req, who); });
     if (p.size() == 4 && p[3] == "reports") return Only("POST", req, [&] { return Reports(p[2], req, who); });
@@ -179,7 +222,7 @@ HttpResponse ControlPlaneImpl::Route(const HttpRequest& req, const std::vector<s
   }
   if (v1 && p.size() == 2 && p[1] == "tenants") {
     if (req.method == "POST") return who.Is({"admin"}) ? CreateTenant(req) : forbid("create tenants");
-    if (!who.Is({"admin", "operator"})) return forbid("list tenants");
+    if (!who.SeesEverything()) return forbid("list tenants");
     return Only("GET", req, [&] { return ListTenants(); });
   }
   if (v1 && p[1] == "tokens") {
@@ -207,6 +250,13 @@ HttpResponse ControlPlaneImpl::TooManyRequests(Timestamp retry_after_ms) {
 
 std::optional<Caller> ControlPlaneImpl::Authenticate(const HttpRequest& req) {
   const std::string header = req.Header("authorization");
+  if (header.empty() && req.client_identity.starts_with("site:")) {
+    // A client certificate the HTTP layer verified against --client-ca: "site:ID" is the agent
+    // credential of site ID.
+    const std::string site = req.client_identity.substr(5);
+    if (!network_.SiteIndex(site)) return std::nullopt;
+    return Caller{kPlatformTenant, "agent", 0, site, "cert/" + req.client_identity};
+  }
   if (!header.starts_with("Bearer ")) return std::nullopt;
   const std::string hash = Sha256Hex(header.substr(7));
   std::shared_lock lock(tokens_mutex_);
@@ -223,14 +273,14 @@ Result<void> ControlPlaneImpl::LoadTokens(const std::string& admin_token_file) {
       SW_TRY(exists, tx.TenantExists("system"));
       if (!exists) SW_CHECK(tx.CreateTenant("system", clock_.Now()));
       secret = NewTokenSecret();
-      StoredToken admin{0, "system", "admin", "bootstrap admin", Sha256Hex(secret), clock_.Now(), false};
+      StoredToken admin{0, "system", "admin", "bootstrap admin", Sha256Hex(secret), clock_.Now(), false, ""};
       SW_TRY(id, tx.CreateToken(admin));
       admin.id = id;
       all.push_back(admin);
       SW_CHECK(tx.AppendAudit(clock_.Now(), "server", "token.create", "token/" + std::to_string(id), "bootstrap admin"));
     }
     for (const StoredToken& t : all) {
-      if (!t.revoked) tokens_[t.hash] = Caller{t.tenant, t.role, t.id};
+      if (!t.revoked) tokens_[t.hash] = CallerOf(t);
     }
     return {};
   });
@@ -242,6 +292,51 @@ Result<void> ControlPlaneImpl::LoadTokens(const std::string& admin_token_file) {
       if (!out) return MakeError(ErrorCode::kUnavailable, admin_token_file + ": cannot write the admin token");
     }
     chmod(admin_token_file.c_str(), 0600);
+  }
+  return {};
+}
+
+namespace {
+
+Result<void> WriteSecretFile(const std::string& path, const std::string& secret) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return MakeError(ErrorCode::kUnavailable, path + ": cannot write: " + std::strerror(errno));
+  const std::string line = secret + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return MakeError(ErrorCode::kUnavailable, path + ": cannot write: " + std::strerror(errno));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> ControlPlaneImpl::IssueAgentTokens(const std::string& dir) {
+  for (const std::string& site : served_) {
+    const std::string path = dir + "/" + site + "/agent.token";
+    std::string secret;
+    std::ifstream(path) >> secret;
+    if (!secret.empty()) {
+      std::shared_lock lock(tokens_mutex_);
+      auto it = tokens_.find(Sha256Hex(secret));
+      if (it != tokens_.end() && it->second.IsAgentOf(site)) continue;
+    }
+    secret = NewTokenSecret();
+    StoredToken token{0, kPlatformTenant, "agent", "agent of " + site, Sha256Hex(secret), clock_.Now(), false, site};
+    auto created = committer_->Run([&](Transaction& tx) -> Result<void> {
+      SW_TRY(id, tx.CreateToken(token));
+      token.id = id;
+      SW_CHECK(tx.AppendAudit(clock_.Now(), "server", "token.create", "token/" + std::to_string(id), "system/agent@" + site));
+      return {};
+    });
+    if (!created) return created;
+    SW_CHECK(WriteSecretFile(path, secret));
+    std::unique_lock lock(tokens_mutex_);
+    tokens_[token.hash] = CallerOf(token);
   }
   return {};
 }
@@ -258,7 +353,7 @@ Result<void> ControlPlaneImpl::Recover() {
     }
     // A site whose agent was live before the restart gets one lease period to come back.
     if (Serves(site.id) && network_.SiteIndex(site.id) &&
-        leases_.Renew(site.id, site.agent, clock_.Now()) == SiteLeases::Renewal::kCameUp) {
+        leases_.Renew(site.id, site.agent, "", clock_.Now()) == SiteLeases::Renewal::kCameUp) {
       (void)scheduler_->Apply(SiteStatus{*network_.SiteIndex(site.id), true}, clock_.Now());
     }
   }
@@ -276,8 +371,13 @@ Result<void> ControlPlaneImpl::Recover() {
 }
 
 Result<void> ControlPlaneImpl::RecoverJob(Transaction&, const StoredJob& j) {
+  // Stored input is checked again, not trusted: a job that no longer parses (stored by an
+  // older version, or edited) is quarantined rather than handed to the engine.
   auto parsed = ParseJobFile(j.spec, "job " + std::to_string(j.id), models_);
-  if (!parsed) return {};  // validated at submit; a later schema change would land here
+  if (!parsed) {
+    Quarantine(j.id, "its stored job file no longer parses: " + parsed.error().message);
+    return {};
+  }
   JobSpec spec = parsed->spec;
   spec.id = j.id;
   spec.tenant = j.tenant;
@@ -353,6 +453,37 @@ void ControlPlaneImpl::Loop() {
 }
 
 void ControlPlaneImpl::Apply(const Event& event) {
+  std::string what;
+  try {
+    ApplyEvent(event);
+    return;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  // An event the loop cannot process must not end the process (nor, after a restart, do so
+  // again): a submission is quarantined, anything else is logged and counted.
+  ++handler_errors_;
+  std::fprintf(stderr, "suanwang server: scheduling loop: internal error: %s\n", what.c_str());
+  if (const auto* s = std::get_if<SubmitJob>(&event)) Quarantine(s->job.id, "the scheduler could not process it (" + what + ")");
+  if (const auto* r = std::get_if<RestoreJob>(&event)) Quarantine(r->job.id, "the scheduler could not restore it (" + what + ")");
+}
+
+void ControlPlaneImpl::Quarantine(uint64_t id, const std::string& why) {
+  ForgetJob(id);
+  const Timestamp now = clock_.Now();
+  const std::string reason = "quarantined: " + SanitizedUtf8(why);
+  (void)committer_->Submit([=, this](Transaction& tx) -> Result<void> {
+    SW_TRY(job, tx.GetJob(id));
+    if (IsFinalJobState(job.state)) return {};
+    SW_CHECK(tx.UpdateJob(id, job.version, "rejected", job.site, reason, now));
+    SW_CHECK(tx.AppendAudit(now, "server", "job.quarantine", "job/" + std::to_string(id), reason));
+    return {};
+  });
+}
+
+void ControlPlaneImpl::ApplyEvent(const Event& event) {
   const Timestamp now = clock_.Now();
   if (const auto* s = std::get_if<SubmitJob>(&event)) {
     std::lock_guard lock(jobs_mutex_);
@@ -520,6 +651,7 @@ void ControlPlaneImpl::RecordStart(const Command& c, Timestamp now) {
       task.site = site;
       task.state = "dispatched";
       task.updated_ms = now;
+      task.dispatched_ms = now;
       SW_CHECK(tx.PutTask(task));
       const std::string payload = RunPayload(c.job, t, c.placements.size(), attempt, nodes[t], c.placements[t], shape, argv);
       SW_CHECK(AppendDispatch(tx, *signer_, site, c.job, payload, now));
@@ -560,6 +692,8 @@ const std::vector<std::pair<std::string, std::string>>& ApiRoutes() {
       {"GET", "/v1/sites/{site}/dispatches"},
       {"POST", "/v1/sites/{site}/heartbeat"},
       {"POST", "/v1/sites/{site}/reports"},
+      {"POST", "/v1/sites/{site}/release"},
+      {"POST", "/v1/sites/{site}/receipt-key"},
   };
   return routes;
 }

@@ -5,11 +5,14 @@
 // each decision (placed at a site / queued / rejected, with the reason) back in the store.
 // After a restart, jobs not in a final state are handed to the engine again.
 //
-// Every request but GET /healthz carries "Authorization: Bearer <token>". Roles:
+// Every request but GET /healthz carries "Authorization: Bearer <token>" (agents may present a
+// client certificate "site:ID" instead). Roles:
 //   user      submits into its own tenant; sees and cancels only its tenant's jobs (others'
 //             look absent: 404);
 //   operator  sees and cancels every tenant's jobs, reads /metrics and tenants;
-//   admin     all of that, and creates tenants and tokens, revokes tokens.
+//   admin     all of that, and creates tenants and tokens, revokes tokens;
+//   agent     one site's agent credential: the site protocol of that site, nothing else (no
+//             other role may speak it). Admins and operators belong to tenant "system".
 // Token secrets are random, shown once when created, and stored as SHA-256 hashes. On first
 // start (no token at all) the server creates tenant "system" with an admin token and writes it
 // to `admin_token_file`.
@@ -53,6 +56,9 @@ struct ControlPlaneOptions {
   std::string data_dir;
   CostWeights cost_weights;  // the engine's site choice (engine/network/cost_model.h)
   std::string admin_token_file;  // where the first admin token is written (mode 0600)
+  // When set (suanwang up): each served site gets its own agent credential, written to
+  // DIR/SITE/agent.token (0600) unless a valid one is there already.
+  std::string agent_token_dir;
   // Requests per second each API token may make on average, and at once; 0: no limit. Over the
   // limit a request gets 429 with Retry-After and changes nothing.
   double rate_limit_per_s = 0;

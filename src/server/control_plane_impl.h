@@ -41,10 +41,17 @@ class ControlPlaneImpl final : public ControlPlane {
 
  private:
   // control_plane.cc
+  HttpResponse HandleRequest(const HttpRequest& req);
   HttpResponse Route(const HttpRequest& req, const std::vector<std::string>& p,
                      const std::map<std::string, std::string>& query, const Caller& who);
   HttpResponse TooManyRequests(Timestamp retry_after_ms);
   std::optional<Caller> Authenticate(const HttpRequest& req);
+  static Caller CallerOf(const StoredToken& t) {
+    return Caller{t.tenant, t.role, t.id, t.site, "token/" + std::to_string(t.id)};
+  }
+  // For each served site without a valid agent credential in `dir`/SITE/agent.token: a new
+  // agent token for that site, written there (0600), audited.
+  Result<void> IssueAgentTokens(const std::string& dir);
   Result<void> LoadTokens(const std::string& admin_token_file);
   Result<void> Recover();
   Result<void> RecoverJob(Transaction& tx, const StoredJob& job);
@@ -52,7 +59,12 @@ class ControlPlaneImpl final : public ControlPlane {
   void RegisterNodes(size_t site, const std::string& resources_json);
   const std::vector<Pool>& SitePools(size_t site) const;  // caller holds models_mutex_
   void Loop();
+  // Applies one event; an exception is caught, counted and logged, and a submission or restore
+  // that caused it is quarantined.
   void Apply(const Event& event);
+  void ApplyEvent(const Event& event);
+  // Takes a job out of the engine's hands for good: rejected with "quarantined: why", audited.
+  void Quarantine(uint64_t id, const std::string& why);
   void RecordCommands(const std::vector<Command>& commands, Timestamp now);
   void Record(uint64_t id, std::string state, std::string site, std::string reason, Timestamp now);
   void RecordStart(const Command& c, Timestamp now);
@@ -153,6 +165,12 @@ class ControlPlaneImpl final : public ControlPlane {
   Result<void> Requeue(Transaction& tx, StoredJob job, const std::string& reason, Timestamp now, int64_t notice_s = 0);
   void CheckLeases();
   HttpResponse LeaseRanOut(const std::string& site);
+  // POST /v1/sites/{site}/release (platform operators): ends the site's lease now, whoever holds
+  // it; its jobs are requeued as for a lost site. Audited.
+  HttpResponse ReleaseSite(const std::string& site, const Caller& who);
+  // POST /v1/sites/{site}/receipt-key {"receipt_key": HEX} (platform operators): pins another
+  // usage-receipt key for the site (the agent's new key after its state was lost). Audited.
+  HttpResponse RotateReceiptKey(const std::string& site, const HttpRequest& req, const Caller& who);
   // On the scheduling loop: free the job in the engine and submit it again.
   void RequeueInEngine(uint64_t id, Timestamp now);
   void EnqueueRequeue(uint64_t id);
@@ -214,7 +232,7 @@ class ControlPlaneImpl final : public ControlPlane {
   std::thread loop_;
 
   std::atomic<uint64_t> http_requests_{0}, rate_limited_{0}, jobs_submitted_{0}, queued_{0}, running_{0},
-      reports_accepted_{0}, reports_stale_{0}, sites_lost_{0};
+      reports_accepted_{0}, reports_stale_{0}, sites_lost_{0}, handler_errors_{0};
   std::unique_ptr<RateLimiter> limiter_;
   std::optional<DispatchSigner> signer_;
 

@@ -45,7 +45,7 @@ std::string DispatchListJson(const std::vector<StoredDispatch>& dispatches, uint
                     {"created_ms", d.created_ms}});
   }
   const uint64_t next = dispatches.empty() ? after_seq : dispatches.back().seq;
-  return nlohmann::json{{"dispatches", list}, {"next_after", next}}.dump();
+  return nlohmann::json{{"dispatches", list}, {"next_after", next}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace suanwang

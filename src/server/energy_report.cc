@@ -64,7 +64,7 @@ std::string EnergyReportJson(const Network& network, const EnergyModel* energy, 
     forecast.push_back({{"site", h.site}, {"capacity_kw", h.capacity_kw}, {"it_heat_kw_by_hour", h.kw}});
   }
   out["heat_forecast"] = std::move(forecast);
-  return out.dump();
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace suanwang

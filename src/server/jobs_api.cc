@@ -2,11 +2,18 @@
 #include <nlohmann/json.hpp>
 
 #include "api/job_codec.h"
+#include "common/text.h"
 #include "server/control_plane_impl.h"
 #include "server/dispatch_log.h"
 #include "server/task_reports.h"
 
 namespace suanwang {
+namespace {
+
+// Idempotency keys are opaque to the server, but bounded: they are stored with every job.
+constexpr size_t kMaxIdempotencyKeyBytes = 200;
+
+}  // namespace
 
 Result<void> ControlPlaneImpl::CheckAgainstNetwork(const JobSpec& job) const {
   auto bad = [](const std::string& field, const std::string& why) {
@@ -35,6 +42,13 @@ HttpResponse ControlPlaneImpl::Submit(const HttpRequest& req, const Caller& who)
   if (auto refused = CheckPrecision(parsed->spec)) return *refused;
   if (auto refused = CheckFunds(parsed->spec, tenant)) return *refused;
   const std::string key = req.Header("idempotency-key");
+  if (key.size() > kMaxIdempotencyKeyBytes) {
+    return Problem(400, "Bad Request", "header 'Idempotency-Key': longer than " +
+                                           std::to_string(kMaxIdempotencyKeyBytes) + " bytes");
+  }
+  if (std::string why = TextProblem(key, ControlChars::kNone); !why.empty()) {
+    return Problem(400, "Bad Request", "header 'Idempotency-Key': " + why);
+  }
   const Timestamp now = clock_.Now();
   StoredJob row{0, tenant, parsed->spec.name, req.body, "queued", "", "submitted", now, now, 1, key, ""};
   std::optional<StoredJob> existing;
@@ -52,7 +66,16 @@ HttpResponse ControlPlaneImpl::Submit(const HttpRequest& req, const Caller& who)
     return {};
   });
   if (!committed) return ProblemFor(committed.error());
-  if (existing) return Json(200, JobJson(*existing));
+  if (existing) {
+    // A retry must be the same request: a key reused for another job is the caller's mistake,
+    // and answering with the first job would hide it.
+    if (existing->spec != req.body) {
+      return Problem(422, "Unprocessable Content",
+                     "header 'Idempotency-Key': already used for job " + std::to_string(existing->id) +
+                         " with a different job file; use a new key for a new job");
+    }
+    return Json(200, JobJson(*existing));
+  }
   ++jobs_submitted_;
   JobSpec spec = parsed->spec;
   spec.id = row.id;

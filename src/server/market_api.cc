@@ -249,7 +249,7 @@ HttpResponse ControlPlaneImpl::CreateOffer(const HttpRequest& req, const Caller&
     return {};
   });
   if (!done) return ProblemFor(done.error());
-  return Json(201, OfferJson(o).dump());
+  return Json(201, OfferJson(o).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::ListOffers(const std::map<std::string, std::string>& query, const Caller& who) {
@@ -264,7 +264,7 @@ HttpResponse ControlPlaneImpl::ListOffers(const std::map<std::string, std::strin
     if (all && !who.SeesEverything() && o.provider != who.tenant) continue;
     list.push_back(OfferJson(o));
   }
-  return Json(200, nlohmann::json{{"offers", list}}.dump());
+  return Json(200, nlohmann::json{{"offers", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::WithdrawOffer(uint64_t id, const Caller& who) {
@@ -282,7 +282,7 @@ HttpResponse ControlPlaneImpl::WithdrawOffer(uint64_t id, const Caller& who) {
     return {};
   });
   if (!done) return ProblemFor(done.error());
-  return Json(200, OfferJson(offer).dump());
+  return Json(200, OfferJson(offer).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 Result<std::optional<uint64_t>> ControlPlaneImpl::CoveringReservation(Transaction& tx, const std::string& tenant,
@@ -372,7 +372,7 @@ HttpResponse ControlPlaneImpl::ReserveOffer(uint64_t id, const Caller& who) {
   nlohmann::json answer = OfferJson(offer);
   answer["charged_cny"] = FormatCny(txn.lines[0].debit);
   answer["txn"] = txn.id;
-  return Json(200, answer.dump());
+  return Json(200, answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::ListPrices(const std::map<std::string, std::string>& query) {
@@ -395,7 +395,7 @@ HttpResponse ControlPlaneImpl::ListPrices(const std::map<std::string, std::strin
                     {"price_cny_per_scu_h", FormatCny(p.price)}, {"traded", p.traded}, {"offered_scu", p.offered_scu},
                     {"sold_scu", p.sold_scu}, {"demand_scu", p.demand_scu}});
   }
-  return Json(200, nlohmann::json{{"prices", list}}.dump());
+  return Json(200, nlohmann::json{{"prices", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::ListBids(const Caller& who) {
@@ -408,7 +408,7 @@ HttpResponse ControlPlaneImpl::ListBids(const Caller& who) {
                     {"max_price_cny_per_scu_h", spec.max_price > 0 ? spec.max_price : list_price},
                     {"at_list_price", spec.max_price <= 0}});
   }
-  return Json(200, nlohmann::json{{"bids", list}}.dump());
+  return Json(200, nlohmann::json{{"bids", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::ProviderStatement(const std::string& site, const std::map<std::string, std::string>& query,
@@ -437,7 +437,7 @@ HttpResponse ControlPlaneImpl::ProviderStatement(const std::string& site, const 
   return Json(200, nlohmann::json{{"site", site}, {"provider", network_.sites[*index].owner}, {"from_ms", *from},
                                   {"to_ms", *to}, {"opening_cny", FormatCny(s.opening)},
                                   {"earned_cny", FormatCny(s.credits)}, {"closing_cny", FormatCny(s.closing)},
-                                  {"lines", lines}}.dump());
+                                  {"lines", lines}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace suanwang

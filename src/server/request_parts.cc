@@ -60,7 +60,9 @@ Result<int64_t> QueryInt(const std::map<std::string, std::string>& query, const 
   return static_cast<int64_t>(value);
 }
 
-bool ValidRole(const std::string& r) { return r == "admin" || r == "operator" || r == "provider" || r == "user"; }
+bool ValidRole(const std::string& r) {
+  return r == "admin" || r == "operator" || r == "provider" || r == "user" || r == "agent";
+}
 
 HttpResponse MethodNotAllowed(const char* method, const HttpRequest& req) {
   HttpResponse r = Problem(405, "Method Not Allowed", req.method + " is not allowed here; use " + method);

@@ -26,12 +26,21 @@ struct Page {
 };
 Result<Page> ParsePage(const std::map<std::string, std::string>& query);
 
+// The platform's own tenant: its admins and operators are the only ones who see every tenant.
+inline constexpr const char* kPlatformTenant = "system";
+
 struct Caller {
   std::string tenant;
-  std::string role;  // admin, operator, provider, user
-  uint64_t token_id = 0;
-  // Admins and operators see every tenant's things; providers and users their own tenant's.
-  bool SeesEverything() const { return role == "admin" || role == "operator"; }
+  std::string role;  // admin, operator, provider, user, agent
+  uint64_t token_id = 0;  // 0: not a token (a client certificate)
+  std::string site;       // role agent: the one site it acts for
+  // What authenticated it, for leases and rate limits: "token/ID" or "cert/IDENTITY".
+  std::string credential;
+  // Admins, and operators of the platform's tenant, see every tenant's things; everyone else
+  // (an operator bound to another tenant too) sees their own tenant's.
+  bool SeesEverything() const { return role == "admin" || (role == "operator" && tenant == kPlatformTenant); }
+  // The agent credential of `site_id`.
+  bool IsAgentOf(const std::string& site_id) const { return role == "agent" && site == site_id; }
   bool Sees(const std::string& tenant_of_thing) const { return SeesEverything() || tenant_of_thing == tenant; }
   bool Is(std::initializer_list<const char*> roles) const {
     for (const char* r : roles) {

@@ -1,14 +1,26 @@
 #include "server/site_leases.h"
 
+#include <algorithm>
+
 namespace suanwang {
 
-SiteLeases::Renewal SiteLeases::Renew(const std::string& site, const std::string& agent, Timestamp now) {
+SiteLeases::Renewal SiteLeases::Renew(const std::string& site, const std::string& agent, const std::string& credential,
+                                      Timestamp now) {
   std::lock_guard lock(mutex_);
   SiteLease& lease = leases_[site];
   if (lease.live && now >= lease.expires_ms) return Renewal::kRanOut;
+  if (lease.live && !lease.credential.empty() && lease.credential != credential) return Renewal::kHeldByAnother;
   const Renewal renewal = !lease.live ? Renewal::kCameUp : lease.agent != agent ? Renewal::kNewAgent : Renewal::kRenewed;
-  lease = SiteLease{agent, now, now + lease_ms_, true};
+  lease = SiteLease{agent, credential, now, now + lease_ms_, true};
   return renewal;
+}
+
+bool SiteLeases::Release(const std::string& site, Timestamp now) {
+  std::lock_guard lock(mutex_);
+  auto it = leases_.find(site);
+  if (it == leases_.end() || !it->second.live) return false;
+  it->second.expires_ms = std::min(it->second.expires_ms, now);
+  return true;
 }
 
 bool SiteLeases::RanOut(const std::string& site, Timestamp now) const {

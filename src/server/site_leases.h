@@ -15,6 +15,9 @@ namespace suanwang {
 
 struct SiteLease {
   std::string agent;
+  // The credential that holds it ("token/ID", "cert/..."); empty: restored after a restart, to
+  // be claimed by the first of the site's credentials that heartbeats.
+  std::string credential;
   Timestamp last_heartbeat_ms = 0;
   Timestamp expires_ms = 0;
   bool live = false;
@@ -30,8 +33,14 @@ class SiteLeases {
     kCameUp,      // the site was down (or never seen): it comes up
     kRanOut,      // the lease ran out before this heartbeat and Expire has not yet taken it:
                   // not renewed (the site's jobs must be requeued first; heartbeat again)
+    kHeldByAnother,  // the site is up under another credential: not renewed (only expiry or
+                     // Release frees a lease)
   };
-  Renewal Renew(const std::string& site, const std::string& agent, Timestamp now);
+  // The same credential with another agent id resumes the lease (an agent that restarted).
+  Renewal Renew(const std::string& site, const std::string& agent, const std::string& credential, Timestamp now);
+  // Ends the site's live lease at `now` (an operator's release): it has run out, and the next
+  // Expire takes it. False when no lease is live.
+  bool Release(const std::string& site, Timestamp now);
   // True when the site's lease ran out by `now` and Expire has not yet taken it.
   bool RanOut(const std::string& site, Timestamp now) const;
   // Sites whose lease ran out at `now`, each returned once (they are down from then on).

@@ -108,7 +108,7 @@ HttpResponse ControlPlaneImpl::ListSites() {
     }
     list.push_back(std::move(j));
   }
-  return Json(200, nlohmann::json{{"sites", list}}.dump());
+  return Json(200, nlohmann::json{{"sites", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // One site with each node's capacity and what is free on it now, as the engine sees it.
@@ -140,7 +140,7 @@ HttpResponse ControlPlaneImpl::GetSite(const std::string& id) {
                                   {"pools", PoolsJson(SitePools(*index))},
                                   {"pools_from", registered_pools_.contains(*index) ? "agent" : "network"},
                                   {"nodes", nodes}}
-                       .dump());
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequest& req, const Caller& who) {
@@ -150,8 +150,25 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
   auto beat = ParseHeartbeat(req.body);
   if (!beat) return ProblemFor(Error{beat.error().code, "request body: " + beat.error().message});
   const Timestamp now = clock_.Now();
-  const SiteLeases::Renewal renewal = leases_.Renew(site, beat->agent, now);
+  // The site's receipt key is pinned at its first registration: an agent that brings another
+  // (a fresh state, or someone else's) bills nothing until an operator rotates it.
+  std::string pinned;
+  {
+    std::lock_guard lock(receipt_keys_mutex_);
+    if (auto it = receipt_keys_.find(site); it != receipt_keys_.end()) pinned = it->second;
+  }
+  if (!pinned.empty() && beat->receipt_key != pinned) {
+    return Problem(403, "Forbidden", "site '" + site + "': the agent offers receipt key '" + beat->receipt_key.substr(0, 16) +
+                                         "...' but the site's key is pinned to '" + pinned.substr(0, 16) +
+                                         "...'; an operator must rotate it (POST /v1/sites/" + site + "/receipt-key)");
+  }
+  const SiteLeases::Renewal renewal = leases_.Renew(site, beat->agent, who.credential, now);
   if (renewal == SiteLeases::Renewal::kRanOut) return LeaseRanOut(site);
+  if (renewal == SiteLeases::Renewal::kHeldByAnother) {
+    return Problem(403, "Forbidden", "the lease of site '" + site +
+                                         "' is held by another credential; it is freed only when it expires or an "
+                                         "operator releases it (POST /v1/sites/" + site + "/release)");
+  }
   uint64_t log_end = 0;
   if (renewal == SiteLeases::Renewal::kCameUp || renewal == SiteLeases::Renewal::kNewAgent || beat->fresh) {
     // A new agent for the site: register it, and requeue what the site ran that it does not know
@@ -161,8 +178,10 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
     auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
       requeued.clear();
       SW_CHECK(tx.PutSite(StoredSite{site, beat->agent, beat->resources_json, now, now, beat->receipt_key}));
-      SW_CHECK(tx.AppendAudit(now, who.tenant + "/" + who.role, "site.agent", "site/" + site,
-                              beat->agent + " receipt_key " + (beat->receipt_key.empty() ? "none" : beat->receipt_key)));
+      SW_CHECK(tx.AppendAudit(now, who.credential, "site.agent", "site/" + site, beat->agent));
+      if (pinned.empty() && !beat->receipt_key.empty()) {
+        SW_CHECK(tx.AppendAudit(now, who.credential, kReceiptKeyPinned, "site/" + site, beat->receipt_key));
+      }
       SW_TRY(running, tx.ListJobs(JobFilter{"", "running", 0, 100000}));
       if (beat->fresh) {
         SW_TRY(placed, tx.ListJobs(JobFilter{"", "placed", 0, 100000}));
@@ -188,7 +207,7 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
       return {};
     });
     if (!done) return ProblemFor(done.error());
-    {
+    if (pinned.empty()) {
       std::lock_guard lock(receipt_keys_mutex_);
       receipt_keys_[site] = beat->receipt_key;
     }
@@ -203,7 +222,7 @@ HttpResponse ControlPlaneImpl::Heartbeat(const std::string& site, const HttpRequ
     if (!end) return ProblemFor(end.error());
     log_end = *end;
   }
-  return Json(200, nlohmann::json{{"lease_ms", leases_.lease_ms()}, {"server_ms", now}, {"log_end", log_end}}.dump());
+  return Json(200, nlohmann::json{{"lease_ms", leases_.lease_ms()}, {"server_ms", now}, {"log_end", log_end}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // The pools a site is planned with: as its agent registered them, else as the network declares.
@@ -248,9 +267,11 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
   const Timestamp now = clock_.Now();
   // What the site's tasks did after its lease ran out is settled by the requeue first.
   if (leases_.RanOut(site, now)) return LeaseRanOut(site);
-  if (meter_) {
-    if (auto ok = VerifyReceipts(site, *batch); !ok) return ProblemFor(ok.error());
+  if (auto lease = leases_.Get(site); lease && lease->live && !lease->credential.empty() && lease->credential != who.credential) {
+    return Problem(403, "Forbidden", "the lease of site '" + site + "' is held by another credential; only its holder reports");
   }
+  // Nothing changes on a report the site did not sign (every report changes a task's state).
+  if (auto ok = VerifyReceipts(site, *batch); !ok) return ProblemFor(ok.error());
   const std::string actor = who.tenant + "/" + who.role + "@" + site;
   uint64_t accepted = 0, stale = 0;
   std::vector<uint64_t> ended, requeued;
@@ -265,6 +286,10 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
         continue;
       }
       SW_TRY(tasks, tx.ListTasks(report.job));
+      if (std::string why = WallTimeProblem(tasks, site, report, now); !why.empty()) {
+        return MakeError(ErrorCode::kInvalidArgument, "report of job " + std::to_string(report.job) + " task " +
+                                                          std::to_string(report.task) + ": " + why);
+      }
       ReportEffect effect = ApplyTaskReport(*job, tasks, site, report, now);
       if (effect.stale) {
         ++stale;
@@ -300,7 +325,7 @@ HttpResponse ControlPlaneImpl::Reports(const std::string& site, const HttpReques
   reports_stale_ += stale;
   for (uint64_t id : ended) Enqueue(JobFinished{id});
   for (uint64_t id : requeued) EnqueueRequeue(id);
-  return Json(200, nlohmann::json{{"accepted", accepted}, {"stale", stale}}.dump());
+  return Json(200, nlohmann::json{{"accepted", accepted}, {"stale", stale}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void ControlPlaneImpl::AccountEnergy(const JobSpec& known, size_t site, StoredTask& task) {
@@ -398,6 +423,51 @@ void ControlPlaneImpl::RequeueInEngine(uint64_t id, Timestamp now) {
   }();
   if (freed) RecordCommands(*freed, now);
   Apply(SubmitJob{*spec});
+}
+
+HttpResponse ControlPlaneImpl::ReleaseSite(const std::string& site, const Caller& who) {
+  if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
+  const Timestamp now = clock_.Now();
+  const std::string holder = leases_.Get(site) ? leases_.Get(site)->credential : "";
+  if (!leases_.Release(site, now)) return Problem(409, "Conflict", "site '" + site + "' has no live lease to release");
+  auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+    SW_CHECK(tx.AppendAudit(now, who.credential, "site.release", "site/" + site, "lease of " + (holder.empty() ? "?" : holder)));
+    return {};
+  });
+  if (!done) return ProblemFor(done.error());
+  CheckLeases();  // the site goes down now: its jobs are requeued
+  return Json(200, nlohmann::json{{"site", site}, {"released", true}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+HttpResponse ControlPlaneImpl::RotateReceiptKey(const std::string& site, const HttpRequest& req, const Caller& who) {
+  if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
+  const auto body = nlohmann::json::parse(req.body, nullptr, false);
+  const auto key = body.is_object() ? body.find("receipt_key") : body.end();
+  if (key == body.end() || !key->is_string() || key->get<std::string>().size() != 64 ||
+      key->get<std::string>().find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Problem(400, "Bad Request", "field 'receipt_key': expected the agent's public key, 64 lower-case hex characters");
+  }
+  const std::string hex = key->get<std::string>();
+  const Timestamp now = clock_.Now();
+  auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
+    SW_TRY(sites, tx.ListSites());
+    StoredSite row{site, "", "{}", now, 0, hex};
+    for (const StoredSite& s : sites) {
+      if (s.id == site) {
+        row = s;
+        row.receipt_key = hex;
+      }
+    }
+    SW_CHECK(tx.PutSite(row));
+    SW_CHECK(tx.AppendAudit(now, who.credential, kReceiptKeyRotated, "site/" + site, hex));
+    return {};
+  });
+  if (!done) return ProblemFor(done.error());
+  {
+    std::lock_guard lock(receipt_keys_mutex_);
+    receipt_keys_[site] = hex;
+  }
+  return Json(200, nlohmann::json{{"site", site}, {"receipt_key", hex}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace suanwang

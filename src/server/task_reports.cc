@@ -22,6 +22,18 @@ std::string DescribeExit(const TaskReport& r) {
   return "exit code " + std::to_string(r.exit_code);
 }
 
+std::string WallTimeProblem(const std::vector<StoredTask>& tasks, const std::string& site, const TaskReport& report,
+                            Timestamp now) {
+  auto row = std::find_if(tasks.begin(), tasks.end(), [&](const StoredTask& t) { return t.task == report.task; });
+  if (row == tasks.end() || row->attempt != report.attempt || row->site != site || row->dispatched_ms <= 0) return "";
+  const Timestamp since_dispatch = std::max<Timestamp>(0, now - row->dispatched_ms);
+  const Timestamp bound = since_dispatch + 1000 + since_dispatch / 100;
+  if (report.wall_ms <= bound) return "";
+  return "wall_ms " + std::to_string(report.wall_ms) + " is longer than the " + std::to_string(since_dispatch) +
+         " ms since the server dispatched attempt " + std::to_string(report.attempt) + " (at most " +
+         std::to_string(bound) + " ms with the clocks' drift)";
+}
+
 ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>& tasks, const std::string& site,
                              const TaskReport& report, Timestamp now) {
   ReportEffect effect;
@@ -55,9 +67,10 @@ ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>
   t.state = ok ? "succeeded" : report.killed ? "killed" : "failed";
   t.exit_code = report.exit_code;
   t.signal = report.signal;
-  t.cpu_ms = report.cpu_ms;
-  t.peak_memory_kib = report.peak_memory_kib;
-  t.wall_ms = report.wall_ms;
+  const bool ran = report.event == TaskEvent::kExited;
+  t.cpu_ms = ran ? report.cpu_ms : 0;
+  t.peak_memory_kib = ran ? report.peak_memory_kib : 0;
+  t.wall_ms = ran ? report.wall_ms : 0;
   t.stdout_tail = report.stdout_tail;
   t.stderr_tail = report.stderr_tail;
   t.reason = ok ? "" : DescribeExit(report);

@@ -9,7 +9,8 @@
 // not start) fails the whole gang, and the rest of it is killed; the job succeeds when every
 // task exited 0. A job already in a final state (cancelled) keeps it; its tasks are still
 // recorded. A task its agent killed because it could not renew the site's lease (fenced) did
-// not fail: it is lost, and the job goes back to the queue.
+// not fail: it is lost, and the job goes back to the queue. A task that could not start used
+// nothing: whatever usage its report carries is not recorded.
 #pragma once
 
 #include <string>
@@ -32,6 +33,12 @@ struct ReportEffect {
 
 ReportEffect ApplyTaskReport(const StoredJob& job, const std::vector<StoredTask>& tasks, const std::string& site,
                              const TaskReport& report, Timestamp now);
+
+// Why the server refuses `report`'s wall time, or "": a run cannot be longer than the time since
+// the server dispatched the attempt (its own clock) plus a second and 1 % for the clocks' drift.
+// Reports of other attempts or sites, and rows without a dispatch time, are not checked here.
+std::string WallTimeProblem(const std::vector<StoredTask>& tasks, const std::string& site, const TaskReport& report,
+                            Timestamp now);
 
 // Why a task ended, for people: "exit code 3", "killed by signal 9 (Killed)", "out of memory".
 std::string DescribeExit(const TaskReport& report);

@@ -1,5 +1,7 @@
 #include "store/group_commit.h"
 
+#include <exception>
+#include <string>
 #include <vector>
 
 namespace suanwang {
@@ -34,6 +36,22 @@ std::future<Result<void>> GroupCommitter::Submit(Op op) {
   return future;
 }
 
+namespace {
+
+// An operation that throws fails alone (rolled back to its savepoint) instead of ending the
+// writer thread, and with it the process.
+Result<void> RunOp(const GroupCommitter::Op& op, Transaction& tx) {
+  try {
+    return op(tx);
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kInternal, std::string("a store operation failed: ") + e.what());
+  } catch (...) {
+    return MakeError(ErrorCode::kInternal, "a store operation failed with an unknown exception");
+  }
+}
+
+}  // namespace
+
 void GroupCommitter::Loop() {
   while (true) {
     std::vector<Pending> batch;
@@ -55,7 +73,7 @@ void GroupCommitter::Loop() {
     results.reserve(batch.size());
     for (Pending& p : batch) {
       Result<void> result = (*tx)->Savepoint("op");
-      if (result) result = p.op(**tx);
+      if (result) result = RunOp(p.op, **tx);
       if (result) {
         result = (*tx)->Release("op");
       } else {

@@ -154,6 +154,10 @@ inline const std::vector<std::string_view>& SchemaMigrationTemplates() {
       "  sold_scu DOUBLE PRECISION NOT NULL,"
       "  demand_scu DOUBLE PRECISION NOT NULL,"
       "  PRIMARY KEY (slot_ms, hub, class));",
+      // 7: credentials bound to one site (agents); when the server dispatched each task attempt
+      // (the bound on the wall time its site may report)
+      "ALTER TABLE tokens ADD COLUMN site TEXT NOT NULL DEFAULT '';"
+      "ALTER TABLE tasks ADD COLUMN dispatched_ms BIGINT NOT NULL DEFAULT 0;",
   };
   return migrations;
 }

@@ -248,29 +248,30 @@ class PostgresTransaction final : public Transaction {
     SW_TRY(exists, TenantExists(t.tenant));
     if (!exists) return MakeError(ErrorCode::kNotFound, "tenant '" + t.tenant + "' not found");
     Rows r = Query(db_,
-                   "INSERT INTO tokens (tenant, role, name, hash, created_ms, revoked) VALUES ($1, $2, $3, $4, $5, 0) "
-                   "RETURNING id",
-                   {t.tenant, t.role, t.name, t.hash, std::to_string(t.created_ms)});
+                   "INSERT INTO tokens (tenant, role, name, hash, created_ms, revoked, site) "
+                   "VALUES ($1, $2, $3, $4, $5, 0, $6) RETURNING id",
+                   {t.tenant, t.role, t.name, t.hash, std::to_string(t.created_ms), t.site});
     if (!r.ok()) return std::unexpected(PgError(r, "create token"));
     return static_cast<uint64_t>(r.Int(0, 0));
   }
 
   Result<std::optional<StoredToken>> FindTokenByHash(std::string_view hash) override {
-    Rows r = Query(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens WHERE hash = $1",
+    Rows r = Query(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked, site FROM tokens WHERE hash = $1",
                    {std::string(hash)});
     if (!r.ok()) return std::unexpected(PgError(r, "find token"));
     if (r.count() == 0) return std::optional<StoredToken>{};
     return std::optional<StoredToken>{StoredToken{static_cast<uint64_t>(r.Int(0, 0)), r.Text(0, 1), r.Text(0, 2),
-                                                  r.Text(0, 3), r.Text(0, 4), r.Int(0, 5), r.Int(0, 6) != 0}};
+                                                  r.Text(0, 3), r.Text(0, 4), r.Int(0, 5), r.Int(0, 6) != 0,
+                                                  r.Text(0, 7)}};
   }
 
   Result<std::vector<StoredToken>> ListTokens() override {
-    Rows r(PQexec(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens ORDER BY id"));
+    Rows r(PQexec(db_, "SELECT id, tenant, role, name, hash, created_ms, revoked, site FROM tokens ORDER BY id"));
     if (!r.ok()) return std::unexpected(PgError(r, "list tokens"));
     std::vector<StoredToken> out;
     for (int i = 0; i < r.count(); ++i) {
       out.push_back(StoredToken{static_cast<uint64_t>(r.Int(i, 0)), r.Text(i, 1), r.Text(i, 2), r.Text(i, 3),
-                                r.Text(i, 4), r.Int(i, 5), r.Int(i, 6) != 0});
+                                r.Text(i, 4), r.Int(i, 5), r.Int(i, 6) != 0, r.Text(i, 7)});
     }
     return out;
   }
@@ -325,14 +326,15 @@ class PostgresTransaction final : public Transaction {
     SW_CHECK(CheckTask(t));
     static const std::string sql = std::string("INSERT INTO tasks (") + kTaskColumns +
                                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-                                   "$17, $18, $19)" +
+                                   "$17, $18, $19, $20)" +
                                    kTaskUpsertTail;
     Rows r = Query(db_, sql.c_str(),
                    {std::to_string(t.job_id), std::to_string(t.task), std::to_string(t.attempt), t.site, t.state,
                     std::to_string(t.exit_code), std::to_string(t.signal), std::to_string(t.cpu_ms),
                     std::to_string(t.peak_memory_kib), std::to_string(t.wall_ms), t.reason, t.stdout_tail,
                     t.stderr_tail, std::to_string(t.updated_ms), DoubleText(t.gpu_hours), DoubleText(t.it_kwh),
-                    DoubleText(t.facility_kwh), DoubleText(t.carbon_kg), DoubleText(t.energy_cny)});
+                    DoubleText(t.facility_kwh), DoubleText(t.carbon_kg), DoubleText(t.energy_cny),
+                    std::to_string(t.dispatched_ms)});
     if (!r.ok()) return std::unexpected(PgError(r, "put task"));
     return {};
   }

@@ -42,7 +42,7 @@ inline Result<void> CheckSite(const StoredSite& s) {
 
 inline constexpr const char* kTaskColumns =
     "job_id, task, attempt, site, state, exit_code, signal, cpu_ms, peak_memory_kib, wall_ms, reason, "
-    "stdout_tail, stderr_tail, updated_ms, gpu_hours, it_kwh, facility_kwh, carbon_kg, energy_cny";
+    "stdout_tail, stderr_tail, updated_ms, gpu_hours, it_kwh, facility_kwh, carbon_kg, energy_cny, dispatched_ms";
 inline constexpr const char* kSiteColumns = "id, agent, resources, registered_ms, heartbeat_ms, receipt_key";
 
 // A row read in the column order above, from anything with Text(col), Int(col), Double(col).
@@ -51,7 +51,7 @@ StoredTask TaskFromRow(const Row& r) {
   return StoredTask{static_cast<uint64_t>(r.Int(0)), static_cast<int>(r.Int(1)), static_cast<uint64_t>(r.Int(2)),
                     r.Text(3), r.Text(4), static_cast<int>(r.Int(5)), static_cast<int>(r.Int(6)), r.Int(7), r.Int(8),
                     r.Int(9), r.Text(10), r.Text(11), r.Text(12), r.Int(13), r.Double(14), r.Double(15),
-                    r.Double(16), r.Double(17), r.Double(18)};
+                    r.Double(16), r.Double(17), r.Double(18), r.Int(19)};
 }
 
 // Energy per (tenant, site); rows read as EnergySumFromRow expects.
@@ -75,7 +75,7 @@ inline constexpr const char* kTaskUpsertTail =
     "peak_memory_kib = excluded.peak_memory_kib, wall_ms = excluded.wall_ms, reason = excluded.reason, "
     "stdout_tail = excluded.stdout_tail, stderr_tail = excluded.stderr_tail, updated_ms = excluded.updated_ms, "
     "gpu_hours = excluded.gpu_hours, it_kwh = excluded.it_kwh, facility_kwh = excluded.facility_kwh, "
-    "carbon_kg = excluded.carbon_kg, energy_cny = excluded.energy_cny";
+    "carbon_kg = excluded.carbon_kg, energy_cny = excluded.energy_cny, dispatched_ms = excluded.dispatched_ms";
 inline constexpr const char* kSiteUpsertTail =
     " ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, resources = excluded.resources, "
     "registered_ms = excluded.registered_ms, heartbeat_ms = excluded.heartbeat_ms, receipt_key = excluded.receipt_key";

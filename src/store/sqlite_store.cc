@@ -329,29 +329,29 @@ class SqliteTransaction final : public Transaction {
   Result<uint64_t> CreateToken(const StoredToken& t) override {
     SW_TRY(exists, TenantExists(t.tenant));
     if (!exists) return MakeError(ErrorCode::kNotFound, "tenant '" + t.tenant + "' not found");
-    Statement s(cache_, "INSERT INTO tokens (tenant, role, name, hash, created_ms, revoked) VALUES (?, ?, ?, ?, ?, 0)");
-    s.Bind(1, t.tenant).Bind(2, t.role).Bind(3, t.name).Bind(4, t.hash).Bind(5, t.created_ms);
+    Statement s(cache_, "INSERT INTO tokens (tenant, role, name, hash, created_ms, revoked, site) VALUES (?, ?, ?, ?, ?, 0, ?)");
+    s.Bind(1, t.tenant).Bind(2, t.role).Bind(3, t.name).Bind(4, t.hash).Bind(5, t.created_ms).Bind(6, t.site);
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "create token"));
     return static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
   }
 
   Result<std::optional<StoredToken>> FindTokenByHash(std::string_view hash) override {
-    Statement s(cache_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens WHERE hash = ?");
+    Statement s(cache_, "SELECT id, tenant, role, name, hash, created_ms, revoked, site FROM tokens WHERE hash = ?");
     s.Bind(1, hash);
     const int rc = s.Step();
     if (rc == SQLITE_DONE) return std::optional<StoredToken>{};
     if (rc != SQLITE_ROW) return std::unexpected(DbError(db_, "find token"));
     return std::optional<StoredToken>{StoredToken{static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2), s.Text(3),
-                                                  s.Text(4), s.Int(5), s.Int(6) != 0}};
+                                                  s.Text(4), s.Int(5), s.Int(6) != 0, s.Text(7)}};
   }
 
   Result<std::vector<StoredToken>> ListTokens() override {
-    Statement s(cache_, "SELECT id, tenant, role, name, hash, created_ms, revoked FROM tokens ORDER BY id");
+    Statement s(cache_, "SELECT id, tenant, role, name, hash, created_ms, revoked, site FROM tokens ORDER BY id");
     std::vector<StoredToken> out;
     int rc;
     while ((rc = s.Step()) == SQLITE_ROW) {
       out.push_back(StoredToken{static_cast<uint64_t>(s.Int(0)), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
-                                s.Int(5), s.Int(6) != 0});
+                                s.Int(5), s.Int(6) != 0, s.Text(7)});
     }
     if (rc != SQLITE_DONE) return std::unexpected(DbError(db_, "list tokens"));
     return out;
@@ -403,14 +403,14 @@ class SqliteTransaction final : public Transaction {
   Result<void> PutTask(const StoredTask& t) override {
     SW_CHECK(CheckTask(t));
     static const std::string sql = std::string("INSERT INTO tasks (") + kTaskColumns +
-                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + kTaskUpsertTail;
+                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + kTaskUpsertTail;
     Statement s(cache_, sql.c_str());
     s.Bind(1, static_cast<int64_t>(t.job_id)).Bind(2, static_cast<int64_t>(t.task));
     s.Bind(3, static_cast<int64_t>(t.attempt)).Bind(4, t.site).Bind(5, t.state);
     s.Bind(6, static_cast<int64_t>(t.exit_code)).Bind(7, static_cast<int64_t>(t.signal)).Bind(8, t.cpu_ms);
     s.Bind(9, t.peak_memory_kib).Bind(10, t.wall_ms).Bind(11, t.reason).Bind(12, t.stdout_tail);
     s.Bind(13, t.stderr_tail).Bind(14, t.updated_ms).Bind(15, t.gpu_hours).Bind(16, t.it_kwh);
-    s.Bind(17, t.facility_kwh).Bind(18, t.carbon_kg).Bind(19, t.energy_cny);
+    s.Bind(17, t.facility_kwh).Bind(18, t.carbon_kg).Bind(19, t.energy_cny).Bind(20, t.dispatched_ms);
     if (s.Step() != SQLITE_DONE) return std::unexpected(DbError(db_, "put task"));
     return {};
   }

@@ -58,11 +58,12 @@ struct AuditEntry {
 struct StoredToken {
   uint64_t id = 0;
   std::string tenant;
-  std::string role;        // admin, operator, user
+  std::string role;        // admin, operator, provider, user, agent
   std::string name;        // a label for people
   std::string hash;        // SHA-256 hex of the secret; the secret itself is never stored
   Timestamp created_ms = 0;
   bool revoked = false;
+  std::string site;        // role agent: the one site this credential acts for
 };
 
 // One signed command for a site, kept so that an agent can fetch (and re-fetch) it in order.
@@ -99,6 +100,8 @@ struct StoredTask {
   double facility_kwh = 0;
   double carbon_kg = 0;       // kg CO2e
   double energy_cny = 0;
+  // When the server dispatched this attempt (its clock): no report may claim a longer run.
+  Timestamp dispatched_ms = 0;
 };
 
 // Which usage records to list: every field that is set must match.

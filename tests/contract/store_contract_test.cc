@@ -248,9 +248,12 @@ TYPED_TEST(StoreContractTest, TenantsAndTokens) {
   EXPECT_EQ(tx->CreateTenant("", 2).error().code, ErrorCode::kInvalidArgument);
   EXPECT_TRUE(*tx->TenantExists("acme"));
   EXPECT_FALSE(*tx->TenantExists("beta"));
-  auto id = tx->CreateToken(StoredToken{0, "acme", "user", "ci", std::string(64, 'a'), 5, false});
+  auto id = tx->CreateToken(StoredToken{0, "acme", "user", "ci", std::string(64, 'a'), 5, false, ""});
   ASSERT_TRUE(id) << id.error().message;
-  EXPECT_EQ(tx->CreateToken(StoredToken{0, "beta", "user", "x", std::string(64, 'b'), 5, false}).error().code,
+  auto agent = tx->CreateToken(StoredToken{0, "acme", "agent", "a", std::string(64, 'd'), 6, false, "sh-edge"});
+  ASSERT_TRUE(agent) << agent.error().message;
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(tx->CreateToken(StoredToken{0, "beta", "user", "x", std::string(64, 'b'), 5, false, ""}).error().code,
             ErrorCode::kNotFound);
   ASSERT_TRUE(tx->Commit());
   this->Reopen();
@@ -259,12 +262,16 @@ TYPED_TEST(StoreContractTest, TenantsAndTokens) {
   ASSERT_TRUE(found && *found);
   EXPECT_EQ((*found)->tenant, "acme");
   EXPECT_EQ((*found)->role, "user");
+  EXPECT_EQ((*found)->site, "");
   EXPECT_FALSE((*found)->revoked);
+  auto agent_found = read->FindTokenByHash(std::string(64, 'd'));
+  ASSERT_TRUE(agent_found && *agent_found);
+  EXPECT_EQ((*agent_found)->site, "sh-edge");  // an agent credential stays bound to its site
   EXPECT_FALSE(*read->FindTokenByHash(std::string(64, 'c')));
   ASSERT_TRUE(read->RevokeToken(*id));
   EXPECT_TRUE((*read->FindTokenByHash(std::string(64, 'a')))->revoked);
   EXPECT_EQ(read->RevokeToken(999).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(read->ListTokens()->size(), 1u);
+  EXPECT_EQ(read->ListTokens()->size(), 2u);
   EXPECT_EQ(*read->ListTenants(), std::vector<std::string>{"acme"});
 }
 

@@ -109,7 +109,7 @@ TEST(CliTest, ExplainShowsEverySiteAndTheDecision) {
   std::string bad = suanwang::testing::WriteTempFile("job.yaml", "name: x\nresources: {cpu: -1}\ncommand: [a]\n");
   CliRun invalid = Suanwang("sim explain " + bad);
   EXPECT_EQ(invalid.exit_code, 2);
-  EXPECT_EQ(invalid.output, "error: " + bad + ":2: field 'resources.cpu': must be in (0, 100000] cores\n");
+  EXPECT_EQ(invalid.output, "error: " + bad + ":2: field 'resources.cpu': must be in [0.01, 100000] cores\n");
 }
 
 TEST(CliTest, BenchPlacementPrintsJson) {

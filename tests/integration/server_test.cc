@@ -74,6 +74,16 @@ class ServerProcess {
     pid_ = -1;
   }
   const std::string& url() const { return url_; }
+  // A client with the agent credential of `site` (created by the admin on first use): only it
+  // may speak the site's protocol.
+  httplib::Client AgentClient(const std::string& site) {
+    if (!agent_tokens_.contains(site)) {
+      auto r = Client().Post("/v1/tokens", json{{"role", "agent"}, {"site", site}}.dump(), "application/json");
+      EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+      agent_tokens_[site] = r && r->status == 201 ? json::parse(r->body)["token"].get<std::string>() : "";
+    }
+    return Client(agent_tokens_[site]);
+  }
   const std::string& admin_token() const { return admin_token_; }
   // A client acting with `token` (default: the bootstrap admin token).
   httplib::Client Client(const std::string& token = "") const {
@@ -86,6 +96,7 @@ class ServerProcess {
  private:
   std::string home_;
   std::vector<std::string> extra_args_;
+  std::map<std::string, std::string> agent_tokens_;
   std::string url_;
   std::string admin_token_;
   pid_t pid_ = -1;
@@ -202,6 +213,7 @@ TEST(ServerTest, MalformedRequestsGetProblemsAndChangeNothing) {
   EXPECT_EQ(c2.Delete("/v1/jobs")->status, 405);
   EXPECT_EQ(c2.Get("/v1/jobs?limit=0")->status, 400);
   // The agents' endpoints and the logs refuse what is malformed the same way.
+  auto agent = server.AgentClient("wuhu-1");
   struct SiteCase {
     std::string path, body;
     int status;
@@ -212,12 +224,12 @@ TEST(ServerTest, MalformedRequestsGetProblemsAndChangeNothing) {
            {"/v1/sites/wuhu-1/heartbeat", R"({"agent": 5})", 400, "agent"},
            {"/v1/sites/wuhu-1/heartbeat", R"({"agent": "a", "colour": 1})", 400, "colour"},
            {"/v1/sites/wuhu-1/heartbeat", R"({"agent": "a", "resources": [1]})", 400, "resources"},
-           {"/v1/sites/atlantis-1/heartbeat", R"({"agent": "a"})", 404, ""},
+           {"/v1/sites/atlantis-1/heartbeat", R"({"agent": "a"})", 403, ""},  // not its site
            {"/v1/sites/wuhu-1/reports", R"({"agent": "a", "reports": [{"job": 1, "task": 0, "attempt": 1, "event": "exploded"}]})", 400, "reports[0].event"},
            {"/v1/sites/wuhu-1/reports", R"({"agent": "a", "reports": [{"job": "1", "task": 0, "attempt": 1, "event": "started"}]})", 400, "reports[0].job"},
            {"/v1/sites/wuhu-1/reports", R"({"agent": "a"})", 400, "reports"},
        }) {
-    auto r = c2.Post(k.path, k.body, "application/json");
+    auto r = agent.Post(k.path, k.body, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, k.status) << k.path << " " << k.body << ": " << r->body;
     EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json");
@@ -225,8 +237,8 @@ TEST(ServerTest, MalformedRequestsGetProblemsAndChangeNothing) {
       EXPECT_EQ(json::parse(r->body)["invalid-params"][0]["name"], k.field) << r->body;
     }
   }
-  EXPECT_EQ(c2.Post("/v1/sites/wuhu-1/reports", std::string(2 << 20, 'x'), "application/json")->status, 413);
-  EXPECT_EQ(c2.Get("/v1/sites/wuhu-1/dispatches?wait_ms=99999")->status, 400);
+  EXPECT_EQ(agent.Post("/v1/sites/wuhu-1/reports", std::string(2 << 20, 'x'), "application/json")->status, 413);
+  EXPECT_EQ(agent.Get("/v1/sites/wuhu-1/dispatches?wait_ms=99999")->status, 400);
   EXPECT_EQ(c2.Get("/v1/sites/atlantis-1")->status, 404);
   EXPECT_EQ(c2.Get("/v1/jobs/1/logs?stream=stdin")->status, 400);
   EXPECT_EQ(c2.Get("/v1/jobs/1/logs?task=abc")->status, 400);
@@ -373,18 +385,18 @@ TEST(ServerTest, CliSubmitJobJobsCancel) {
 
 // Every endpoint x role x tenant: a user never reaches another tenant's jobs; only admins
 // manage tenants and tokens; revoked tokens stop working.
-json Dispatches(httplib::Client& c, const std::string& site, uint64_t after) {
-  auto r = c.Get("/v1/sites/" + site + "/dispatches?after=" + std::to_string(after));
+json Dispatches(ServerProcess& server, const std::string& site, uint64_t after) {
+  auto r = server.AgentClient(site).Get("/v1/sites/" + site + "/dispatches?after=" + std::to_string(after));
   EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
   return r ? json::parse(r->body) : json{};
 }
 
 // Polls a site's dispatches after `after` until there are `count` (at most 2 s).
-json WaitForDispatches(httplib::Client& c, const std::string& site, uint64_t after, size_t count) {
-  json got = Dispatches(c, site, after);
+json WaitForDispatches(ServerProcess& server, const std::string& site, uint64_t after, size_t count) {
+  json got = Dispatches(server, site, after);
   for (int i = 0; i < 200 && got["dispatches"].size() < count; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    got = Dispatches(c, site, after);
+    got = Dispatches(server, site, after);
   }
   return got;
 }
@@ -410,7 +422,7 @@ TEST(ServerTest, PlacementsAndCancelsBecomeSignedDispatchesInSequence) {
     ASSERT_TRUE(agent) << "no public key in " << home;
     const uint64_t id = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"];
     ASSERT_EQ(WaitForState(c, id, "queued")["site"], "wuhu-1");
-    const json got = WaitForDispatches(c, "wuhu-1", 0, 4);
+    const json got = WaitForDispatches(server, "wuhu-1", 0, 4);
     ASSERT_EQ(got["dispatches"].size(), 4u) << got.dump();  // one per task of the gang
     EXPECT_EQ(got["next_after"], 4);
     for (size_t t = 0; t < 4; ++t) {
@@ -432,20 +444,21 @@ TEST(ServerTest, PlacementsAndCancelsBecomeSignedDispatchesInSequence) {
       EXPECT_TRUE(accepted) << accepted.error().message;
     }
     ASSERT_EQ(c.Post("/v1/jobs/" + std::to_string(id) + "/cancel", "", "text/plain")->status, 200);
-    const json kill = Dispatches(c, "wuhu-1", 4);
+    const json kill = Dispatches(server, "wuhu-1", 4);
     ASSERT_EQ(kill["dispatches"].size(), 1u);
     EXPECT_EQ(json::parse(kill["dispatches"][0]["payload"].get<std::string>()),
               (json{{"op", "kill"}, {"job", id}}));
     EXPECT_TRUE(agent->Accept(AsCommand(kill["dispatches"][0])));
-    EXPECT_EQ(c.Get("/v1/sites/atlantis/dispatches")->status, 404);
-    EXPECT_EQ(c.Get("/v1/sites/wuhu-1/dispatches?limit=0")->status, 400);
+    EXPECT_EQ(server.AgentClient("wuhu-1").Get("/v1/sites/atlantis/dispatches")->status, 403);  // not its site
+    EXPECT_EQ(c.Get("/v1/sites/wuhu-1/dispatches")->status, 403);  // nor an admin's to read
+    EXPECT_EQ(server.AgentClient("wuhu-1").Get("/v1/sites/wuhu-1/dispatches?limit=0")->status, 400);
   }
   // After a restart the key is the same and the sequence goes on: the pinned agent accepts.
   ServerProcess again(home);
   auto c = again.Client();
   const uint64_t second = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"];
   ASSERT_EQ(WaitForState(c, second, "queued")["site"], "wuhu-1");
-  const json got = WaitForDispatches(c, "wuhu-1", 5, 4);
+  const json got = WaitForDispatches(again, "wuhu-1", 5, 4);
   ASSERT_EQ(got["dispatches"].size(), 4u) << got.dump();
   for (const json& d : got["dispatches"]) {
     auto accepted = agent->Accept(AsCommand(d));
@@ -462,7 +475,7 @@ TEST(ServerTest, ARestartDoesNotDispatchAPlacedJobAgain) {
     auto c = server.Client();
     id = json::parse(c.Post("/v1/jobs", kGang, "application/yaml")->body)["id"].get<uint64_t>();
     ASSERT_EQ(WaitForState(c, id, "queued")["site"], "wuhu-1");
-    ASSERT_EQ(WaitForDispatches(c, "wuhu-1", 0, 4)["dispatches"].size(), 4u);
+    ASSERT_EQ(WaitForDispatches(server, "wuhu-1", 0, 4)["dispatches"].size(), 4u);
     server.Kill(SIGKILL);
   }
   ServerProcess again(home);
@@ -474,12 +487,12 @@ TEST(ServerTest, ARestartDoesNotDispatchAPlacedJobAgain) {
   size_t runs_of_first = 0;
   for (const char* site : {"zjk-1", "yrd-1", "wuhu-1", "sg-1", "tf-1", "cq-1", "ga-1", "hlg-1", "qy-1", "zw-1",
                            "sh-edge", "bj-edge", "gz-edge"}) {
-    const json listed = Dispatches(c, site, 0);
+    const json listed = Dispatches(again, site, 0);
     for (const json& d : listed["dispatches"]) {
       if (d["job"].get<uint64_t>() == id) ++runs_of_first;
     }
   }
-  EXPECT_EQ(runs_of_first, 4u) << Dispatches(c, "wuhu-1", 0).dump();
+  EXPECT_EQ(runs_of_first, 4u) << Dispatches(again, "wuhu-1", 0).dump();
   EXPECT_EQ(json::parse(c.Get("/v1/jobs/" + std::to_string(id))->body)["site"], "wuhu-1");
 }
 
@@ -495,8 +508,11 @@ TEST(ServerTest, AuthorisationMatrix) {
   std::map<std::string, std::string> token;
   std::map<std::string, uint64_t> token_id;
   for (auto [name, tenant, role] : std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"user-alpha", "alpha", "user"}, {"user-beta", "beta", "user"}, {"operator", "system", "operator"}}) {
-    auto r = admin.Post("/v1/tokens", json{{"tenant", tenant}, {"role", role}, {"name", name}}.dump(), "application/json");
+           {"user-alpha", "alpha", "user"}, {"user-beta", "beta", "user"}, {"operator", "system", "operator"},
+           {"agent-wuhu", "wuhu-1", "agent"}, {"agent-sh", "sh-edge", "agent"}}) {
+    json ask{{"tenant", tenant}, {"role", role}, {"name", name}};
+    if (role == "agent") ask = json{{"role", role}, {"site", tenant}, {"name", name}};  // bound to a site
+    auto r = admin.Post("/v1/tokens", ask.dump(), "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 201) << r->body;
     token[name] = json::parse(r->body)["token"];
@@ -517,7 +533,8 @@ TEST(ServerTest, AuthorisationMatrix) {
   // another tenant (beta), and no valid token. {id} is a job of tenant alpha (a fresh one per
   // call for cancel) or a throwaway token; {site} is a site of the network. A route missing
   // from this table fails the test, so a new endpoint cannot skip it.
-  const std::vector<std::string> callers = {"admin", "operator", "user-alpha", "user-beta", "nobody"};
+  // Two agent credentials: the one of {site} (wuhu-1) and the one of another site.
+  const std::vector<std::string> callers = {"admin", "operator", "user-alpha", "user-beta", "agent-wuhu", "agent-sh", "nobody"};
   std::map<std::pair<std::string, std::string>, std::vector<int>> expected = {
       {{"GET", "/healthz"}, {200, 200, 200, 200, 200}},
       {{"GET", "/metrics"}, {200, 200, 403, 403, 401}},
@@ -545,10 +562,18 @@ TEST(ServerTest, AuthorisationMatrix) {
       {{"POST", "/v1/market/clear"}, {202, 403, 403, 403, 401}},
       {{"GET", "/v1/sites"}, {200, 200, 200, 200, 401}},
       {{"GET", "/v1/sites/{site}"}, {200, 200, 200, 200, 401}},
-      {{"GET", "/v1/sites/{site}/dispatches"}, {200, 200, 403, 403, 401}},
-      {{"POST", "/v1/sites/{site}/heartbeat"}, {200, 200, 403, 403, 401}},
-      {{"POST", "/v1/sites/{site}/reports"}, {200, 200, 403, 403, 401}},
+      {{"GET", "/v1/sites/{site}/dispatches"}, {403, 403, 403, 403, 200, 403, 401}},
+      {{"POST", "/v1/sites/{site}/heartbeat"}, {403, 403, 403, 403, 200, 403, 401}},
+      {{"POST", "/v1/sites/{site}/reports"}, {403, 403, 403, 403, 200, 403, 401}},
+      // After the agent's heartbeat (routes run in this map's order): the admin releases its
+      // live lease; then there is none left to release (409).
+      {{"POST", "/v1/sites/{site}/release"}, {200, 409, 403, 403, 403, 403, 401}},
+      {{"POST", "/v1/sites/{site}/receipt-key"}, {200, 200, 403, 403, 403, 403, 401}},
   };
+  // An agent credential may do nothing but speak its own site's protocol.
+  for (auto& [route, statuses] : expected) {
+    if (statuses.size() == 5) statuses.insert(statuses.begin() + 4, 2, route.second == "/healthz" ? 200 : 403);
+  }
   for (const auto& route : suanwang::ApiRoutes()) {
     ASSERT_TRUE(expected.contains(route)) << route.first << " " << route.second << " is not in the matrix";
   }
@@ -588,6 +613,8 @@ TEST(ServerTest, AuthorisationMatrix) {
         body = json{{"site", "wuhu-1"}, {"pool", "a100"}, {"price_cny_per_scu_h", 0.02}}.dump();
       } else if (route.second.ends_with("/topup")) {
         body = json{{"cny", 10}}.dump();
+      } else if (route.second.ends_with("/receipt-key")) {
+        body = json{{"receipt_key", std::string(64, 'a')}}.dump();
       } else if (route.second.ends_with("/heartbeat")) {
         body = json{{"agent", "matrix"}}.dump();
       } else if (route.second.ends_with("/reports")) {
@@ -818,7 +845,7 @@ TEST(ServerTest, TheMarketClearsOffersAgainstBidsAndPricesPlacement) {
   EXPECT_NE(why.find("notice 2 s"), std::string::npos) << why;
   // After the notice (and a second) the preempting job is dispatched, after the kill.
   EXPECT_EQ(WaitForState(admin, urgent, "queued", 500)["site"], "zw-1");
-  const json dispatches = json::parse(admin.Get("/v1/sites/zw-1/dispatches")->body)["dispatches"];
+  const json dispatches = json::parse(server.AgentClient("zw-1").Get("/v1/sites/zw-1/dispatches")->body)["dispatches"];
   uint64_t kill_seq = 0, run_seq = 0;
   for (const json& d : dispatches) {
     const json payload = json::parse(d["payload"].get<std::string>());

@@ -102,7 +102,8 @@ TEST(SiteProtocolTest, Heartbeats) {
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->receipt_key, std::string(64, 'a'));
   EXPECT_EQ(ParseHeartbeat(R"({"agent":"a","receipt_key":"abc"})").error().message,
-            "field 'receipt_key': expected 64 hex characters");
+            "field 'receipt_key': expected 64 lower-case hex characters");
+  EXPECT_FALSE(ParseHeartbeat(R"({"agent":"a","receipt_key":"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"})"));
   EXPECT_EQ(back->agent, "host/1");
   EXPECT_EQ(back->resources_json, R"({"cpu_cores":4,"memory_mib":8192})");
   EXPECT_EQ(back->running, std::vector<std::string>{"j1-t0-a1"});

@@ -43,7 +43,16 @@ TEST(RegisteredPoolsTest, OtherRegistrationsKeepTheDeclaredInventoryAndBadOnesSa
   auto bad = RegisteredPools(R"({"source":"slurm","partitions":[{"name":"p","nodes":"four"}]})", Declared());
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message,
-            "site 'zw-1': Slurm registration: partition 'p': nodes, cpus and memory_mb must be integers");
+            "site 'zw-1': registration: partition 'p': nodes (0..100000), cpus (0..100000) and memory_mb must be integers "
+            "in range");
+  // A registration is input from outside: wrong types are refused naming the field, never thrown.
+  EXPECT_EQ(RegisteredPools(R"({"source":7})", Declared()).error().message,
+            "site 'zw-1': registration: field 'source': expected a text value");
+  EXPECT_FALSE(RegisteredPools(R"({"source":"slurm","partition":[1],"partitions":[]})", Declared()));
+  EXPECT_FALSE(RegisteredPools(R"({"source":"slurm","partitions":[{"name":3,"nodes":1,"cpus":1,"memory_mb":1}]})", Declared()));
+  EXPECT_FALSE(RegisteredPools(R"({"source":"slurm","queue_depth":1000000,"partitions":[{"name":"p","nodes":1,"cpus":1,"memory_mb":1}]})", Declared()));
+  EXPECT_FALSE(RegisteredPools(R"({"source":"slurm","partitions":[{"name":"p","nodes":100000,"cpus":1,"memory_mb":1}],"queue_depth":2})", Declared()));
+  EXPECT_FALSE(RegisteredPools(R"({"source":"slurm","partitions":[{"name":"p","nodes":1,"cpus":1,"memory_mb":1,"gres":"gpu:99999999999999999999"}]})", Declared()));
   EXPECT_FALSE(RegisteredPools(R"({"source":"slurm"})", Declared()));
 }
 
