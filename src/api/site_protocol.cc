@@ -227,9 +227,9 @@ std::string FormatReports(const ReportBatch& batch) {
                 {"wall_ms", r.wall_ms},
                 {"stdout_tail", r.stdout_tail},
                 {"stderr_tail", r.stderr_tail}});
-      if (!r.receipt.empty()) j["receipt"] = r.receipt;
     }
     if (!r.error.empty()) j["error"] = r.error;
+    if (!r.receipt.empty()) j["receipt"] = r.receipt;
     list.push_back(std::move(j));
   }
   // Output tails may hold any bytes; invalid UTF-8 is replaced rather than refused.

@@ -267,6 +267,14 @@ TEST(AgentTest, AFreshAgentGetsTheSitesLostWorkRequeuedNotReplayed) {
   // (Matched by this test's own marker path: other tests run the same script at the same time.)
   std::system(("pkill -KILL -f '" + marker + "' ; rm -rf " + home + "/a1").c_str());
   auto second = Agent(home, {"--state-dir", home + "/a2"});
+  // The new agent made a new receipt key: the site's pinned one refuses it until an operator
+  // rotates the pin (audited), and then the new agent resumes the site.
+  ASSERT_TRUE(WaitUntil([&] { return !FirstLine(home + "/a2/receipt.key.pub").empty(); }, 5s));
+  ASSERT_TRUE(WaitUntil([&] { return ReadFile(home + "/agent.log").find("is pinned to") != std::string::npos; }, 10s))
+      << ReadFile(home + "/agent.log");
+  auto rotated = api.Client().Post("/v1/sites/sh-edge/receipt-key",
+                                   json{{"receipt_key", FirstLine(home + "/a2/receipt.key.pub")}}.dump(), "application/json");
+  ASSERT_TRUE(rotated && rotated->status == 200) << (rotated ? rotated->body : "no answer");
   json j = api.WaitForState(id, "succeeded", 20s);
   ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
   EXPECT_EQ(j["tasks"][0]["attempt"], 2);
@@ -378,10 +386,15 @@ TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
   json forged = {{"agent", "forger"},
                  {"reports", {{{"job", id}, {"task", 0}, {"attempt", 1}, {"event", "exited"}, {"at_ms", 1},
                                {"cpu_ms", 1}, {"wall_ms", 1}, {"receipt", std::string(128, '0')}}}}};
-  auto refused_report = api.Client().Post("/v1/sites/sh-edge/reports", forged.dump(), "application/json");
+  // Even with the site's own credential (an admin's may not speak the site protocol at all).
+  httplib::Client site_client(FirstLine(home + "/url"));
+  site_client.set_bearer_token_auth(FirstLine(home + "/agents/sh-edge/agent.token"));
+  auto refused_report = site_client.Post("/v1/sites/sh-edge/reports", forged.dump(), "application/json");
   EXPECT_EQ(refused_report->status, 403) << refused_report->body;
-  EXPECT_NE(refused_report->body.find("does not verify against the key site 'sh-edge' registered"), std::string::npos);
+  EXPECT_NE(refused_report->body.find("does not verify against the key pinned for site 'sh-edge'"), std::string::npos)
+      << refused_report->body;
   forged["reports"][0].erase("receipt");
+  EXPECT_EQ(site_client.Post("/v1/sites/sh-edge/reports", forged.dump(), "application/json")->status, 403);
   EXPECT_EQ(api.Client().Post("/v1/sites/sh-edge/reports", forged.dump(), "application/json")->status, 403);
 
   agent.reset();
