@@ -13,7 +13,9 @@ namespace {
 
 using json = nlohmann::json;
 
-int ExitFor(const httplib::Result& r, const std::string& url) {
+// `body_name`: what the request body was read from (a job file): the server calls it
+// "request body" in its messages; the user knows it by its name.
+int ExitFor(const httplib::Result& r, const std::string& url, const std::string& body_name = "") {
   if (!r) {
     std::fprintf(stderr, "error: cannot reach the server at %s: %s (set SUANWANG_URL or --url)\n", url.c_str(),
                  httplib::to_string(r.error()).c_str());
@@ -30,6 +32,11 @@ int ExitFor(const httplib::Result& r, const std::string& url) {
       }
     }
   } catch (const json::exception&) {
+  }
+  if (!body_name.empty()) {
+    for (size_t at = detail.find("request body"); at != std::string::npos; at = detail.find("request body", at + body_name.size())) {
+      detail.replace(at, 12, body_name);
+    }
   }
   std::fprintf(stderr, "error: %d: %s\n", r->status, detail.c_str());
   return r->status >= 500 ? 1 : 2;
@@ -142,7 +149,8 @@ bool ValidOutput(const std::string& o) {
 
 int RunSubmit(const ClientOptions& o, const std::string& file, const std::string& key) {
   if (!ValidOutput(o.output)) return 2;
-  auto text = ReadTextFile(file);
+  // The server takes at most 1 MiB of job file; a larger file (or a device) is refused here.
+  auto text = ReadTextFile(file, size_t{1} << 20);
   if (!text) {
     std::fprintf(stderr, "error: %s\n", text.error().message.c_str());
     return 2;
@@ -153,7 +161,7 @@ int RunSubmit(const ClientOptions& o, const std::string& file, const std::string
   if (!key.empty()) headers.emplace("Idempotency-Key", key);
   const bool is_json = file.ends_with(".json");
   auto r = client->Post("/v1/jobs", headers, *text, is_json ? "application/json" : "application/yaml");
-  if (int code = ExitFor(r, e.url); code != 0) return code;
+  if (int code = ExitFor(r, e.url, file); code != 0) return code;
   PrintJobs(json::array({json::parse(r->body)}), o.output);
   return 0;
 }

@@ -7,12 +7,19 @@
 
 namespace suanwang {
 
-Result<std::string> ReadTextFile(const std::string& path) {
+Result<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return MakeError(ErrorCode::kUnavailable, path + ": cannot open file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > max_bytes) {
+      return MakeError(ErrorCode::kInvalidArgument, path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    }
+  }
+  if (in.bad()) return MakeError(ErrorCode::kUnavailable, path + ": cannot read file");
+  return text;
 }
 
 Result<void> WriteTextFile(const std::string& path, const std::string& text) {

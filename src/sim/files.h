@@ -10,8 +10,9 @@
 
 namespace suanwang {
 
-// Errors: kUnavailable "path: cannot open file"; else as ParseNetworkYaml / Catalog::Parse.
-Result<std::string> ReadTextFile(const std::string& path);
+// At most `max_bytes` (a device such as /dev/zero must not read forever). Errors: kUnavailable
+// "path: cannot open file"; kInvalidArgument "path: larger than N bytes".
+Result<std::string> ReadTextFile(const std::string& path, size_t max_bytes = size_t{4} << 30);
 // Replaces the file with `text`. Errors: kUnavailable "path: cannot write file".
 Result<void> WriteTextFile(const std::string& path, const std::string& text);
 Result<Network> LoadNetworkFile(const std::string& path);
