@@ -1,5 +1,6 @@
 #include "api/site_protocol.h"
 
+#include <algorithm>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
@@ -72,7 +73,11 @@ Result<json> ParseJson(const std::string& text) {
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
-    return MakeError(ErrorCode::kInvalidArgument, std::string("not valid JSON: ") + e.what());
+    // Not e.what() whole: its "; last read: '...'" quotes the input's bytes, which need not be
+    // UTF-8, and the message goes into a JSON problem document.
+    std::string why = e.what();
+    why.resize(std::min(why.size(), why.find("; last read")));
+    return MakeError(ErrorCode::kInvalidArgument, "not valid JSON: " + why);
   }
 }
 

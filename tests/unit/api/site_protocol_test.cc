@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace suanwang {
 namespace {
 
@@ -111,6 +113,19 @@ TEST(SiteProtocolTest, Heartbeats) {
   EXPECT_EQ(ParseHeartbeat(R"({"agent":"a","resources":[]})").error().message,
             "field 'resources': expected an object");
   EXPECT_EQ(TaskKey(12, 3, 2), "j12-t3-a2");
+}
+
+// Found by fuzz/site_protocol_fuzz (corpus regression-not-json-invalid-utf8): the JSON
+// parser's message quoted the body's bytes, and the server's problem document (JSON) could not
+// hold them: encoding it threw and the server died.
+TEST(SiteProtocolTest, RefusalsOfBodiesThatAreNotJsonAreUtf8) {
+  const std::string body = "\xff\xfe{\"agent\":1}";
+  for (const std::string& message : {ParseHeartbeat(body).error().message, ParseReports(body).error().message,
+                                     ParseSiteCommand(body).error().message}) {
+    EXPECT_TRUE(message.starts_with("not valid JSON: ")) << message;
+    EXPECT_EQ(message.find('\xff'), std::string::npos) << message;
+    EXPECT_NO_THROW((void)nlohmann::json(message).dump()) << message;
+  }
 }
 
 }  // namespace
