@@ -345,7 +345,7 @@ TEST(ServerTest, CliSubmitJobJobsCancel) {
   std::string bad = suanwang::testing::WriteTempFile("bad.yaml", "name: x\nresources: {cpu: 1}\n");
   CliRun invalid = cli("submit " + bad);
   EXPECT_EQ(invalid.exit_code, 2);
-  EXPECT_EQ(invalid.output, "error: 400: request body:1: field 'command': missing\n  field command: missing\n");
+  EXPECT_EQ(invalid.output, "error: 400: " + bad + ":1: field 'command': missing\n  field command: missing\n");  // names the file
   EXPECT_EQ(Cli("http://127.0.0.1:1", "jobs").exit_code, 3);
   CliRun anonymous = Cli(server.url(), "jobs");
   EXPECT_EQ(anonymous.exit_code, 2);
