@@ -72,7 +72,7 @@ class Fields {
 Result<json> ParseJson(const std::string& text) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
     // Not e.what() whole: its "; last read: '...'" quotes the input's bytes, which need not be
     // UTF-8, and the message goes into a JSON problem document.
     std::string why = e.what();

@@ -128,5 +128,15 @@ TEST(SiteProtocolTest, RefusalsOfBodiesThatAreNotJsonAreUtf8) {
   }
 }
 
+// Found by fuzz/site_protocol_fuzz (corpus regression-number-overflow): a number beyond a
+// double threw out_of_range, which the parser did not catch, and the server died.
+TEST(SiteProtocolTest, NumbersBeyondADoubleAreRefused) {
+  for (const std::string& body : {std::string("1e400"), std::string(R"({"agent":"a","reports":[{"job":1e400}]})")}) {
+    EXPECT_EQ(ParseReports(body).error().code, ErrorCode::kInvalidArgument) << body;
+    EXPECT_EQ(ParseHeartbeat(body).error().code, ErrorCode::kInvalidArgument) << body;
+    EXPECT_EQ(ParseSiteCommand(body).error().code, ErrorCode::kInvalidArgument) << body;
+  }
+}
+
 }  // namespace
 }  // namespace suanwang
