@@ -44,17 +44,24 @@ std::optional<size_t> InvalidUtf8At(std::string_view text) {
   return std::nullopt;
 }
 
-std::string TextProblem(std::string_view text, ControlChars allowed) {
-  if (auto at = InvalidUtf8At(text)) return "invalid UTF-8 at byte " + std::to_string(*at);
-  for (size_t i = 0; i < text.size(); ++i) {
+std::optional<TextFault> FirstTextFault(std::string_view text, ControlChars allowed) {
+  const std::optional<size_t> invalid = InvalidUtf8At(text);
+  const size_t end = invalid.value_or(text.size());
+  for (size_t i = 0; i < end; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != 0x7F) continue;
     if (allowed == ControlChars::kWhitespace && (c == '\t' || c == '\n' || c == '\r')) continue;
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%02x", c);
-    return std::string("control character ") + hex + " at byte " + std::to_string(i);
+    return TextFault{i, std::string("control character ") + hex + " at byte " + std::to_string(i)};
   }
-  return "";
+  if (invalid) return TextFault{*invalid, "invalid UTF-8 at byte " + std::to_string(*invalid)};
+  return std::nullopt;
+}
+
+std::string TextProblem(std::string_view text, ControlChars allowed) {
+  auto fault = FirstTextFault(text, allowed);
+  return fault ? fault->reason : "";
 }
 
 std::string SanitizedUtf8(std::string_view text) {

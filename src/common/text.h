@@ -20,9 +20,14 @@ enum class ControlChars {
   kWhitespace,  // tab, line feed and carriage return only
 };
 
-// Why `text` is not acceptable as a value from outside: "" when it is valid UTF-8 with only the
-// control characters `allowed` permits, else a reason naming the byte offset ("invalid UTF-8
-// at byte 3", "control character 0x00 at byte 7").
+// The first byte that makes `text` unacceptable as a value from outside, and why.
+struct TextFault {
+  size_t offset = 0;
+  std::string reason;  // "invalid UTF-8 at byte 3", "control character 0x00 at byte 7"
+};
+// Nothing when `text` is valid UTF-8 with only the control characters `allowed` permits.
+std::optional<TextFault> FirstTextFault(std::string_view text, ControlChars allowed);
+// FirstTextFault's reason, or "".
 std::string TextProblem(std::string_view text, ControlChars allowed);
 
 // `text` with every ill-formed UTF-8 sequence replaced by U+FFFD, for messages that quote

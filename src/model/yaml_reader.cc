@@ -43,17 +43,10 @@ Result<void> CheckScalars(const YamlReader& y, const YAML::Node& root) {
 // Why `text` is not a text document (invalid UTF-8 or a control character other than tab and
 // line ends), as "path:line: not a text document: ...", or nothing.
 std::optional<Error> RawTextProblem(const std::string& path, const std::string& text) {
-  const std::string why = TextProblem(text, ControlChars::kWhitespace);
-  if (why.empty()) return std::nullopt;
-  size_t at = InvalidUtf8At(text).value_or(0);
-  if (!InvalidUtf8At(text)) {
-    at = static_cast<size_t>(std::find_if(text.begin(), text.end(), [](char ch) {
-                               const auto c = static_cast<unsigned char>(ch);
-                               return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
-                             }) - text.begin());
-  }
-  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
-  return Error{ErrorCode::kInvalidArgument, path + ":" + std::to_string(line) + ": not a text document: " + why};
+  const auto fault = FirstTextFault(text, ControlChars::kWhitespace);
+  if (!fault) return std::nullopt;
+  const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(fault->offset), '\n');
+  return Error{ErrorCode::kInvalidArgument, path + ":" + std::to_string(line) + ": not a text document: " + fault->reason};
 }
 
 }  // namespace

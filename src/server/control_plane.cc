@@ -265,6 +265,25 @@ std::optional<Caller> ControlPlaneImpl::Authenticate(const HttpRequest& req) {
   return it->second;
 }
 
+namespace {
+
+Result<void> WriteSecretFile(const std::string& path, const std::string& secret) {
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return MakeError(ErrorCode::kUnavailable, path + ": cannot write: " + std::strerror(errno));
+  const std::string line = secret + "\n";
+  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return MakeError(ErrorCode::kUnavailable, path + ": cannot write: " + std::strerror(errno));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> ControlPlaneImpl::LoadTokens(const std::string& admin_token_file) {
   std::string secret;
   auto loaded = committer_->Run([&](Transaction& tx) -> Result<void> {
@@ -285,35 +304,10 @@ Result<void> ControlPlaneImpl::LoadTokens(const std::string& admin_token_file) {
     return {};
   });
   if (!loaded) return loaded;
-  if (!secret.empty() && !admin_token_file.empty()) {
-    {
-      std::ofstream out(admin_token_file, std::ios::trunc);
-      out << secret << "\n";
-      if (!out) return MakeError(ErrorCode::kUnavailable, admin_token_file + ": cannot write the admin token");
-    }
-    chmod(admin_token_file.c_str(), 0600);
-  }
+  if (!secret.empty() && !admin_token_file.empty()) SW_CHECK(WriteSecretFile(admin_token_file, secret));
   return {};
 }
 
-namespace {
-
-Result<void> WriteSecretFile(const std::string& path, const std::string& secret) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return MakeError(ErrorCode::kUnavailable, path + ": cannot write: " + std::strerror(errno));
-  const std::string line = secret + "\n";
-  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return MakeError(ErrorCode::kUnavailable, path + ": cannot write: " + std::strerror(errno));
-  }
-  return {};
-}
-
-}  // namespace
 
 Result<void> ControlPlaneImpl::IssueAgentTokens(const std::string& dir) {
   for (const std::string& site : served_) {

@@ -428,7 +428,8 @@ void ControlPlaneImpl::RequeueInEngine(uint64_t id, Timestamp now) {
 HttpResponse ControlPlaneImpl::ReleaseSite(const std::string& site, const Caller& who) {
   if (!network_.SiteIndex(site)) return Problem(404, "Not Found", "site '" + site + "' is not in the network");
   const Timestamp now = clock_.Now();
-  const std::string holder = leases_.Get(site) ? leases_.Get(site)->credential : "";
+  const auto lease = leases_.Get(site);
+  const std::string holder = lease ? lease->credential : "";
   if (!leases_.Release(site, now)) return Problem(409, "Conflict", "site '" + site + "' has no live lease to release");
   auto done = committer_->Run([&](Transaction& tx) -> Result<void> {
     SW_CHECK(tx.AppendAudit(now, who.credential, "site.release", "site/" + site, "lease of " + (holder.empty() ? "?" : holder)));

@@ -26,12 +26,7 @@ using suanwang::testing::RunShell;
 using suanwang::testing::WaitUntil;
 using namespace std::chrono_literals;
 
-std::string Home(const std::string& name) {
-  std::string home = std::filesystem::path(suanwang::testing::WriteTempFile("marker", "")).parent_path() / name;
-  std::filesystem::remove_all(home);
-  std::filesystem::create_directories(home);
-  return home;
-}
+std::string Home(const std::string& name) { return suanwang::testing::FreshTempDir(name); }
 
 // `suanwang up` in a temp home, with clients for its admin, its sites' agent credentials and
 // tenants' users; checks on destruction that the attacks left nothing broken.

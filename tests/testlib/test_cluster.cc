@@ -43,4 +43,11 @@ std::string WriteTempFile(const std::string& name, const std::string& text) {
   return path.string();
 }
 
+std::string FreshTempDir(const std::string& name) {
+  const std::string dir = (std::filesystem::path(WriteTempFile(".marker", "")).parent_path() / name).string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace suanwang::testing

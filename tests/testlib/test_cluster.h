@@ -19,5 +19,7 @@ ClusterState Cluster(std::vector<NodeSpec> nodes);
 Placement On(NodeIndex n, std::initializer_list<int> gpus = {});
 // Writes `text` to a fresh file under the test's temp dir and returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& text);
+// An empty folder `name` under the test's temp dir (emptied if it was there), e.g. a home.
+std::string FreshTempDir(const std::string& name);
 
 }  // namespace suanwang::testing
