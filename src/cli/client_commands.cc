@@ -322,11 +322,14 @@ int RunTokens(const ClientOptions& o) {
   return 0;
 }
 
-int RunTokenCreate(const ClientOptions& o, const std::string& tenant, const std::string& role, const std::string& name) {
+int RunTokenCreate(const ClientOptions& o, const std::string& tenant, const std::string& role, const std::string& name,
+                   const std::string& site) {
   if (!ValidOutput(o.output)) return 2;
   const Endpoint e = ResolveEndpoint(o.url, o.token);
-  auto r = MakeClient(e)->Post("/v1/tokens", json{{"tenant", tenant}, {"role", role}, {"name", name}}.dump(),
-                               "application/json");
+  json ask{{"role", role}, {"name", name}};
+  if (!tenant.empty()) ask["tenant"] = tenant;
+  if (!site.empty()) ask["site"] = site;
+  auto r = MakeClient(e)->Post("/v1/tokens", ask.dump(), "application/json");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json token = json::parse(r->body);
   if (o.output != "table") {

@@ -51,7 +51,7 @@ int RunSites(const ClientOptions& options);
 int RunTenants(const ClientOptions& options, const std::string& create);
 int RunTokens(const ClientOptions& options);
 int RunTokenCreate(const ClientOptions& options, const std::string& tenant, const std::string& role,
-                   const std::string& name);
+                   const std::string& name, const std::string& site = "");
 int RunTokenRevoke(const ClientOptions& options, const std::string& id);
 
 }  // namespace suanwang

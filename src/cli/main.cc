@@ -285,11 +285,13 @@ int main(int argc, char** argv) {
   tenants_create_cmd->add_option("id", tenant_create, "tenant id (a-z 0-9 - _)")->required();
   add_client_flags(tenants_cmd);
   add_client_flags(tenants_create_cmd);
-  std::string token_tenant, token_role = "user", token_name, token_id;
+  std::string token_tenant, token_role = "user", token_name, token_id, token_site;
   auto* tokens_cmd = app.add_subcommand("tokens", "list API tokens, create or revoke one (admin)");
   auto* tokens_create_cmd = tokens_cmd->add_subcommand("create", "create a token; its secret is printed once");
-  tokens_create_cmd->add_option("--tenant", token_tenant, "tenant the token acts for")->required();
-  tokens_create_cmd->add_option("--role", token_role, "admin, operator, provider or user")->capture_default_str();
+  tokens_create_cmd->add_option("--tenant", token_tenant, "tenant the token acts for (agents: system)");
+  tokens_create_cmd->add_option("--role", token_role, "admin, operator (tenant system), provider, user, or agent")
+      ->capture_default_str();
+  tokens_create_cmd->add_option("--site", token_site, "role agent: the one site the credential acts for");
   tokens_create_cmd->add_option("--name", token_name, "a label for people");
   auto* tokens_revoke_cmd = tokens_cmd->add_subcommand("revoke", "revoke a token");
   tokens_revoke_cmd->add_option("id", token_id, "token id")->required();
@@ -356,7 +358,7 @@ int main(int argc, char** argv) {
   if (*sites_cmd) return RunSites(client);
   if (*tenants_create_cmd) return RunTenants(client, tenant_create);
   if (*tenants_cmd) return RunTenants(client, "");
-  if (*tokens_create_cmd) return RunTokenCreate(client, token_tenant, token_role, token_name);
+  if (*tokens_create_cmd) return RunTokenCreate(client, token_tenant, token_role, token_name, token_site);
   if (*tokens_revoke_cmd) return RunTokenRevoke(client, token_id);
   if (*tokens_cmd) return RunTokens(client);
   if (*audit_verify_cmd) return RunAuditVerify(audit_store, audit_home);

@@ -366,6 +366,11 @@ TEST(ServerTest, CliSubmitJobJobsCancel) {
   ASSERT_EQ(made.exit_code, 0) << made.output;
   const json token_json = json::parse(made.output);
   const std::string user_token = token_json["token"];
+  CliRun agent_made = cli("tokens create --role agent --site wuhu-1 -o json");
+  ASSERT_EQ(agent_made.exit_code, 0) << agent_made.output;
+  EXPECT_EQ(json::parse(agent_made.output)["site"], "wuhu-1");
+  EXPECT_EQ(cli("tokens create --tenant acme --role operator").exit_code, 2);  // operators are the platform's
+  EXPECT_EQ(cli("tokens create --role agent --site atlantis").exit_code, 2);
   CliRun tokens = cli("tokens");
   EXPECT_NE(tokens.output.find("ci"), std::string::npos);
   EXPECT_EQ(tokens.output.find("sw_"), std::string::npos);  // secrets are never listed
