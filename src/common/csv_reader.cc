@@ -1,6 +1,7 @@
 #include "common/csv_reader.h"
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -113,7 +114,9 @@ Result<int64_t> CsvReader::Int(int column) const {
     // Accept integral floats such as "1000.0" that some exports write.
     double d = 0;
     auto [p2, e2] = std::from_chars(f.data(), f.data() + f.size(), d);
-    if (!f.empty() && e2 == std::errc() && p2 == f.data() + f.size() &&
+    // Range first: converting a double outside int64's range is undefined behaviour.
+    constexpr double kLimit = 9223372036854775808.0;  // 2^63
+    if (!f.empty() && e2 == std::errc() && p2 == f.data() + f.size() && d >= -kLimit && d < kLimit &&
         d == static_cast<double>(static_cast<int64_t>(d))) {
       return static_cast<int64_t>(d);
     }
@@ -134,6 +137,8 @@ Result<double> CsvReader::Double(int column) const {
   if (f.empty() || ec != std::errc() || ptr != f.data() + f.size()) {
     return std::unexpected(FieldError(column, "'" + std::string(f) + "' is not a number"));
   }
+  // from_chars reads "inf" and "nan": no trace field means either, and either poisons sums.
+  if (!std::isfinite(value)) return std::unexpected(FieldError(column, "'" + std::string(f) + "' is not a finite number"));
   return value;
 }
 

@@ -36,6 +36,7 @@ class CsvReader {
   Result<int64_t> Int(int column) const;
   // Same, but an empty field reads as `fallback`.
   Result<int64_t> IntOr(int column, int64_t fallback) const;
+  // A finite number (inf and nan are refused like any other non-number).
   Result<double> Double(int column) const;
 
   const std::string& path() const { return path_; }

@@ -27,6 +27,34 @@ TEST(CsvReaderTest, AcceptsIntegralFloatsAndCrlf) {
   EXPECT_EQ(*csv->Int(0), 1000);
 }
 
+// Found by fuzz/csv_fuzz: a float beyond int64's range was converted (undefined behaviour).
+TEST(CsvReaderTest, FloatsBeyondTheIntegerRangeAreNotIntegers) {
+  auto csv = CsvReader::FromText("t.csv", "n\n9223372036854775808\n-1e300\n9.2e18\n");
+  ASSERT_TRUE(csv);
+  ASSERT_TRUE(csv->Next());
+  auto huge = csv->Int(0);
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().message, "t.csv:2: column 'n': '9223372036854775808' is not an integer");
+  ASSERT_TRUE(csv->Next());
+  EXPECT_FALSE(csv->Int(0));
+  ASSERT_TRUE(csv->Next());
+  EXPECT_EQ(*csv->Int(0), 9'200'000'000'000'000'000);
+}
+
+// Found by fuzz/csv_fuzz: "inf" and "nan" were read as numbers.
+TEST(CsvReaderTest, InfinityAndNanAreNotNumbers) {
+  auto csv = CsvReader::FromText("t.csv", "x\ninf\nnan\n-INF\n1e308\n");
+  ASSERT_TRUE(csv);
+  for (const char* bad : {"inf", "nan", "-INF"}) {
+    ASSERT_TRUE(csv->Next());
+    auto v = csv->Double(0);
+    ASSERT_FALSE(v) << bad;
+    EXPECT_EQ(v.error().message, "t.csv:" + std::to_string(csv->line()) + ": column 'x': '" + bad + "' is not a finite number");
+  }
+  ASSERT_TRUE(csv->Next());
+  EXPECT_EQ(*csv->Double(0), 1e308);
+}
+
 TEST(CsvReaderTest, NonIntegerNamesFileLineAndColumn) {
   auto csv = CsvReader::FromText("pods.csv", "name,cpu\np1,12\np2,lots\n");
   ASSERT_TRUE(csv);
