@@ -31,8 +31,20 @@ class ControlPlaneClient {
   virtual void SetTimeout(Timestamp ms) = 0;
 };
 
-// Talks HTTP to `url` (e.g. http://127.0.0.1:8080) with a bearer token, for one site.
+// Talks HTTP to `url` (e.g. http://127.0.0.1:8080) with a bearer token (none when empty), for
+// one site. Its sockets are close-on-exec (the agent forks tasks while it holds a connection).
 std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(const std::string& url, const std::string& token,
                                                                const std::string& site);
+
+// For an https `url`: the server is verified against `ca_file` ("" : the system's CAs), its
+// certificate and host name; the agent presents the client certificate when one is given.
+struct ControlPlaneTls {
+  std::string ca_file;
+  std::string client_cert_file, client_key_file;
+};
+// Errors: kInvalidArgument when the client certificate or key cannot be loaded, or one is given
+// without the other, or TLS files are given for an http:// URL.
+Result<std::unique_ptr<ControlPlaneClient>> MakeHttpControlPlaneClient(const std::string& url, const std::string& token,
+                                                                       const std::string& site, const ControlPlaneTls& tls);
 
 }  // namespace suanwang

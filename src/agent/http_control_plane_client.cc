@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,16 +12,23 @@ namespace {
 
 class HttpControlPlaneClient final : public ControlPlaneClient {
  public:
-  HttpControlPlaneClient(const std::string& url, const std::string& token, const std::string& site)
-      : client_(url), site_(site) {
+  HttpControlPlaneClient(const std::string& url, const std::string& token, const std::string& site,
+                         const ControlPlaneTls& tls)
+      : client_(url, tls.client_cert_file, tls.client_key_file), site_(site) {
     client_.set_keep_alive(true);
     SetTimeout(2000);
-    client_.set_bearer_token_auth(token);
+    if (!token.empty()) client_.set_bearer_token_auth(token);
+    if (!tls.ca_file.empty()) client_.set_ca_cert_path(tls.ca_file);
+    client_.enable_server_certificate_verification(true);
     client_.set_socket_options([](socket_t sock) {
+      // Close-on-exec before any task is forked (the agent's loop is one thread).
+      ::fcntl(sock, F_SETFD, FD_CLOEXEC);
       int one = 1;
       ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     });
   }
+
+  bool valid() const { return client_.is_valid(); }
 
   Result<std::vector<SignedCommand>> FetchDispatches(uint64_t after, size_t limit, Timestamp wait_ms) override {
     SW_TRY(body, Call("GET", "/v1/sites/" + site_ + "/dispatches?after=" + std::to_string(after) + "&limit=" +
@@ -83,7 +91,24 @@ class HttpControlPlaneClient final : public ControlPlaneClient {
 
 std::unique_ptr<ControlPlaneClient> MakeHttpControlPlaneClient(const std::string& url, const std::string& token,
                                                                const std::string& site) {
-  return std::make_unique<HttpControlPlaneClient>(url, token, site);
+  return std::make_unique<HttpControlPlaneClient>(url, token, site, ControlPlaneTls{});
+}
+
+Result<std::unique_ptr<ControlPlaneClient>> MakeHttpControlPlaneClient(const std::string& url, const std::string& token,
+                                                                       const std::string& site, const ControlPlaneTls& tls) {
+  const bool https = url.starts_with("https://");
+  if (tls.client_cert_file.empty() != tls.client_key_file.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "--client-cert and --client-key go together: give both");
+  }
+  if (!https && !tls.client_cert_file.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "--client-cert: the server URL " + url + " is not https://");
+  }
+  auto client = std::make_unique<HttpControlPlaneClient>(url, token, site, tls);
+  if (!client->valid()) {
+    return MakeError(ErrorCode::kInvalidArgument, "--client-cert '" + tls.client_cert_file + "' / --client-key '" +
+                                                      tls.client_key_file + "': cannot load the certificate and key");
+  }
+  return std::unique_ptr<ControlPlaneClient>(std::move(client));
 }
 
 }  // namespace suanwang

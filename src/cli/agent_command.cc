@@ -101,7 +101,17 @@ int RunAgent(const AgentOptions& o) {
     if (const char* parent = std::getenv("SUANWANG_CGROUP_PARENT")) local.cgroup_parent = parent;
     executor = std::make_unique<LocalExecutor>(local, clock);
   }
-  auto server = MakeHttpControlPlaneClient(url, token, o.site);
+  ControlPlaneTls tls;
+  tls.ca_file = Setting(o.ca, "SUANWANG_CA", std::filesystem::exists(home + "/ca.pem") ? home + "/ca.pem" : "");
+  tls.client_cert_file = o.client_cert;
+  tls.client_key_file = o.client_key;
+  if (!tls.ca_file.empty() && !std::filesystem::exists(tls.ca_file)) {
+    std::fprintf(stderr, "error: --ca '%s': no such file\n", tls.ca_file.c_str());
+    return 2;
+  }
+  auto made = MakeHttpControlPlaneClient(url, token, o.site, tls);
+  if (!made) return Fail(made.error());
+  auto server = std::move(*made);
   SiteAgentOptions options;
   options.site = o.site;
   options.agent_id = std::string(host) + "/" + std::to_string(::getpid());

@@ -12,6 +12,8 @@ struct AgentOptions {
   std::string home;        // suanwang home (default: $SUANWANG_HOME or ./.suanwang)
   std::string state_dir;   // default: HOME/agents/SITE (state file and task directories)
   std::string server_key;  // pinned server public key (default: HOME/dispatch.key.pub)
+  std::string ca;           // CA to verify an https server (default: $SUANWANG_CA, else HOME/ca.pem if it exists)
+  std::string client_cert, client_key;  // a client certificate for mutual TLS (optional)
   std::string resources;   // declared resources (JSON file); default: discovered
   std::string executor = "local";  // local | slurm
   std::string slurm_partition;     // --executor slurm: partition (default: the cluster's default)

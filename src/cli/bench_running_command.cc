@@ -30,7 +30,7 @@ int RunBenchRunning(const BenchRunningOptions& o) {
     std::fprintf(stderr, "error: --jobs must be at least 1\n");
     return 2;
   }
-  const Endpoint endpoint = ResolveEndpoint(o.url, o.token);
+  const Endpoint endpoint = ResolveEndpoint(o.url, o.token, o.ca);
   auto client = MakeClient(endpoint);
   using Clock = std::chrono::steady_clock;
   std::vector<double> client_ms, server_ms;

@@ -10,6 +10,7 @@ struct BenchRunningOptions {
   int max_gap_ms = 100;    // a random pause of 0..max_gap_ms before each submission
   int seed = 42;
   std::string url, token;  // default: $SUANWANG_URL, $SUANWANG_TOKEN
+  std::string ca;          // default: $SUANWANG_CA, the config file's ca:, HOME/ca.pem
   bool json = false;
 };
 

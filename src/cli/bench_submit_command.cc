@@ -29,7 +29,7 @@ int RunBenchSubmit(const BenchSubmitOptions& o) {
     std::fprintf(stderr, "error: --clients and --jobs must be at least 1\n");
     return 2;
   }
-  const Endpoint endpoint = ResolveEndpoint(o.url, o.token);
+  const Endpoint endpoint = ResolveEndpoint(o.url, o.token, o.ca);
   std::ofstream ids;
   if (!o.ids_out.empty()) {
     ids.open(o.ids_out, std::ios::trunc);

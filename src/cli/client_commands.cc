@@ -17,8 +17,11 @@ using json = nlohmann::json;
 // "request body" in its messages; the user knows it by its name.
 int ExitFor(const httplib::Result& r, const std::string& url, const std::string& body_name = "") {
   if (!r) {
-    std::fprintf(stderr, "error: cannot reach the server at %s: %s (set SUANWANG_URL or --url)\n", url.c_str(),
-                 httplib::to_string(r.error()).c_str());
+    const bool tls = r.error() == httplib::Error::SSLConnection || r.error() == httplib::Error::SSLServerVerification;
+    std::fprintf(stderr, "error: cannot reach the server at %s: %s (%s)\n", url.c_str(),
+                 httplib::to_string(r.error()).c_str(),
+                 tls ? "verify it against its CA: --ca FILE, SUANWANG_CA or ca: in the config file"
+                     : "set SUANWANG_URL or --url");
     return 3;
   }
   if (r->status < 400) return 0;
@@ -155,7 +158,7 @@ int RunSubmit(const ClientOptions& o, const std::string& file, const std::string
     std::fprintf(stderr, "error: %s\n", text.error().message.c_str());
     return 2;
   }
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto client = MakeClient(e);
   httplib::Headers headers;
   if (!key.empty()) headers.emplace("Idempotency-Key", key);
@@ -168,7 +171,7 @@ int RunSubmit(const ClientOptions& o, const std::string& file, const std::string
 
 int RunJobs(const ClientOptions& o, const std::string& state, bool all) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto client = MakeClient(e);
   json jobs = json::array();
   std::string after = "0";
@@ -187,7 +190,7 @@ int RunJobs(const ClientOptions& o, const std::string& state, bool all) {
 
 int RunJob(const ClientOptions& o, const std::string& id, bool explain) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Get("/v1/jobs/" + id);
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json job = json::parse(r->body);
@@ -205,7 +208,7 @@ int RunJob(const ClientOptions& o, const std::string& id, bool explain) {
 
 int RunReportEnergy(const ClientOptions& o) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Get("/v1/reports/energy");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json report = json::parse(r->body);
@@ -248,7 +251,7 @@ int RunReportEnergy(const ClientOptions& o) {
 
 int RunCancel(const ClientOptions& o, const std::string& id) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Post("/v1/jobs/" + id + "/cancel", "", "text/plain");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   PrintJobs(json::array({json::parse(r->body)}), o.output);
@@ -256,7 +259,7 @@ int RunCancel(const ClientOptions& o, const std::string& id) {
 }
 
 int RunLogs(const ClientOptions& o, const std::string& id, int task, const std::string& stream) {
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Get("/v1/jobs/" + id + "/logs?task=" + std::to_string(task) + "&stream=" + stream);
   if (int code = ExitFor(r, e.url); code != 0) return code;
   std::fwrite(r->body.data(), 1, r->body.size(), stdout);
@@ -265,7 +268,7 @@ int RunLogs(const ClientOptions& o, const std::string& id, int task, const std::
 
 int RunSites(const ClientOptions& o) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Get("/v1/sites");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json sites = json::parse(r->body)["sites"];
@@ -288,7 +291,7 @@ int RunSites(const ClientOptions& o) {
 
 int RunTenants(const ClientOptions& o, const std::string& create) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto client = MakeClient(e);
   auto r = create.empty() ? client->Get("/v1/tenants")
                           : client->Post("/v1/tenants", json{{"id", create}}.dump(), "application/json");
@@ -306,7 +309,7 @@ int RunTenants(const ClientOptions& o, const std::string& create) {
 
 int RunTokens(const ClientOptions& o) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Get("/v1/tokens");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json tokens = json::parse(r->body)["tokens"];
@@ -325,7 +328,7 @@ int RunTokens(const ClientOptions& o) {
 int RunTokenCreate(const ClientOptions& o, const std::string& tenant, const std::string& role, const std::string& name,
                    const std::string& site) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   json ask{{"role", role}, {"name", name}};
   if (!tenant.empty()) ask["tenant"] = tenant;
   if (!site.empty()) ask["site"] = site;
@@ -342,7 +345,7 @@ int RunTokenCreate(const ClientOptions& o, const std::string& tenant, const std:
 }
 
 int RunTokenRevoke(const ClientOptions& o, const std::string& id) {
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Post("/v1/tokens/" + id + "/revoke", "", "text/plain");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   std::printf("revoked token %s\n", id.c_str());
@@ -351,7 +354,7 @@ int RunTokenRevoke(const ClientOptions& o, const std::string& id) {
 
 int RunUsage(const ClientOptions& o, const std::string& tenant, const std::string& job) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   std::string path = "/v1/usage";
   std::string sep = "?";
   if (!tenant.empty()) path += sep + "tenant=" + tenant, sep = "&";
@@ -379,7 +382,7 @@ int RunUsage(const ClientOptions& o, const std::string& tenant, const std::strin
 
 int RunInvoice(const ClientOptions& o, const std::string& tenant, int64_t from_ms, int64_t to_ms) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   std::string path = "/v1/invoices/" + tenant + "?from=" + std::to_string(from_ms);
   if (to_ms > 0) path += "&to=" + std::to_string(to_ms);
   auto r = MakeClient(e)->Get(path);
@@ -406,7 +409,7 @@ int RunInvoice(const ClientOptions& o, const std::string& tenant, int64_t from_m
 
 int RunTopUp(const ClientOptions& o, const std::string& tenant, double cny, const std::string& memo) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Post("/v1/tenants/" + tenant + "/topup", json{{"cny", cny}, {"memo", memo}}.dump(),
                                "application/json");
   if (int code = ExitFor(r, e.url); code != 0) return code;
@@ -422,7 +425,7 @@ int RunTopUp(const ClientOptions& o, const std::string& tenant, double cny, cons
 
 int RunOffers(const ClientOptions& o, const OfferArgs& offer) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto client = MakeClient(e);
   json body{{"site", offer.site}, {"pool", offer.pool}, {"kind", offer.kind}, {"price_cny_per_scu_h", offer.price},
             {"from_ms", offer.from_ms}, {"until_ms", offer.until_ms}, {"notice_s", offer.notice_s}};
@@ -452,7 +455,7 @@ int RunOffers(const ClientOptions& o, const OfferArgs& offer) {
 
 int RunPrices(const ClientOptions& o, const std::string& hub) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Get(hub.empty() ? "/v1/prices" : "/v1/prices?hub=" + hub);
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json answer = json::parse(r->body);
@@ -473,7 +476,7 @@ int RunPrices(const ClientOptions& o, const std::string& hub) {
 
 int RunBids(const ClientOptions& o) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Get("/v1/bids");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json answer = json::parse(r->body);
@@ -492,7 +495,7 @@ int RunBids(const ClientOptions& o) {
 
 int RunStatement(const ClientOptions& o, const std::string& site) {
   if (!ValidOutput(o.output)) return 2;
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Get("/v1/statements/" + site);
   if (int code = ExitFor(r, e.url); code != 0) return code;
   json st = json::parse(r->body);
@@ -511,7 +514,7 @@ int RunStatement(const ClientOptions& o, const std::string& site) {
 }
 
 int RunMarketClear(const ClientOptions& o) {
-  const Endpoint e = ResolveEndpoint(o.url, o.token);
+  const Endpoint e = ResolveEndpoint(o.url, o.token, o.ca);
   auto r = MakeClient(e)->Post("/v1/market/clear", "", "text/plain");
   if (int code = ExitFor(r, e.url); code != 0) return code;
   std::printf("clearing requested; see suanwang prices\n");

@@ -11,6 +11,7 @@ namespace suanwang {
 
 struct ClientOptions {
   std::string url, token;      // default: $SUANWANG_URL / $SUANWANG_TOKEN
+  std::string ca;              // CA file for https (default: see cli/http_client.h)
   std::string output = "table";  // table | json | yaml
 };
 

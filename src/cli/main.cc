@@ -90,6 +90,17 @@ int main(int argc, char** argv) {
   server_cmd->add_option("--sites", server.sites,
                          "sites that run work, each while its agent holds the lease (default: every site)")
       ->delimiter(',');
+  server_cmd->add_option("--tls-cert", server.tls_cert, "serve HTTPS with this certificate chain (PEM)");
+  server_cmd->add_option("--tls-key", server.tls_key, "the private key of --tls-cert (PEM)");
+  server_cmd->add_option("--client-ca", server.client_ca,
+                         "with TLS: ask clients for a certificate and verify it against this CA (PEM); its subject "
+                         "CN is the client's identity (agents: site:ID); clients without one use tokens");
+  server_cmd->add_flag("--insecure-http", server.insecure_http,
+                       "without --tls-cert: serve plain HTTP on a non-loopback --listen too (tokens in clear)");
+  server_cmd->add_option("--max-connections-per-client", server.max_connections_per_client,
+                         "open connections one client address may hold; more get 503")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 
   UpOptions up;
   auto* up_cmd = app.add_subcommand("up", "the embedded default: a server and local agents for three demo sites");
@@ -111,6 +122,12 @@ int main(int argc, char** argv) {
   up_cmd->add_option("--slurm-site", up.slurm_site, "the site whose agent submits to Slurm (implies --slurm)");
   up_cmd->add_option("--agent-wait-ms", up.wait_ms, "how long the server may hold an agent's poll (0: plain polling)")
       ->check(CLI::Range(int64_t{0}, int64_t{30000}))
+      ->capture_default_str();
+  up_cmd->add_flag("--insecure-http", up.insecure_http,
+                   "plain HTTP instead of HTTPS with the local CA of HOME (HOME/ca.pem)");
+  up_cmd->add_option("--max-connections-per-client", up.server.max_connections_per_client,
+                     "open connections one client address may hold; more get 503")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
 
   AgentOptions agent;
@@ -143,6 +160,10 @@ int main(int argc, char** argv) {
   agent_cmd->add_option("--wait-ms", agent.wait_ms, "how long the server may hold a poll for commands (0: plain polling)")
       ->check(CLI::Range(int64_t{0}, int64_t{30000}))
       ->capture_default_str();
+  agent_cmd->add_option("--ca", agent.ca,
+                        "verify an https server against this CA file (default: $SUANWANG_CA, else HOME/ca.pem when it exists)");
+  agent_cmd->add_option("--client-cert", agent.client_cert, "with https: authenticate with this client certificate (PEM)");
+  agent_cmd->add_option("--client-key", agent.client_key, "the private key of --client-cert (PEM)");
   agent_cmd->add_option("--heartbeat-ms", agent.heartbeat_ms, "wait between heartbeats")
       ->check(CLI::Range(int64_t{10}, int64_t{600000}))
       ->capture_default_str();
@@ -176,6 +197,7 @@ int main(int argc, char** argv) {
   submit_bench_cmd->add_option("--jobs", submit_bench.jobs, "submissions in all")->capture_default_str();
   submit_bench_cmd->add_option("--url", submit_bench.url, "server URL (default: $SUANWANG_URL)");
   submit_bench_cmd->add_option("--token", submit_bench.token, "API token (default: $SUANWANG_TOKEN)");
+  submit_bench_cmd->add_option("--ca", submit_bench.ca, "CA file to verify an https server (default: $SUANWANG_CA, the config's ca:)");
   submit_bench_cmd->add_option("--ids-out", submit_bench.ids_out, "write each acknowledged job id, one per line");
   submit_bench_cmd->add_flag("--json", submit_bench.json, "print one JSON object");
 
@@ -188,12 +210,14 @@ int main(int argc, char** argv) {
   running_bench_cmd->add_option("--seed", running_bench.seed, "seed of the pauses")->capture_default_str();
   running_bench_cmd->add_option("--url", running_bench.url, "server URL (default: $SUANWANG_URL)");
   running_bench_cmd->add_option("--token", running_bench.token, "API token (default: $SUANWANG_TOKEN)");
+  running_bench_cmd->add_option("--ca", running_bench.ca, "CA file to verify an https server (default: $SUANWANG_CA, the config's ca:)");
   running_bench_cmd->add_flag("--json", running_bench.json, "print one JSON object");
 
   ClientOptions client;
   auto add_client_flags = [&](CLI::App* cmd) {
     cmd->add_option("--url", client.url, "server URL (default: $SUANWANG_URL)");
     cmd->add_option("--token", client.token, "API token (default: $SUANWANG_TOKEN)");
+    cmd->add_option("--ca", client.ca, "CA file to verify an https server (default: $SUANWANG_CA, the config's ca:)");
     cmd->add_option("-o,--output", client.output, "table, json or yaml")->capture_default_str();
   };
   std::string submit_file, idempotency_key, job_id, state_filter;

@@ -1,5 +1,6 @@
 #include "cli/server_command.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -15,6 +16,18 @@
 
 namespace suanwang {
 
+namespace {
+
+// 127.0.0.0/8 or ::1.
+bool IsLoopback(const std::string& host) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+}  // namespace
+
 std::string ServerHome(const std::string& flag) {
   if (!flag.empty()) return flag;
   return std::getenv("SUANWANG_HOME") ? std::getenv("SUANWANG_HOME") : ".suanwang";
@@ -25,6 +38,23 @@ Result<RunningServer> StartServer(const ServerOptions& o, const Clock& clock) {
   if (colon == std::string::npos || o.listen.find_first_not_of("0123456789", colon + 1) != std::string::npos ||
       colon + 1 == o.listen.size() || o.listen.size() - colon - 1 > 5 || std::stoul(o.listen.substr(colon + 1)) > 65535) {
     return MakeError(ErrorCode::kInvalidArgument, "--listen '" + o.listen + "': expected HOST:PORT with PORT in 0..65535");
+  }
+  const std::string host = o.listen.substr(0, colon);
+  const bool tls = !o.tls_cert.empty() || !o.tls_key.empty();
+  if (tls && (o.tls_cert.empty() || o.tls_key.empty())) {
+    return MakeError(ErrorCode::kInvalidArgument, "--tls-cert and --tls-key go together: give both");
+  }
+  if (!tls && !o.client_ca.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "--client-ca needs TLS: give --tls-cert and --tls-key too");
+  }
+  if (!tls && !o.insecure_http && !IsLoopback(host)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--listen '" + o.listen +
+                         "': plain HTTP is served on a loopback address only (127.0.0.1, ::1); give --tls-cert and "
+                         "--tls-key, or --insecure-http to send tokens in clear");
+  }
+  if (o.max_connections_per_client < 1) {
+    return MakeError(ErrorCode::kInvalidArgument, "--max-connections-per-client must be at least 1");
   }
   RunningServer running;
   running.home = ServerHome(o.home);
@@ -55,12 +85,17 @@ Result<RunningServer> StartServer(const ServerOptions& o, const Clock& clock) {
   SW_TRY(plane, ControlPlane::Open(plane_options, clock));
   running.plane = std::move(plane);
   HttpServerOptions http;
-  http.host = o.listen.substr(0, colon);
+  http.host = host;
   http.port = static_cast<unsigned short>(std::stoul(o.listen.substr(colon + 1)));
+  http.tls_certificate_file = o.tls_cert;
+  http.tls_key_file = o.tls_key;
+  http.client_ca_file = o.client_ca;
+  http.max_connections_per_client = o.max_connections_per_client;
   ControlPlane* handler = running.plane.get();
   SW_TRY(server, HttpServer::Start(http, [handler](const HttpRequest& r) { return handler->Handle(r); }));
   running.http = std::move(server);
-  running.url = "http://" + http.host + ":" + std::to_string(running.http->port());
+  const std::string url_host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;
+  running.url = (tls ? "https://" : "http://") + url_host + ":" + std::to_string(running.http->port());
   return running;
 }
 

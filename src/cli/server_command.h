@@ -23,6 +23,12 @@ struct ServerOptions {
   std::vector<std::string> sites;  // sites that run work while their agent is live; empty: all
   std::string weights;             // cost weights "carbon=3600,latency=0.01" (others: defaults)
   double market_slot_s = 3600;     // how often the market clears
+  // HTTPS with this certificate and key (PEM); without them plain HTTP, on a loopback address
+  // only unless insecure_http.
+  std::string tls_cert, tls_key;
+  std::string client_ca;        // with TLS: verify client certificates against this CA (optional for clients)
+  bool insecure_http = false;   // allow plain HTTP on a non-loopback --listen
+  int max_connections_per_client = 1024;
 };
 
 // A server that listens (its HTTP loop not yet running).
@@ -37,7 +43,8 @@ struct RunningServer {
 // --home, else $SUANWANG_HOME, else ./.suanwang.
 std::string ServerHome(const std::string& flag);
 // Opens the control plane and binds the listener. Errors: kInvalidArgument for a bad --listen
-// or --home, and those of ControlPlane::Open and HttpServer::Start.
+// or --home, for plain HTTP on a non-loopback --listen without insecure_http, for a TLS file that
+// cannot be loaded, and those of ControlPlane::Open and HttpServer::Start.
 Result<RunningServer> StartServer(const ServerOptions& options, const Clock& clock);
 // Writes HOME/url atomically (once the server is ready to serve) / removes it.
 void PublishUrl(const RunningServer& server);

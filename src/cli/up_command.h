@@ -19,6 +19,9 @@ struct UpOptions {
   // With a Slurm cluster reachable (SLURM_CONF; scripts/slurm-start starts a local one): this
   // site's agent submits its tasks to Slurm instead of running local processes.
   std::string slurm_site;  // empty: every site local
+  // HTTPS with a local CA kept in HOME (HOME/ca.pem; keys and certificates under HOME/tls/)
+  // unless this is set.
+  bool insecure_http = false;
 };
 
 int RunUp(const UpOptions& options);
