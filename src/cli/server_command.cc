@@ -92,6 +92,8 @@ Result<RunningServer> StartServer(const ServerOptions& o, const Clock& clock) {
   http.client_ca_file = o.client_ca;
   http.max_connections_per_client = o.max_connections_per_client;
   ControlPlane* handler = running.plane.get();
+  // Limits before trust: a request without a valid credential is refused before its body is read.
+  http.pre_body_check = [handler](const HttpRequest& head) { return handler->Admit(head); };
   SW_TRY(server, HttpServer::Start(http, [handler](const HttpRequest& r) { return handler->Handle(r); }));
   running.http = std::move(server);
   const std::string url_host = http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host;

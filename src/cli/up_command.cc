@@ -48,7 +48,7 @@ Result<UpTls> SetUpTls(const std::string& home, const std::vector<std::string>& 
   tls.enabled = true;
   tls.home = home;
   tls.ca = home + "/ca.pem";
-  SW_TRY(ca, LocalCa::LoadOrCreate(tls.ca, home + "/tls/ca.key", "suanwang local CA (" + home + ")"));
+  SW_TRY(ca, LocalCa::LoadOrCreate(tls.ca, home + "/tls/ca.key", "suanwang local CA"));
   const LeafCertificateSpec server_spec{"localhost", {"localhost"}, {"127.0.0.1", "::1"}, true};
   SW_CHECK(ca.EnsureLeaf(server_spec, home + "/tls/server.pem", home + "/tls/server.key"));
   for (const std::string& site : sites) {

@@ -7,12 +7,14 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -269,7 +271,12 @@ Result<LocalCa> LocalCa::LoadOrCreate(const std::string& certificate_path, const
     return LocalCa(cert_pem, key_pem);
   }
   SW_TRY(key, NewKey());
-  SW_TRY(cert, NewCert(key.get(), name, 3650, nullptr));
+  // A random tag tells this CA from other homes' (a client trusting two must not confuse them).
+  unsigned char tag[4];
+  if (RAND_bytes(tag, sizeof tag) != 1) return OpenSslError("CA name tag");
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", tag[0], tag[1], tag[2], tag[3]);
+  SW_TRY(cert, NewCert(key.get(), name + " " + hex, 3650, nullptr));
   SW_CHECK(AddExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
   SW_CHECK(AddExtension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign"));
   SW_CHECK(Sign(cert.get(), key.get()));

@@ -21,7 +21,8 @@ struct LeafCertificateSpec {
 class LocalCa {
  public:
   // Loads the CA from `certificate_path` and `key_path`, or creates both (10 years' validity,
-  // subject CN `name`) when neither exists. Errors: kInvalidArgument when only one of the two
+  // subject CN `name` and a random 8-hex-digit tag; at most 55 bytes) when
+  // neither exists. Errors: kInvalidArgument when only one of the two
   // exists or either does not parse as the other's pair; kUnavailable when a file cannot be
   // written or read; kInternal when OpenSSL fails.
   static Result<LocalCa> LoadOrCreate(const std::string& certificate_path, const std::string& key_path,

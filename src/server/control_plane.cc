@@ -122,16 +122,30 @@ HttpResponse ControlPlaneImpl::Handle(const HttpRequest& req) {
   return Problem(500, "Internal Server Error", "the server could not serve this request; it was logged");
 }
 
+namespace {
+
+HttpResponse Unauthorized() {
+  HttpResponse r = Problem(401, "Unauthorized", "missing, unknown or revoked token: send 'Authorization: Bearer <token>'");
+  r.headers["WWW-Authenticate"] = "Bearer";
+  return r;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> ControlPlaneImpl::Admit(const HttpRequest& head) {
+  std::map<std::string, std::string> query;
+  const std::vector<std::string> p = PathParts(head.target, query);
+  if (p.size() == 1 && p[0] == "healthz") return std::nullopt;
+  if (!Authenticate(head)) return Unauthorized();
+  return std::nullopt;
+}
+
 HttpResponse ControlPlaneImpl::HandleRequest(const HttpRequest& req) {
   std::map<std::string, std::string> query;
   const std::vector<std::string> p = PathParts(req.target, query);
   if (p.size() == 1 && p[0] == "healthz") return Only("GET", req, [&] { return Json(200, "{\"status\":\"ok\"}"); });
   std::optional<Caller> caller = Authenticate(req);
-  if (!caller) {
-    HttpResponse r = Problem(401, "Unauthorized", "missing, unknown or revoked token: send 'Authorization: Bearer <token>'");
-    r.headers["WWW-Authenticate"] = "Bearer";
-    return r;
-  }
+  if (!caller) return Unauthorized();
   if (auto verdict = limiter_->Take(caller->credential, clock_.Now()); !verdict.allowed) {
     return TooManyRequests(verdict.retry_after_ms);
   }

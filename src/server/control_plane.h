@@ -35,6 +35,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,6 +86,10 @@ class ControlPlane {
   virtual ~ControlPlane() = default;
   // Thread-safe.
   virtual HttpResponse Handle(const HttpRequest& request) = 0;
+  // Whether a request may send its body, judged on its header alone (HttpServerOptions::
+  // pre_body_check): the 401 Handle would answer for a request without a valid credential,
+  // else nullopt. Quick and non-blocking (a hash and a shared lock). Thread-safe.
+  virtual std::optional<HttpResponse> Admit(const HttpRequest& head) = 0;
 };
 
 }  // namespace suanwang

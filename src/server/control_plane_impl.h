@@ -38,6 +38,7 @@ class ControlPlaneImpl final : public ControlPlane {
 
   Result<void> Init(const ControlPlaneOptions& options);
   HttpResponse Handle(const HttpRequest& request) override;
+  std::optional<HttpResponse> Admit(const HttpRequest& head) override;
 
  private:
   // control_plane.cc

@@ -22,7 +22,10 @@
 #include <cstring>
 #include <map>
 #include <thread>
+#include <type_traits>
 #include <vector>
+
+#include "common/text.h"
 
 namespace suanwang {
 namespace {
@@ -42,43 +45,6 @@ std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-// Whether `s` is well-formed UTF-8 (no overlong forms, no surrogates) without control characters
-// (but for tabs when `tabs`).
-bool CleanUtf8(std::string_view s, bool tabs = false) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if ((c < 0x20 && !(tabs && c == '\t')) || c == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    size_t n;
-    uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      n = 1, cp = c & 0x1fu;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2, cp = c & 0x0fu;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3, cp = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3fu);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
 }
 
 std::string JsonString(std::string_view s) {
@@ -137,13 +103,17 @@ bool IsMalformed(const boost::system::error_code& ec) {
 // the reason for a 400, or "".
 std::string CollectHeaders(const http::fields& fields, std::map<std::string, std::string>& out) {
   for (const auto& field : fields) {
-    std::string name = Lower(std::string(field.name_string()));
+    const std::string sent_name(field.name_string());
+    std::string name = Lower(sent_name);
     const std::string_view value(field.value().data(), field.value().size());
-    if (!CleanUtf8(value, true)) return "header field " + name + ": the value is not UTF-8 text (or holds control characters)";
+    // Tabs are allowed in a field value; CR and LF cannot reach here (the parser splits on them).
+    if (std::string why = TextProblem(value, ControlChars::kWhitespace); !why.empty()) {
+      return "header field " + SanitizedUtf8(sent_name) + ": " + why;
+    }
     auto [it, inserted] = out.try_emplace(name, value);
     if (inserted) continue;
     if (name == "authorization" || name == "idempotency-key" || name == "host" || name == "content-type") {
-      return "header field " + name + " is repeated; send it once";
+      return "header field " + SanitizedUtf8(sent_name) + " is repeated; send it once";
     }
     it->second += ", ";
     it->second += value;
@@ -163,7 +133,7 @@ std::string PeerIdentity(SSL* ssl) {
   if (n < 0) return "";
   std::string cn(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
   OPENSSL_free(utf8);
-  return CleanUtf8(cn) ? cn : "";
+  return FirstTextFault(cn, ControlChars::kNone) ? "" : cn;
 }
 
 std::string OpenSslErrors() {
@@ -341,6 +311,19 @@ class BeastServer final : public HttpServer {
     co_await Serve(stream, PeerIdentity(stream.native_handle()));
   }
 
+  // Ends what this side sends: over TLS a close_notify first (waited on for at most
+  // kLingerTimeout: a client that reads it answers with its own), so that the client sees a
+  // clean end rather than a truncation; then the TCP send side.
+  template <class Stream>
+  asio::awaitable<void> EndSending(Stream& stream) {
+    boost::system::error_code ec;
+    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+      beast::get_lowest_layer(stream).expires_after(kLingerTimeout);
+      co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
   // Writes `response` (Connection: close), then closes lingering: the send side is shut and
   // whatever the client still sends is read and dropped for a moment, so that its unread bytes
   // do not turn the close into a reset that would destroy the answer before it is read.
@@ -352,7 +335,7 @@ class BeastServer final : public HttpServer {
     boost::system::error_code ec;
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_await EndSending(stream);
     tcp_stream.expires_after(kLingerTimeout);
     std::vector<char> sink(16 << 10);
     while (!ec) {
@@ -385,6 +368,10 @@ class BeastServer final : public HttpServer {
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, const std::string& identity) {
     beast::flat_buffer buffer;
+    // A refusal ends the connection: it is written after the loop, never from inside a
+    // conditional expression (GCC 12 destroys such temporaries twice across a co_await).
+    std::optional<HttpResponse> last_word;
+    unsigned last_version = 11;
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
@@ -393,18 +380,21 @@ class BeastServer final : public HttpServer {
       boost::system::error_code ec;
       co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       if (ec == http::error::header_limit) {
-        co_await Refuse(stream, Problem(431, "Request Header Fields Too Large",
+        last_word = Problem(431, "Request Header Fields Too Large",
                                         "the request line and header are larger than " +
-                                            std::to_string(options_.max_header_bytes) + " bytes"), 11);
-        co_return;
+                                            std::to_string(options_.max_header_bytes) + " bytes");
+        last_version = 11;
+        break;
       }
       if (ec == http::error::body_limit) {  // a Content-Length over the limit
-        co_await Refuse(stream, TooLarge(options_.max_body_bytes), 11);
-        co_return;
+        last_word = TooLarge(options_.max_body_bytes);
+        last_version = 11;
+        break;
       }
       if (IsMalformed(ec)) {
-        co_await Refuse(stream, Bad("malformed request: " + ec.message()), 11);
-        co_return;
+        last_word = Bad("malformed request: " + ec.message());
+        last_version = 11;
+        break;
       }
       if (ec) co_return;  // closed or timed out
       const auto& head = parser.get();
@@ -413,13 +403,15 @@ class BeastServer final : public HttpServer {
       request.method = std::string(head.method_string());
       request.target = std::string(head.target());
       request.client_identity = identity;
-      if (!CleanUtf8(request.target)) {
-        co_await Refuse(stream, Bad("request target: not UTF-8 text (or holds control characters)"), version);
-        co_return;
+      if (std::string why = TextProblem(request.target, ControlChars::kNone); !why.empty()) {
+        last_word = Bad("request target: " + why);
+        last_version = version;
+        break;
       }
       if (std::string problem = CollectHeaders(head, request.headers); !problem.empty()) {
-        co_await Refuse(stream, Bad(problem), version);
-        co_return;
+        last_word = Bad(problem);
+        last_version = version;
+        break;
       }
       std::optional<HttpResponse> refusal;
       if (options_.pre_body_check) {
@@ -434,8 +426,9 @@ class BeastServer final : public HttpServer {
       const size_t body_limit = refusal ? std::min(options_.max_body_bytes, options_.unauthenticated_body_bytes)
                                         : options_.max_body_bytes;
       if (const auto length = parser.content_length(); length && *length > body_limit) {
-        co_await Refuse(stream, refusal ? *refusal : TooLarge(body_limit), version);
-        co_return;
+        last_word = refusal ? *refusal : TooLarge(body_limit);
+        last_version = version;
+        break;
       }
       if (!parser.is_done()) {
         parser.body_limit(body_limit);
@@ -446,12 +439,14 @@ class BeastServer final : public HttpServer {
         }
         co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::body_limit) {  // a chunked body over the limit
-          co_await Refuse(stream, refusal ? *refusal : TooLarge(body_limit), version);
-          co_return;
+          last_word = refusal ? *refusal : TooLarge(body_limit);
+          last_version = version;
+          break;
         }
         if (IsMalformed(ec)) {
-          co_await Refuse(stream, Bad("malformed request body: " + ec.message()), version);
-          co_return;
+          last_word = Bad("malformed request body: " + ec.message());
+          last_version = version;
+          break;
         }
         if (ec) co_return;
       }
@@ -474,17 +469,22 @@ class BeastServer final : public HttpServer {
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !keep_alive) break;
     }
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (last_word) {
+      co_await Refuse(stream, std::move(*last_word), last_version);
+      co_return;
+    }
+    co_await EndSending(stream);
   }
 
+  // Declared before io_, so that they outlive it: destroying io_ destroys the suspended
+  // sessions, whose streams use ssl_ and whose slots count in connections_.
   HttpServerOptions options_;
   Handler handler_;
+  std::unique_ptr<ssl::context> ssl_;
+  std::map<std::string, int> connections_;  // open connections per client address (I/O thread)
   asio::io_context io_{1};
   tcp::acceptor acceptor_;
   asio::thread_pool workers_;
-  std::unique_ptr<ssl::context> ssl_;
-  std::map<std::string, int> connections_;  // open connections per client address (I/O thread)
   std::atomic<uint64_t> handler_exceptions_{0};
   unsigned short port_ = 0;
 };

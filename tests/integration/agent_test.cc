@@ -40,6 +40,8 @@ class Api {
   httplib::Client Client() const {
     httplib::Client c(url_);
     c.set_tcp_nodelay(true);
+    c.set_ca_cert_path(home_ + "/ca.pem");  // `up` serves HTTPS with its home's CA
+    c.enable_server_certificate_verification(true);
     c.set_bearer_token_auth(token_);
     return c;
   }
@@ -383,6 +385,7 @@ TEST(AgentTest, AnEndedTaskIsMeteredBilledInvoicedAndTheLedgerVerifies) {
                                {"cpu_ms", 1}, {"wall_ms", 1}, {"receipt", std::string(128, '0')}}}}};
   // Even with the site's own credential (an admin's may not speak the site protocol at all).
   httplib::Client site_client(FirstLine(home + "/url"));
+  site_client.set_ca_cert_path(home + "/ca.pem");
   site_client.set_bearer_token_auth(FirstLine(home + "/agents/sh-edge/agent.token"));
   auto refused_report = site_client.Post("/v1/sites/sh-edge/reports", forged.dump(), "application/json");
   EXPECT_EQ(refused_report->status, 403) << refused_report->body;

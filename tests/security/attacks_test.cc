@@ -61,6 +61,8 @@ class Up {
   httplib::Client Client(const std::string& token) const {
     httplib::Client c(url_);
     c.set_tcp_nodelay(true);
+    c.set_ca_cert_path(home_ + "/ca.pem");  // `up` serves HTTPS with its home's CA
+    c.enable_server_certificate_verification(true);
     c.set_connection_timeout(5);
     c.set_read_timeout(10);
     if (!token.empty()) c.set_bearer_token_auth(token);
@@ -135,7 +137,7 @@ TEST(Attacks, MalformedBytesNeitherCrashTheServerNorPoisonItsRestart) {
   EXPECT_EQ(bad_key->status, 400) << bad_key->body;
   EXPECT_NE(bad_key->body.find("Idempotency-Key"), std::string::npos);
   auto bad_path = admin.Get("/v1/jobs/\xff\xfe");
-  ASSERT_TRUE(bad_path);
+  ASSERT_TRUE(bad_path) << httplib::to_string(bad_path.error());
   EXPECT_GE(bad_path->status, 400);
   EXPECT_LT(bad_path->status, 500);
   EXPECT_TRUE(json::accept(bad_path->body)) << bad_path->body;
@@ -301,7 +303,7 @@ TEST(Attacks, SmallerFindings) {
   }
 
   // The CLI: a bad job file's error names the file; a device is refused, not read forever.
-  const std::string env = "SUANWANG_URL=" + FirstLine(up.home() + "/url") + " SUANWANG_TOKEN=" +
+  const std::string env = "SUANWANG_CA=" + up.home() + "/ca.pem SUANWANG_URL=" + FirstLine(up.home() + "/url") + " SUANWANG_TOKEN=" +
                           FirstLine(up.home() + "/admin.token") + " ";
   const std::string file = up.home() + "/bad-origin.yaml";
   suanwang::testing::RunShell("printf 'name: x\\nresources: {cpu: 1}\\ncommand: [true]\\ntier: t1\\norigin: atlantis\\n' > " + file);

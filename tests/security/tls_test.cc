@@ -131,20 +131,24 @@ TEST(TlsTest, UpServesHttpsThatOnlyItsCaVerifiesAndAgentsUseTheirSiteCertificate
 
   // The CLI: --ca, $SUANWANG_CA, or the home's ca.pem through $SUANWANG_HOME; refused without.
   const std::string token = FirstLine(home + "/admin.token");
-  const std::string base = std::string("cd / && env -u SUANWANG_HOME -u SUANWANG_CA HOME=/nonexistent ") + SW_BINARY +
-                           " sites --url " + url + " --token " + token;
+  // `sites` run from / with no CA but what `with` names (environment assignments).
+  auto sites = [&](const std::string& with) {
+    return std::string("cd / && env -u SUANWANG_HOME -u SUANWANG_CA HOME=/nonexistent ") + with + " " + SW_BINARY +
+           " sites --url " + url + " --token " + token;
+  };
+  const std::string base = sites("");
   auto r = RunShell(base + " 2>&1");
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_NE(r.output.find("--ca"), std::string::npos) << r.output;
   r = RunShell(base + " --ca " + home + "/ca.pem 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("sh-edge"), std::string::npos) << r.output;
-  r = RunShell("SUANWANG_CA=" + home + "/ca.pem " + base + " 2>&1");
+  r = RunShell(sites("SUANWANG_CA=" + home + "/ca.pem") + " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  r = RunShell("SUANWANG_HOME=" + home + " " + base + " 2>&1");
+  r = RunShell(sites("SUANWANG_HOME=" + home) + " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   const std::string config = suanwang::testing::WriteTempFile("tls-config.yaml", "ca: " + home + "/ca.pem\n");
-  r = RunShell("SUANWANG_CONFIG=" + config + " " + base + " 2>&1");
+  r = RunShell(sites("SUANWANG_CONFIG=" + config) + " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.output;
 
   // A restart reuses the CA: clients that trust HOME/ca.pem keep trusting the server.

@@ -148,7 +148,7 @@ HttpServerOptions Limited() {
   options.max_body_bytes = 4096;
   options.max_header_bytes = 2048;
   options.unauthenticated_body_bytes = 100;
-  options.max_connections_per_client = 3;
+  options.max_connections_per_client = 16;
   options.pre_body_check = [](const HttpRequest& head) -> std::optional<HttpResponse> {
     if (head.target == "/public" || head.Header("authorization") == "Bearer good") return std::nullopt;
     HttpResponse r;
@@ -280,7 +280,9 @@ TEST(HttpServerLimits, AHandlerExceptionIsA500AndTheServerGoesOn) {
 }
 
 TEST(HttpServerLimits, ConnectionsPerClientAddressAreCapped) {
-  Running running(Limited(), Echo);
+  HttpServerOptions options = Limited();
+  options.max_connections_per_client = 3;
+  Running running(options, Echo);
   std::vector<std::unique_ptr<RawConnection>> held;
   for (int i = 0; i < 3; ++i) {
     held.push_back(std::make_unique<RawConnection>(running.port()));
