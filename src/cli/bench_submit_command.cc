@@ -1,7 +1,5 @@
 #include "cli/bench_submit_command.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/bench_connection.h"
 #include "cli/http_client.h"
 
 namespace suanwang {
@@ -47,12 +46,28 @@ int RunBenchSubmit(const BenchSubmitOptions& o) {
   std::vector<std::thread> threads;
   for (int c = 0; c < o.clients; ++c) {
     threads.emplace_back([&, c] {
-      auto client = MakeClient(endpoint);
+      std::unique_ptr<BenchConnection> connection;
+      auto fail = [&](const std::string& why) {
+        ++failed;
+        std::lock_guard lock(ids_mutex);
+        if (first_error.empty()) first_error = why;
+      };
       for (int i = next++; i < o.jobs; i = next++) {
         const auto t0 = Clock::now();
-        auto r = client->Post("/v1/jobs", JobBody(i), "application/json");
+        if (!connection) {
+          auto opened = BenchConnection::Open(endpoint);
+          if (!opened) {
+            fail(opened.error().message);
+            continue;
+          }
+          connection = std::move(*opened);
+        }
+        auto r = connection->Post("/v1/jobs", JobBody(i), "application/json");
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        if (r && (r->status == 201 || r->status == 200)) {
+        if (!r) {
+          connection.reset();  // broken: the next submission opens another
+          fail(r.error().message);
+        } else if (r->status == 201 || r->status == 200) {
           latencies[static_cast<size_t>(c)].push_back(ms);
           ++acknowledged;
           if (ids.is_open()) {
@@ -61,11 +76,7 @@ int RunBenchSubmit(const BenchSubmitOptions& o) {
             ids << std::strtoull(r->body.c_str() + at + 5, nullptr, 10) << "\n" << std::flush;
           }
         } else {
-          ++failed;
-          std::lock_guard lock(ids_mutex);
-          if (first_error.empty()) {
-            first_error = r ? "HTTP " + std::to_string(r->status) + ": " + r->body : httplib::to_string(r.error());
-          }
+          fail("HTTP " + std::to_string(r->status) + ": " + r->body);
         }
       }
     });
