@@ -260,4 +260,41 @@ TEST(TlsTest, AgentsInheritNoSocketOfUpAndEndWithIt) {
   EXPECT_TRUE(WaitUntil([&] { return Gone(agents[0]); }, 10s)) << "the agent outlived up; " << ReadFile(home + "/up.log");
 }
 
+// The limits of finding 7 hold over TLS on a real `suanwang up` (the raw-socket tests in
+// http_limits_test.cc check them over plain HTTP): each refusal is a problem document the
+// client reads over the TLS connection, not a reset; an unauthenticated body is refused unread.
+TEST(TlsTest, LimitsBeforeTrustHoldOverTlsOnUp) {
+  const std::string home = Home("tls-limits");
+  auto up = std::make_unique<ChildProcess>(SW_BINARY, std::vector<std::string>{"up", "--home", home, "--listen",
+                                                                               "127.0.0.1:0", "--sites", "sh-edge"},
+                                           home + "/up.log");
+  ASSERT_TRUE(WaitUntil([&] { return !FirstLine(home + "/url").empty(); }, 15s)) << ReadFile(home + "/up.log");
+  const std::string url = FirstLine(home + "/url");
+  const std::string port = url.substr(url.rfind(':') + 1);
+  const std::string token = FirstLine(home + "/admin.token");
+  // Sends `request` (printf escapes) over TLS, verified against HOME/ca.pem; the server's answer.
+  auto over_tls = [&](const std::string& request) {
+    const std::string file = home + "/request.bin";
+    RunShell("printf '" + request + "' > " + file);
+    return RunShell("timeout 10 openssl s_client -quiet -verify_return_error -CAfile " + home +
+                    "/ca.pem -connect 127.0.0.1:" + port + " < " + file + " 2>/dev/null");
+  };
+  auto two = over_tls("GET /v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer " + token +
+                      "\\r\\nAuthorization: Bearer sw_other\\r\\n\\r\\n");
+  EXPECT_NE(two.output.find("HTTP/1.1 400"), std::string::npos) << two.output;
+  EXPECT_NE(two.output.find("Authorization is repeated"), std::string::npos) << two.output;
+  // Just under the body limit announced without a credential, none of it sent: 401 at once.
+  auto unauthenticated = over_tls("POST /v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 1000000\\r\\n\\r\\n");
+  EXPECT_NE(unauthenticated.output.find("HTTP/1.1 401"), std::string::npos) << unauthenticated.output;
+  EXPECT_NE(unauthenticated.output.find("application/problem+json"), std::string::npos) << unauthenticated.output;
+  auto large = over_tls("POST /v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer " + token +
+                        "\\r\\nContent-Length: 67108864\\r\\n\\r\\n");
+  EXPECT_NE(large.output.find("HTTP/1.1 413"), std::string::npos) << large.output;
+  auto header = over_tls("GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nX-Pad: " + std::string(20000, 'a') + "\\r\\n\\r\\n");
+  EXPECT_NE(header.output.find("HTTP/1.1 431"), std::string::npos) << header.output;
+  EXPECT_EQ(Client(home).Get("/healthz")->status, 200);
+  up->Signal(SIGINT);
+  EXPECT_NE(up->Wait(20s), -1);
+}
+
 }  // namespace
