@@ -1,7 +1,8 @@
 // HTTP request handling up to the handler: the bytes a client sends on one connection, parsed
 // by Boost.Beast with the server's limits, turned into the HttpRequest the control plane sees
-// (as server/http_server.cc does it: header names lower-cased, target, body), answered by
-// ControlPlane::Handle, and the answer serialised as the server would send it.
+// by the server's own RequestFromHead (server/request_head.h), past the pre-body check
+// (ControlPlane::Admit), answered by ControlPlane::Handle, and the answer serialised as the
+// server would send it.
 //
 // Each input opens a fresh control plane (SQLite in scratch space on /dev/shm, the network
 // data/networks/china-hubs.yaml, the energy catalogues in data/) and reads the admin token it
@@ -28,7 +29,9 @@
 #include <sstream>
 
 #include "fuzz_check.h"
+#include "common/text.h"
 #include "server/control_plane.h"
+#include "server/request_head.h"
 
 using namespace suanwang;
 namespace beast = boost::beast;
@@ -36,17 +39,14 @@ namespace http = beast::http;
 
 namespace {
 
-// server/http_server.h: HttpServerOptions::max_body_bytes (the default `suanwang server` uses);
-// bodies up to 16x that are read and answered 413, longer ones drop the connection.
+// server/http_server.h: HttpServerOptions::max_body_bytes and unauthenticated_body_bytes (the
+// defaults `suanwang server` uses); a longer body is answered 413 unread and ends the connection.
 constexpr size_t kMaxBodyBytes = 1 << 20;
+constexpr size_t kUnauthenticatedBodyBytes = 64 << 10;
 constexpr int kMaxRequests = 8;
 constexpr Timestamp kNow = 1767225600000;  // 2026-01-01 00:00 UTC: a fixed clock, repeatable runs
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
 std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -61,15 +61,9 @@ std::string Describe(const HttpRequest& r) {
   return out + "\n  body " + std::to_string(r.body.size()) + " bytes";
 }
 
-// Handle, with an exception turned into a finding that names the request.
-HttpResponse Call(ControlPlane& plane, const HttpRequest& request) {
-  HttpResponse response;
-  try {
-    response = plane.Handle(request);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "exception out of ControlPlane::Handle: %s\nrequest: %s\n", e.what(), Describe(request).c_str());
-    std::abort();
-  }
+// What the server would send for `response`: a finding when Beast could not send it safely
+// (a status outside 100..599, CR or LF in a header) or a JSON answer is not JSON.
+void Check(const HttpResponse& response, const HttpRequest& request) {
   SW_FUZZ_CHECK(response.status >= 100 && response.status <= 599, std::to_string(response.status));
   for (const auto& [k, v] : response.headers) {
     SW_FUZZ_CHECK(k.find_first_of("\r\n:") == std::string::npos && v.find_first_of("\r\n") == std::string::npos,
@@ -91,6 +85,18 @@ HttpResponse Call(ControlPlane& plane, const HttpRequest& request) {
   if (std::getenv("SW_FUZZ_VERBOSE")) {
     std::fprintf(stderr, "%s\n-> %d %s\n", Describe(request).c_str(), response.status, response.body.substr(0, 300).c_str());
   }
+}
+
+// Handle, with an exception turned into a finding that names the request.
+HttpResponse Call(ControlPlane& plane, const HttpRequest& request) {
+  HttpResponse response;
+  try {
+    response = plane.Handle(request);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "exception out of ControlPlane::Handle: %s\nrequest: %s\n", e.what(), Describe(request).c_str());
+    std::abort();
+  }
+  Check(response, request);
   return response;
 }
 
@@ -132,10 +138,10 @@ std::unique_ptr<ControlPlane> Open(const ControlPlaneOptions& options, const Clo
 }
 
 // Parses one request off the front of `wire` (Beast, the server's limits). nullopt: the
-// server would drop the connection (malformed, incomplete, or a body over 16x the limit).
+// server would end the connection (malformed, incomplete, or a body over the limit: 400, 413).
 std::optional<http::request<http::string_body>> ParseOne(std::string_view& wire) {
   http::request_parser<http::string_body> parser;
-  parser.body_limit(kMaxBodyBytes * 16);
+  parser.body_limit(kMaxBodyBytes);
   parser.eager(true);
   beast::error_code ec;
   size_t used = 0;
@@ -174,16 +180,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int n = 0; n < kMaxRequests && !wire.empty(); ++n) {
     std::optional<http::request<http::string_body>> req = ParseOne(wire);
     if (!req) break;
-    if (req->body().size() > kMaxBodyBytes) break;  // answered 413, connection closed
     if (add_token && req->find(http::field::authorization) == req->end()) {
       req->set(http::field::authorization, "Bearer " + token);
     }
-    // As server/http_server.cc converts it.
-    HttpRequest request;
-    request.method = std::string(req->method_string());
-    request.target = std::string(req->target());
-    for (const auto& field : *req) {
-      request.headers[Lower(std::string(field.name_string()))] = std::string(field.value());
+    // As server/http_server.cc converts and checks it: the same RequestFromHead (a refusal is
+    // a 400 and the connection's end), then the pre-body check.
+    std::vector<HeaderField> fields;
+    for (const auto& field : *req) fields.push_back({View(field.name_string()), View(field.value())});
+    Result<HttpRequest> converted = RequestFromHead(View(req->method_string()), View(req->target()), fields);
+    if (!converted) {
+      SW_FUZZ_CHECK(InvalidUtf8At(converted.error().message) == std::nullopt, converted.error().message);
+      break;
+    }
+    HttpRequest request = std::move(*converted);
+    if (std::optional<HttpResponse> refusal = plane->Admit(request)) {
+      Check(*refusal, request);
+      if (req->body().size() > kUnauthenticatedBodyBytes || !req->keep_alive()) break;
+      continue;
     }
     request.body = req->body();
     const HttpResponse response = Call(*plane, request);

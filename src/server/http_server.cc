@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/text.h"
+#include "server/request_head.h"
 
 namespace suanwang {
 namespace {
@@ -97,29 +98,7 @@ bool IsMalformed(const boost::system::error_code& ec) {
          ec != http::error::header_limit && ec != http::error::body_limit;
 }
 
-// The request's header fields, names lower-case. Fields that may appear once (their meaning
-// would otherwise depend on which copy a reader takes) are refused when repeated; others are
-// joined with ", " (RFC 9110 5.3). Values must be UTF-8 without control characters. Returns
-// the reason for a 400, or "".
-std::string CollectHeaders(const http::fields& fields, std::map<std::string, std::string>& out) {
-  for (const auto& field : fields) {
-    const std::string sent_name(field.name_string());
-    std::string name = Lower(sent_name);
-    const std::string_view value(field.value().data(), field.value().size());
-    // Tabs are allowed in a field value; CR and LF cannot reach here (the parser splits on them).
-    if (std::string why = TextProblem(value, ControlChars::kWhitespace); !why.empty()) {
-      return "header field " + SanitizedUtf8(sent_name) + ": " + why;
-    }
-    auto [it, inserted] = out.try_emplace(name, value);
-    if (inserted) continue;
-    if (name == "authorization" || name == "idempotency-key" || name == "host" || name == "content-type") {
-      return "header field " + SanitizedUtf8(sent_name) + " is repeated; send it once";
-    }
-    it->second += ", ";
-    it->second += value;
-  }
-  return "";
-}
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
 // The subject CN of the verified client certificate on `ssl`, or "".
 std::string PeerIdentity(SSL* ssl) {
@@ -399,20 +378,16 @@ class BeastServer final : public HttpServer {
       if (ec) co_return;  // closed or timed out
       const auto& head = parser.get();
       const unsigned version = head.version();
-      HttpRequest request;
-      request.method = std::string(head.method_string());
-      request.target = std::string(head.target());
+      std::vector<HeaderField> fields;
+      for (const auto& field : head) fields.push_back({View(field.name_string()), View(field.value())});
+      auto converted = RequestFromHead(View(head.method_string()), View(head.target()), fields);
+      if (!converted) {
+        last_word = Bad(converted.error().message);
+        last_version = version;
+        break;
+      }
+      HttpRequest request = std::move(*converted);
       request.client_identity = identity;
-      if (std::string why = TextProblem(request.target, ControlChars::kNone); !why.empty()) {
-        last_word = Bad("request target: " + why);
-        last_version = version;
-        break;
-      }
-      if (std::string problem = CollectHeaders(head, request.headers); !problem.empty()) {
-        last_word = Bad(problem);
-        last_version = version;
-        break;
-      }
       std::optional<HttpResponse> refusal;
       if (options_.pre_body_check) {
         try {
