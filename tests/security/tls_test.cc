@@ -258,6 +258,12 @@ TEST(TlsTest, AgentsInheritNoSocketOfUpAndEndWithIt) {
   up.Signal(SIGKILL);
   ASSERT_NE(up.Wait(5s), -1);
   EXPECT_TRUE(WaitUntil([&] { return Gone(agents[0]); }, 10s)) << "the agent outlived up; " << ReadFile(home + "/up.log");
+  // Nothing holds the port any more: a client is refused at once instead of hanging.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto refused = Client(home).Get("/healthz");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error(), httplib::Error::Connection) << httplib::to_string(refused.error());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
 }
 
 // The limits of finding 7 hold over TLS on a real `suanwang up` (the raw-socket tests in
