@@ -47,7 +47,7 @@ std::optional<std::string> TaskCgroup::ParentFromEnvironment() {
 }
 
 Result<TaskCgroup> TaskCgroup::Create(const std::string& parent, const std::string& name,
-                                      int64_t cpu_milli, int64_t memory_mib) {
+                                      int64_t cpu_milli, int64_t memory_mib, int64_t pids_max) {
   const std::string controllers = ReadFile(parent + "/cgroup.subtree_control");
   if (controllers.find("memory") == std::string::npos ||
       controllers.find("cpu") == std::string::npos) {
@@ -66,7 +66,9 @@ Result<TaskCgroup> TaskCgroup::Create(const std::string& parent, const std::stri
       memory_mib > 0 ? std::to_string(memory_mib * 1024 * 1024) : std::string("max");
   if (!WriteFile(path + "/cpu.max", CpuMax(cpu_milli), &why) ||
       !WriteFile(path + "/memory.max", memory, &why) ||
-      !WriteFile(path + "/memory.swap.max", "0", &why)) {
+      !WriteFile(path + "/memory.swap.max", "0", &why) ||
+      (controllers.find("pids") != std::string::npos &&
+       !WriteFile(path + "/pids.max", pids_max > 0 ? std::to_string(pids_max) : "max", &why))) {
     std::filesystem::remove(path, ec);
     return MakeError(ErrorCode::kUnavailable, "cgroup limits: " + why);
   }

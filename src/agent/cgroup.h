@@ -13,11 +13,12 @@ namespace suanwang {
 // A cgroup v2 directory created for one task and removed by Remove().
 class TaskCgroup {
  public:
-  // Creates `parent/name` with cpu.max and memory.max set (0 = unlimited) and opens its
+  // Creates `parent/name` with cpu.max, memory.max and (where the pids controller is enabled)
+  // pids.max set (0 = unlimited) and opens its
   // cgroup.procs for the child to join. Errors: kUnavailable (no cgroup v2 at `parent`, the
   // controllers are not enabled there, or it is not writable; the message says which).
   static Result<TaskCgroup> Create(const std::string& parent, const std::string& name,
-                                   int64_t cpu_milli, int64_t memory_mib);
+                                   int64_t cpu_milli, int64_t memory_mib, int64_t pids_max = 0);
 
   // The cgroup v2 directory under which tasks get their groups: $SUANWANG_CGROUP_PARENT, or
   // none when unset (nothing is guessed; the operator delegates a subtree to the agent).

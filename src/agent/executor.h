@@ -14,6 +14,9 @@ namespace suanwang {
 // One task to run: what to execute and the limits it was placed with.
 struct TaskSpec {
   std::string task_id;  // unique among the executor's tasks; also names the working directory
+  // The job's tenant: a confining executor runs the task as that tenant's own user (required
+  // there; an unconfined one ignores it).
+  std::string tenant;
   std::vector<std::string> argv;                           // argv[0] resolved through PATH
   std::vector<std::pair<std::string, std::string>> env;   // added to PATH and SUANWANG_TASK_ID
   int64_t cpu_milli = 0;   // 0: no CPU limit
@@ -39,7 +42,7 @@ struct TaskExit {
   int exit_code = 0;     // valid when signal == 0
   int signal = 0;        // the signal that ended it, or 0
   bool killed_by_request = false;  // Kill() was called for it
-  bool out_of_memory = false;      // the memory limit ended it (known only with cgroup v2)
+  bool out_of_memory = false;      // the memory limit ended it (known only with cgroups)
   TaskUsage usage;
   std::string error;               // set when how it ended is not known (exit_code is then 255)
   bool lost = false;               // it did not fail: the system running it lost it (run it again)
@@ -50,7 +53,7 @@ struct TaskStarted {
   std::string task_id;
   int pid = 0;
   std::string workdir;          // holds `stdout` and `stderr` of the task
-  bool limits_enforced = false; // false where the machine offers no usable cgroup v2
+  bool limits_enforced = false; // CPU and memory limits hold (a cgroup); false with rlimit or none
   std::string handle;           // what Adopt needs to find the task again (executor-specific)
 };
 
@@ -59,7 +62,8 @@ class Executor {
   virtual ~Executor() = default;
 
   // Starts a task. Errors: kInvalidArgument (empty argv or task id, a task id with '/' or
-  // starting with '.'), kConflict (a task with this id is running), kNotFound (argv[0] is not an
+  // starting with '.', no tenant where the executor confines tasks), kPermissionDenied or
+  // kUnavailable (no user for the tenant: agent/tenant_users.h), kConflict (a task with this id is running), kNotFound (argv[0] is not an
   // executable file), kUnavailable (working directory, fork or exec failed; the message says
   // which and why). Nothing is left running after an error.
   virtual Result<TaskStarted> Start(const TaskSpec& spec) = 0;

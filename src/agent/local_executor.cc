@@ -3,8 +3,13 @@
 #include "agent/task_claim.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,10 +69,11 @@ struct ChildFds {
 };
 
 Result<void> OpenChildFds(const std::string& workdir, ChildFds& fds) {
-  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  // O_NOFOLLOW: nothing but the agent writes in `workdir`, but a link there is never followed.
+  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW;
   fds.stdin_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  fds.stdout_fd = ::open((workdir + "/stdout").c_str(), flags, 0644);
-  fds.stderr_fd = ::open((workdir + "/stderr").c_str(), flags, 0644);
+  fds.stdout_fd = ::open((workdir + "/stdout").c_str(), flags, 0600);
+  fds.stderr_fd = ::open((workdir + "/stderr").c_str(), flags, 0600);
   int pipe_fds[2];
   if (fds.stdin_fd < 0 || fds.stdout_fd < 0 || fds.stderr_fd < 0 ||
       ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -77,6 +83,84 @@ Result<void> OpenChildFds(const std::string& workdir, ChildFds& fds) {
   fds.error_read = pipe_fds[0];
   fds.error_write = pipe_fds[1];
   return {};
+}
+
+// Everything the forked child needs, made before the fork (the child allocates nothing).
+struct ChildPlan {
+  const ChildFds* fds = nullptr;
+  std::vector<int> cgroup_fds;      // cgroup.procs of each group the keeper joins
+  const char* workdir = nullptr;    // the keeper's directory; the task's is "work" inside it
+  const char* program = nullptr;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  bool confine = false;             // switch to uid/gid, private mount namespace
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<const char*> tmp_mounts;  // fresh tmpfs mounts in the task's namespace
+  const char* tmp_options = nullptr;
+  int64_t nproc_limit = 0;          // RLIMIT_NPROC for the task's uid; 0: none
+};
+
+// Closes (or, with `cloexec`, marks close-on-exec) every descriptor from `first` up.
+void CloseFrom(unsigned first, unsigned last, bool cloexec) {
+  if (first > last) return;
+  if (::close_range(first, last, cloexec ? CLOSE_RANGE_CLOEXEC : 0) == 0) return;
+  // Kernels before 5.11 (CLOSE_RANGE_CLOEXEC) or 5.9 (close_range): one at a time.
+  ::rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  const unsigned top = static_cast<unsigned>(std::min<rlim_t>(files.rlim_cur, 1u << 20));
+  for (unsigned fd = first; fd < top && fd <= last; ++fd) {
+    if (cloexec) {
+      ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+    } else {
+      ::close(static_cast<int>(fd));
+    }
+  }
+}
+
+// Writes `text` to a /proc file of this process; 0 or an errno.
+int WriteProcSelf(const char* path, const char* text, size_t len) {
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const int err = ::write(fd, text, len) == static_cast<ssize_t>(len) ? 0 : errno;
+  ::close(fd);
+  return err;
+}
+
+// The keeper's own confinement, before it starts the task: a mount namespace whose /tmp,
+// /var/tmp and /dev/shm are fresh and the task's alone; 0 or an errno.
+int EnterPrivateMounts(const ChildPlan& plan) {
+  if (::unshare(CLONE_NEWNS) != 0) return errno;
+  // rslave: mounts made here never reach the host; the host's later mounts and unmounts reach here.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return errno;
+  for (const char* target : plan.tmp_mounts) {
+    if (::mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, plan.tmp_options) != 0) return errno;
+  }
+  return 0;
+}
+
+// In the task's process, just before exec: its user, its limits, nothing inherited but 0-2.
+// Raw syscalls for the ids: they act on this (only) thread, with no glibc broadcast machinery.
+int BecomeTask(const ChildPlan& plan) {
+  if (::chdir("work") != 0) return errno;
+  if (plan.confine) {
+    // The keeper shields itself from the OOM killer; the task must not inherit that.
+    if (int err = WriteProcSelf("/proc/self/oom_score_adj", "0", 1); err != 0) return err;
+  }
+  if (plan.nproc_limit > 0) {
+    const ::rlimit nproc{static_cast<rlim_t>(plan.nproc_limit), static_cast<rlim_t>(plan.nproc_limit)};
+    if (::setrlimit(RLIMIT_NPROC, &nproc) != 0) return errno;
+  }
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+  if (plan.confine) {
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0) return errno;
+    if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) != 0) return errno;
+    if (::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) != 0) return errno;
+    if (::getuid() != plan.uid || ::geteuid() != plan.uid || ::getegid() != plan.gid) return EPERM;
+  }
+  // The error pipe stays open (close-on-exec) so that a failed exec can still be reported.
+  CloseFrom(3, ~0U, true);
+  return 0;
 }
 
 // Decimal digits of `v` into `out` (async-signal-safe); returns the length.
@@ -117,7 +201,7 @@ void WriteKeeperStatus(int status, const ::rusage& usage) {
   put(" maxrss_kib ");
   len += FormatNumber(usage.ru_maxrss, text + len);
   put("\n");
-  const int fd = ::open("exit_status.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open("exit_status.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return;
   [[maybe_unused]] auto written = ::write(fd, text, len);
   ::fsync(fd);
@@ -151,33 +235,51 @@ void SetSignals(void (*handler)(int)) {
 // leads the process group, starts the task as its own child, waits for it, writes how it ended
 // to the working directory (so an agent that restarted meanwhile can still learn it), and ends
 // the same way. It ignores the polite stop signals sent to the group (the task gets them);
-// SIGKILL ends both.
-[[noreturn]] void ExecChild(const ChildFds& fds, int cgroup_procs_fd, const char* workdir,
-                            const char* program, char* const argv[], char* const envp[]) {
+// SIGKILL ends both. The keeper keeps the agent's user (it writes in the agent's directory);
+// only the task becomes the tenant's.
+[[noreturn]] void ExecChild(const ChildPlan& plan) {
+  const ChildFds& fds = *plan.fds;
   ::setpgid(0, 0);
+  ::umask(077);
   int err = 0;
-  if (cgroup_procs_fd >= 0 && ::write(cgroup_procs_fd, "0", 1) != 1) err = errno;
-  if (err == 0 && ::chdir(workdir) != 0) err = errno;
+  for (int fd : plan.cgroup_fds) {
+    if (err == 0 && ::write(fd, "0", 1) != 1) err = errno;
+  }
+  if (err == 0 && plan.confine) err = WriteProcSelf("/proc/self/oom_score_adj", "-1000", 5);
+  if (err == 0 && plan.confine) err = EnterPrivateMounts(plan);
+  if (err == 0 && ::chdir(plan.workdir) != 0) err = errno;
   if (err == 0) err = ClaimForKeeper();
   if (err == 0 && (::dup2(fds.stdin_fd, 0) < 0 || ::dup2(fds.stdout_fd, 1) < 0 ||
                    ::dup2(fds.stderr_fd, 2) < 0)) {
     err = errno;
+  }
+  // The keeper holds nothing of the agent's (sockets, keys, cgroup files) but its error pipe.
+  const int error_fd = fds.error_write;
+  if (err == 0) {
+    CloseFrom(3, static_cast<unsigned>(error_fd) - 1, false);
+    CloseFrom(static_cast<unsigned>(error_fd) + 1, ~0U, false);
   }
   SetSignals(SIG_IGN);
   const pid_t task = err == 0 ? ::fork() : -1;
   if (err == 0 && task < 0) err = errno;
   if (task == 0) {
     SetSignals(SIG_DFL);
-    ::execve(program, argv, envp);
-    err = errno;
-    [[maybe_unused]] auto written = ::write(fds.error_write, &err, sizeof err);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    err = BecomeTask(plan);
+    if (err == 0) {
+      ::execve(plan.program, plan.argv, plan.envp);
+      err = errno;
+    }
+    [[maybe_unused]] auto written = ::write(error_fd, &err, sizeof err);
     ::_exit(127);
   }
   if (err != 0) {
-    [[maybe_unused]] auto written = ::write(fds.error_write, &err, sizeof err);
+    [[maybe_unused]] auto written = ::write(error_fd, &err, sizeof err);
     ::_exit(127);
   }
-  ::close(fds.error_write);
+  ::close(error_fd);
   int status = 0;
   ::rusage usage{};
   while (::wait4(task, &status, 0, &usage) < 0 && errno == EINTR) {
@@ -194,10 +296,21 @@ void SetSignals(void (*handler)(int)) {
 
 std::vector<std::string> TaskEnvironment(const TaskSpec& spec, const std::string& path_env,
                                          const std::string& workdir) {
-  std::vector<std::string> env = {"PATH=" + path_env, "HOME=" + workdir,
+  std::vector<std::string> env = {"PATH=" + path_env, "HOME=" + workdir + "/work",
                                   "SUANWANG_TASK_ID=" + spec.task_id};
   for (const auto& [key, value] : spec.env) env.push_back(key + "=" + value);
   return env;
+}
+
+// The task's cgroup v1 name: unique on the machine (agents of several sites share the
+// hierarchies and number their tasks alike), so it carries a hash of the agent's work root.
+std::string GroupName(const std::string& work_root, const std::string& task_id) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : work_root) hash = (hash ^ c) * 1099511628211ull;
+  char hex[17];
+  for (int i = 15; i >= 0; --i, hash >>= 4) hex[i] = "0123456789abcdef"[hash & 15];
+  hex[16] = '\0';
+  return std::string("suanwang-") + hex + "-" + task_id;
 }
 
 std::vector<char*> CStrings(std::vector<std::string>& strings) {
@@ -232,33 +345,76 @@ Result<TaskStarted> LocalExecutor::Start(const TaskSpec& spec) {
   const std::string path_env = path_value != nullptr ? path_value : "/usr/bin:/bin";
   SW_TRY(program, ResolveProgram(spec.argv[0], path_env));
 
+  std::optional<TenantUser> user;
+  if (options_.users != nullptr) {
+    if (spec.tenant.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "task '" + spec.task_id + "': no tenant to run it as");
+    }
+    SW_TRY(found, options_.users->ForTenant(spec.tenant));
+    user = found;
+  }
+
   const std::string workdir = options_.work_root + "/" + spec.task_id;
+  const std::string taskdir = workdir + "/work";
   std::error_code ec;
-  std::filesystem::create_directories(workdir, ec);
+  std::filesystem::create_directories(options_.work_root, ec);
+  if (!ec) std::filesystem::permissions(options_.work_root, std::filesystem::perms::owner_all, ec);
+  if (!ec) std::filesystem::create_directories(taskdir, ec);
+  if (!ec) std::filesystem::permissions(workdir, std::filesystem::perms::owner_all, ec);
+  if (!ec) std::filesystem::permissions(taskdir, std::filesystem::perms::owner_all, ec);
+  if (!ec && user && ::lchown(taskdir.c_str(), user->uid, user->gid) != 0) {
+    ec = std::error_code(errno, std::generic_category());
+  }
   if (ec) return MakeError(ErrorCode::kUnavailable, "working directory '" + workdir + "': " + ec.message());
   ClearClaim(workdir);
   ChildFds fds;
   SW_CHECK(OpenChildFds(workdir, fds));
 
+  ChildPlan plan;
   std::optional<TaskCgroup> cgroup;
+  std::optional<TaskCgroupV1> cgroup_v1;
   if (options_.cgroup_parent) {
-    SW_TRY(group, TaskCgroup::Create(*options_.cgroup_parent, "task-" + spec.task_id,
-                                     spec.cpu_milli, spec.memory_mib));
+    SW_TRY(group, TaskCgroup::Create(*options_.cgroup_parent, "task-" + spec.task_id, spec.cpu_milli,
+                                     spec.memory_mib, options_.pids_max));
     cgroup.emplace(std::move(group));
+    plan.cgroup_fds.push_back(cgroup->procs_fd());
+  } else if (options_.limits == LimitEnforcement::kCgroup1) {
+    SW_TRY(group, TaskCgroupV1::Create(GroupName(options_.work_root, spec.task_id), spec.cpu_milli,
+                                       spec.memory_mib, options_.pids_max));
+    cgroup_v1.emplace(std::move(group));
+    plan.cgroup_fds = cgroup_v1->procs_fds();
+  } else if (options_.limits == LimitEnforcement::kRlimit) {
+    plan.nproc_limit = options_.pids_max;
   }
 
   std::vector<std::string> argv_strings = spec.argv;
   std::vector<std::string> env_strings = TaskEnvironment(spec, path_env, workdir);
   std::vector<char*> argv = CStrings(argv_strings);
   std::vector<char*> envp = CStrings(env_strings);
+  std::string tmp_options;
+  if (user) {
+    plan.confine = true;
+    plan.uid = user->uid;
+    plan.gid = user->gid;
+    // The task's memory limit bounds what it keeps in its tmpfs (tmpfs pages are charged to it).
+    tmp_options = "mode=0700,uid=" + std::to_string(user->uid) + ",gid=" + std::to_string(user->gid);
+    if (spec.memory_mib > 0) tmp_options += ",size=" + std::to_string(std::max<int64_t>(spec.memory_mib, 16)) + "m";
+    plan.tmp_options = tmp_options.c_str();
+    for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm"}) {
+      struct stat st{};
+      if (::lstat(dir, &st) == 0 && S_ISDIR(st.st_mode)) plan.tmp_mounts.push_back(dir);
+    }
+  }
+  plan.fds = &fds;
+  plan.workdir = workdir.c_str();
+  plan.program = program.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
 
   const Timestamp started = clock_.Now();
   const pid_t pid = ::fork();
   if (pid < 0) return MakeError(ErrorCode::kUnavailable, std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    ExecChild(fds, cgroup ? cgroup->procs_fd() : -1, workdir.c_str(), program.c_str(),
-              argv.data(), envp.data());
-  }
+  if (pid == 0) ExecChild(plan);
   ::setpgid(pid, pid);  // also done by the child; whichever runs first wins the race
   ::close(std::exchange(fds.error_write, -1));
   int child_errno = 0;
@@ -273,8 +429,8 @@ Result<TaskStarted> LocalExecutor::Start(const TaskSpec& spec) {
                      "task '" + spec.task_id + "': starting '" + program + "' failed: " +
                          std::strerror(child_errno));
   }
-  const bool limits = cgroup.has_value();
-  tasks_.emplace(spec.task_id, Task{pid, started, std::nullopt, std::move(cgroup)});
+  const bool limits = cgroup.has_value() || cgroup_v1.has_value();
+  tasks_.emplace(spec.task_id, Task{pid, started, std::nullopt, std::move(cgroup), std::move(cgroup_v1)});
   return TaskStarted{spec.task_id, pid, workdir, limits, std::to_string(pid) + ":" + std::to_string(ProcStartTicks(pid))};
 }
 
@@ -354,6 +510,11 @@ TaskExit LocalExecutor::Finish(const std::string& task_id, Task& task, int statu
     exit.usage.peak_memory_kib = std::max(exit.usage.peak_memory_kib, task.cgroup->PeakMemoryKib());
     exit.out_of_memory = task.cgroup->OomKilled();
     task.cgroup->Remove();
+  }
+  if (task.cgroup_v1) {
+    exit.usage.peak_memory_kib = std::max(exit.usage.peak_memory_kib, task.cgroup_v1->PeakMemoryKib());
+    exit.out_of_memory = task.cgroup_v1->OomKilled();
+    task.cgroup_v1->Remove();
   }
   return exit;
 }

@@ -94,4 +94,13 @@ Result<std::string> ReadDeclaredResources(const std::string& path) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string WithConfinement(const std::string& resources_json, const std::string& confinement,
+                            const std::string& limits) {
+  nlohmann::json j = nlohmann::json::parse(resources_json, nullptr, false);
+  if (!j.is_object()) j = nlohmann::json::object();
+  j["confinement"] = confinement;
+  j["limits"] = limits;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace suanwang

@@ -18,4 +18,10 @@ std::string DiscoverResources();
 // the wrong type, named).
 Result<std::string> ReadDeclaredResources(const std::string& path);
 
+// `resources_json` (an object; anything else reads as {}) with "confinement" (how tenants' tasks
+// are kept apart: "uid" or "unconfined") and "limits" (how their limits are enforced: "cgroup2",
+// "cgroup1", "rlimit" or "none") set: what the server shows in GET /v1/sites.
+std::string WithConfinement(const std::string& resources_json, const std::string& confinement,
+                            const std::string& limits);
+
 }  // namespace suanwang

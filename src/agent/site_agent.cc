@@ -243,6 +243,7 @@ void SiteAgent::StartTasks(const std::vector<RunCommand>& runs) {
     }
     TaskSpec spec;
     spec.task_id = key;
+    spec.tenant = run.tenant;
     spec.argv = run.argv;
     spec.cpu_milli = run.cpu_milli;
     spec.memory_mib = run.memory_mib;

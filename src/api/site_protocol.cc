@@ -160,6 +160,11 @@ std::string TaskKey(uint64_t job, int task, uint64_t attempt) {
   return "j" + std::to_string(job) + "-t" + std::to_string(task) + "-a" + std::to_string(attempt);
 }
 
+bool IsTenantName(const std::string& name) {
+  return !name.empty() && name.size() <= 64 &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos;
+}
+
 std::string FormatSiteCommand(const SiteCommand& command) {
   if (const auto* kill = std::get_if<KillCommand>(&command)) {
     json j{{"op", "kill"}, {"job", kill->job}};
@@ -168,7 +173,7 @@ std::string FormatSiteCommand(const SiteCommand& command) {
   }
   const auto& run = std::get<RunCommand>(command);
   return json{{"op", "run"},        {"job", run.job},
-              {"task", run.task},   {"tasks", run.tasks}, {"attempt", run.attempt},
+              {"task", run.task},   {"tasks", run.tasks}, {"attempt", run.attempt}, {"tenant", run.tenant},
               {"node", run.node},   {"gpus", run.gpus},
               {"cpu_milli", run.cpu_milli}, {"memory_mib", run.memory_mib},
               {"gpu_milli", run.gpu_milli}, {"argv", run.argv}}
@@ -188,7 +193,7 @@ Result<SiteCommand> ParseSiteCommand(const std::string& payload) {
     return SiteCommand{KillCommand{job, notice}};
   }
   if (op != "run") return std::unexpected(Bad("op", "'" + op + "' is not run or kill"));
-  SW_CHECK(f.OnlyKnown({"op", "job", "task", "tasks", "attempt", "node", "gpus", "cpu_milli", "memory_mib", "gpu_milli", "argv"}));
+  SW_CHECK(f.OnlyKnown({"op", "job", "task", "tasks", "attempt", "tenant", "node", "gpus", "cpu_milli", "memory_mib", "gpu_milli", "argv"}));
   RunCommand run;
   SW_TRY(job, f.Get<uint64_t>("job"));
   SW_TRY(task, f.Get<int>("task"));
@@ -197,6 +202,10 @@ Result<SiteCommand> ParseSiteCommand(const std::string& payload) {
     return std::unexpected(Bad("task", std::to_string(task) + " is not a task of a gang of " + std::to_string(tasks)));
   }
   SW_TRY(attempt, f.Get<uint64_t>("attempt", 1));
+  SW_TRY(tenant, f.Get<std::string>("tenant"));
+  if (!IsTenantName(tenant)) {
+    return std::unexpected(Bad("tenant", "must be a tenant name: 1-64 of a-z 0-9 - _"));
+  }
   SW_TRY(node, f.Get<std::string>("node", std::string()));
   SW_TRY(gpus, f.Get<std::vector<int>>("gpus", std::vector<int>{}));
   SW_TRY(cpu, f.Get<int64_t>("cpu_milli", 0));
@@ -208,6 +217,7 @@ Result<SiteCommand> ParseSiteCommand(const std::string& payload) {
   run.task = task;
   run.tasks = tasks;
   run.attempt = attempt;
+  run.tenant = std::move(tenant);
   run.node = std::move(node);
   run.gpus = std::move(gpus);
   run.cpu_milli = cpu;

@@ -2,8 +2,8 @@
 // use these functions, so the format is written down once.
 //
 // Server -> agent: signed commands in the site's dispatch log (their payloads):
-//   {"op":"run","job":J,"task":T,"attempt":A,"node":N,"gpus":[..],"cpu_milli":..,
-//    "memory_mib":..,"gpu_milli":..,"argv":[..]}   start one task of a placed gang
+//   {"op":"run","job":J,"task":T,"attempt":A,"tenant":"acme","node":N,"gpus":[..],
+//    "cpu_milli":..,"memory_mib":..,"gpu_milli":..,"argv":[..]}   start one task of a placed gang
 //   {"op":"kill","job":J}                            stop every task of the job at the site
 // Agent -> server:
 //   POST /v1/sites/{site}/heartbeat  {"agent":ID,"resources":{..},"running":["j1-t0-a1",..],
@@ -30,6 +30,9 @@ struct RunCommand {
   int task = 0;
   int tasks = 1;  // the gang's size: its tasks are consecutive in the log, task 0 first
   uint64_t attempt = 1;
+  // The job's tenant (1-64 of a-z 0-9 - _): the agent runs the task as that tenant's own
+  // unprivileged user. Required: a command without a valid one is refused.
+  std::string tenant;
   std::string node;
   std::vector<int> gpus;
   int64_t cpu_milli = 0;
@@ -48,6 +51,8 @@ struct KillCommand {
 using SiteCommand = std::variant<RunCommand, KillCommand>;
 
 std::string FormatSiteCommand(const SiteCommand& command);
+// Whether `name` is a tenant id as the control plane accepts them: 1-64 of a-z 0-9 - _.
+bool IsTenantName(const std::string& name);
 // Errors: kInvalidArgument naming the field and the reason.
 Result<SiteCommand> ParseSiteCommand(const std::string& payload);
 

@@ -13,7 +13,9 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/confinement.h"
 #include "agent/local_executor.h"
+#include "agent/tenant_users.h"
 #include "agent/resources.h"
 #include "agent/site_agent.h"
 #include "agent/slurm_executor.h"
@@ -64,13 +66,29 @@ int RunAgent(const AgentOptions& o) {
                  key_path.c_str());
     return 2;
   }
+  const bool confined = !o.unconfined;
+  if (confined && !CanConfineTasks()) {
+    std::fprintf(stderr,
+                 "error: the agent cannot run tenants' tasks under their own users: it is not root (nor holds "
+                 "CAP_SETUID, CAP_SETGID, CAP_CHOWN and CAP_SYS_ADMIN). Start it as root, or pass --unconfined to "
+                 "run every task as this user (no isolation between tenants and the agent).\n");
+    return 2;
+  }
+  auto uid_range = ParseUidRange(o.task_uids);
+  if (!uid_range) return Fail(uid_range.error());
+  // The state (receipt key, state file) and the task directories are the agent's alone.
   std::error_code ec;
   std::filesystem::create_directories(state_dir + "/tasks", ec);
+  for (const std::string& dir : {state_dir, state_dir + "/tasks"}) {
+    if (!ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
   if (ec) {
     std::fprintf(stderr, "error: state directory '%s': %s\n", state_dir.c_str(), ec.message().c_str());
     return 2;
   }
   auto runner = MakeProcessRunner();
+  std::unique_ptr<TenantUsers> users;
+  if (confined) users = std::make_unique<TenantUsers>(*uid_range, *runner, ::geteuid());
   std::string resources = DiscoverResources();
   if (o.executor == "slurm") {
     auto discovered = DiscoverSlurmResources(*runner, o.slurm_partition, o.slurm_queue_depth);
@@ -87,6 +105,10 @@ int RunAgent(const AgentOptions& o) {
 
   SystemClock clock;
   std::unique_ptr<Executor> executor;
+  std::string limits_why;
+  const auto cgroup_parent = TaskCgroup::ParentFromEnvironment();
+  const LimitEnforcement limits =
+      o.executor == "slurm" ? LimitEnforcement::kNone : DetectLimitEnforcement(cgroup_parent, confined, &limits_why);
   if (o.executor == "slurm") {
     SlurmExecutorOptions slurm;
     slurm.work_root = std::filesystem::absolute(state_dir + "/tasks").string();
@@ -98,7 +120,10 @@ int RunAgent(const AgentOptions& o) {
   } else {
     LocalExecutorOptions local;
     local.work_root = state_dir + "/tasks";
-    if (const char* parent = std::getenv("SUANWANG_CGROUP_PARENT")) local.cgroup_parent = parent;
+    local.cgroup_parent = cgroup_parent;
+    local.users = users.get();
+    local.limits = limits;
+    local.pids_max = o.task_pids;
     executor = std::make_unique<LocalExecutor>(local, clock);
   }
   ControlPlaneTls tls;
@@ -116,7 +141,9 @@ int RunAgent(const AgentOptions& o) {
   options.site = o.site;
   options.agent_id = std::string(host) + "/" + std::to_string(::getpid());
   options.state_path = state_dir + "/state.json";
-  options.resources_json = resources;
+  // Slurm enforces its own limits (its cgroup plugins); the agent reports what it applies itself.
+  const std::string limits_name = o.executor == "slurm" ? "slurm" : LimitEnforcementName(limits);
+  options.resources_json = WithConfinement(resources, confined ? "uid" : "unconfined", limits_name);
   // The agent's own key: it signs the usage it measures (security/usage_receipt.h).
   auto receipt_key = LoadOrCreateSigningKey(state_dir + "/receipt.key");
   if (!receipt_key) return Fail(receipt_key.error());
@@ -138,6 +165,9 @@ int RunAgent(const AgentOptions& o) {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
   log("serving site " + o.site + " for " + url + " with the " + o.executor + " executor (state in " + state_dir + ")");
+  log(std::string("tasks run ") +
+      (confined ? "as their tenants' users (uids " + o.task_uids + ")" : "UNCONFINED, as the agent's own user") +
+      "; limits: " + limits_name + (limits_why.empty() ? "" : " (" + limits_why + ")"));
   while (!g_stop) {
     const Timestamp wait = (*agent)->Step();
     for (Timestamp slept = 0; slept < wait && !g_stop; slept += 10) {

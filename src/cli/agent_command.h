@@ -23,6 +23,11 @@ struct AgentOptions {
   int64_t poll_ms = 5;
   int64_t wait_ms = 100;
   int64_t heartbeat_ms = 1000;
+  // Tasks run as the agent's own user, not confined: an explicit choice for machines where the
+  // agent is not root (development, CI without root). Without it, such an agent refuses to start.
+  bool unconfined = false;
+  std::string task_uids = "61000-61999";  // uids of tenants' users (agent/tenant_users.h)
+  int64_t task_pids = 256;                // processes per task (pids.max, RLIMIT_NPROC)
 };
 
 // Runs until SIGINT or SIGTERM, then stops its tasks and reports them. Exit code as the CLI's.

@@ -164,6 +164,13 @@ int main(int argc, char** argv) {
                         "verify an https server against this CA file (default: $SUANWANG_CA, else HOME/ca.pem when it exists)");
   agent_cmd->add_option("--client-cert", agent.client_cert, "with https: authenticate with this client certificate (PEM)");
   agent_cmd->add_option("--client-key", agent.client_key, "the private key of --client-cert (PEM)");
+  agent_cmd->add_flag("--unconfined", agent.unconfined,
+                      "run tasks as the agent's own user, unconfined (needed when the agent is not root)");
+  agent_cmd->add_option("--task-uids", agent.task_uids, "uid range for tenants' users, FIRST-LAST")
+      ->capture_default_str();
+  agent_cmd->add_option("--task-pids", agent.task_pids, "most processes per task (cgroup pids.max or RLIMIT_NPROC)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 22));
   agent_cmd->add_option("--heartbeat-ms", agent.heartbeat_ms, "wait between heartbeats")
       ->check(CLI::Range(int64_t{10}, int64_t{600000}))
       ->capture_default_str();

@@ -661,7 +661,8 @@ void ControlPlaneImpl::RecordStart(const Command& c, Timestamp now) {
       task.updated_ms = now;
       task.dispatched_ms = now;
       SW_CHECK(tx.PutTask(task));
-      const std::string payload = RunPayload(c.job, t, c.placements.size(), attempt, nodes[t], c.placements[t], shape, argv);
+      const std::string payload = RunPayload(c.job, t, c.placements.size(), attempt, job.tenant, nodes[t],
+                                               c.placements[t], shape, argv);
       SW_CHECK(AppendDispatch(tx, *signer_, site, c.job, payload, now));
     }
     SW_CHECK(tx.AppendAudit(now, "scheduler", "job.placed", "job/" + std::to_string(c.job), site));

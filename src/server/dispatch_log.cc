@@ -7,13 +7,15 @@
 #include <nlohmann/json.hpp>
 
 namespace suanwang {
-std::string RunPayload(uint64_t job, size_t task, size_t tasks, uint64_t attempt, const std::string& node, const Placement& placement,
-                       const TaskShape& shape, const std::vector<std::string>& argv) {
+std::string RunPayload(uint64_t job, size_t task, size_t tasks, uint64_t attempt, const std::string& tenant,
+                       const std::string& node, const Placement& placement, const TaskShape& shape,
+                       const std::vector<std::string>& argv) {
   RunCommand run;
   run.job = job;
   run.task = static_cast<int>(task);
   run.tasks = static_cast<int>(tasks);
   run.attempt = attempt;
+  run.tenant = tenant;
   run.node = node;
   for (int8_t g : placement.gpus.view()) run.gpus.push_back(g);
   run.cpu_milli = shape.cpu_milli;

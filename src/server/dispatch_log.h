@@ -18,9 +18,10 @@
 namespace suanwang {
 
 // A "run" command (api/site_protocol.h): start task `task` (attempt `attempt`) of a placed
-// gang of `tasks` on the named node.
-std::string RunPayload(uint64_t job, size_t task, size_t tasks, uint64_t attempt, const std::string& node, const Placement& placement,
-                       const TaskShape& shape, const std::vector<std::string>& argv);
+// gang of `tasks` on the named node, for the job's `tenant` (the agent runs it as that tenant's user).
+std::string RunPayload(uint64_t job, size_t task, size_t tasks, uint64_t attempt, const std::string& tenant,
+                       const std::string& node, const Placement& placement, const TaskShape& shape,
+                       const std::vector<std::string>& argv);
 // A "kill" command: stop every task of the job at the site.
 // `notice_s`: spot preemption's notice between SIGTERM and SIGKILL (0: the agent's grace).
 std::string KillPayload(uint64_t job, int64_t notice_s = 0);

@@ -82,6 +82,7 @@ class SiteAgentTest : public ::testing::Test {
   std::string Run(uint64_t job, std::string script) {
     RunCommand run;
     run.job = job;
+    run.tenant = "acme";
     run.argv = {"sh", "-c", std::move(script)};
     return FormatSiteCommand(run);
   }
@@ -175,6 +176,7 @@ TEST_F(SiteAgentTest, AGangReachesTheExecutorWholeThoughTheBatchLimitWouldCutIt)
     run.job = 2;
     run.task = t;
     run.tasks = 3;
+    run.tenant = "acme";
     run.argv = {"true"};
     server_.log.push_back(signer_->Sign("sh-edge", 2 + t, FormatSiteCommand(run)));
   }

@@ -13,6 +13,7 @@ TEST(SiteProtocolTest, CommandsRoundTrip) {
   run.task = 3;
   run.tasks = 4;
   run.attempt = 2;
+  run.tenant = "acme-1";
   run.node = "a100-0";
   run.gpus = {0, 1};
   run.cpu_milli = 1500;
@@ -26,6 +27,7 @@ TEST(SiteProtocolTest, CommandsRoundTrip) {
   EXPECT_EQ(back.task, 3);
   EXPECT_EQ(back.tasks, 4);
   EXPECT_EQ(back.attempt, 2u);
+  EXPECT_EQ(back.tenant, "acme-1");
   EXPECT_EQ(back.node, "a100-0");
   EXPECT_EQ(back.gpus, (std::vector<int>{0, 1}));
   EXPECT_EQ(back.cpu_milli, 1500);
@@ -43,17 +45,30 @@ TEST(SiteProtocolTest, CommandsRoundTrip) {
 TEST(SiteProtocolTest, MalformedCommandsNameTheField) {
   EXPECT_EQ(ParseSiteCommand("{").error().message.substr(0, 18), "not valid JSON: [j");
   EXPECT_EQ(ParseSiteCommand(R"({"op":"reboot"})").error().message, "field 'op': 'reboot' is not run or kill");
-  EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":1,"task":0,"argv":[]})").error().message,
+  EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":1,"task":0,"tenant":"t","argv":[]})").error().message,
             "field 'argv': must name a program");
-  EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":"1","task":0,"argv":["x"]})").error().message,
+  EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":"1","task":0,"tenant":"t","argv":["x"]})").error().message,
             "field 'job': expected an integer");
   EXPECT_EQ(ParseSiteCommand(R"({"op":"kill","job":1,"extra":2})").error().message, "field 'extra': unknown field");
-  EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":1,"task":2,"tasks":2,"argv":["x"]})").error().message,
+  EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":1,"task":2,"tasks":2,"tenant":"t","argv":["x"]})").error().message,
             "field 'task': 2 is not a task of a gang of 2");
   // Commands signed before gangs were sized read as gangs of one.
-  auto old = ParseSiteCommand(R"({"op":"run","job":1,"task":0,"argv":["x"]})");
+  auto old = ParseSiteCommand(R"({"op":"run","job":1,"task":0,"tenant":"t","argv":["x"]})");
   ASSERT_TRUE(old);
   EXPECT_EQ(std::get<RunCommand>(*old).tasks, 1);
+}
+
+// The agent runs a task as its tenant's user: a command must say whose task it is.
+TEST(SiteProtocolTest, RunCommandsNeedAValidTenant) {
+  EXPECT_EQ(ParseSiteCommand(R"({"op":"run","job":1,"task":0,"argv":["x"]})").error().message,
+            "field 'tenant': missing");
+  for (const char* bad : {R"("")", R"("Root")", R"("../etc")", R"("a b")", R"(7)"}) {
+    auto parsed = ParseSiteCommand(std::string(R"({"op":"run","job":1,"task":0,"argv":["x"],"tenant":)") + bad + "}");
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().message.substr(0, 16), "field 'tenant': ") << bad;
+  }
+  EXPECT_FALSE(ParseSiteCommand(R"({"op":"run","job":1,"task":0,"argv":["x"],"tenant":")" + std::string(65, 'a') + "\"}"));
+  EXPECT_TRUE(ParseSiteCommand(R"({"op":"run","job":1,"task":0,"argv":["x"],"tenant":")" + std::string(64, 'a') + "\"}"));
 }
 
 TEST(SiteProtocolTest, ReportsRoundTripAndRefuseWhatIsMalformed) {
