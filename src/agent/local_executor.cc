@@ -145,7 +145,7 @@ int BecomeTask(const ChildPlan& plan) {
   if (::chdir("work") != 0) return errno;
   if (plan.confine) {
     // The keeper shields itself from the OOM killer; the task must not inherit that.
-    if (int err = WriteProcSelf("/proc/self/oom_score_adj", "0", 1); err != 0) return err;
+    WriteProcSelf("/proc/self/oom_score_adj", "0", 1);  // raising it needs no privilege
   }
   if (plan.nproc_limit > 0) {
     const ::rlimit nproc{static_cast<rlim_t>(plan.nproc_limit), static_cast<rlim_t>(plan.nproc_limit)};
@@ -245,9 +245,11 @@ void SetSignals(void (*handler)(int)) {
   for (int fd : plan.cgroup_fds) {
     if (err == 0 && ::write(fd, "0", 1) != 1) err = errno;
   }
-  if (err == 0 && plan.confine) err = WriteProcSelf("/proc/self/oom_score_adj", "-1000", 5);
-  if (err == 0 && plan.confine) err = EnterPrivateMounts(plan);
+  // Best effort (it needs CAP_SYS_RESOURCE): the OOM killer then picks the task, not its keeper.
+  if (err == 0 && plan.confine) WriteProcSelf("/proc/self/oom_score_adj", "-1000", 5);
+  // The directory first: the fresh /tmp may hide it (a work root under /tmp); the cwd stays.
   if (err == 0 && ::chdir(plan.workdir) != 0) err = errno;
+  if (err == 0 && plan.confine) err = EnterPrivateMounts(plan);
   if (err == 0) err = ClaimForKeeper();
   if (err == 0 && (::dup2(fds.stdin_fd, 0) < 0 || ::dup2(fds.stdout_fd, 1) < 0 ||
                    ::dup2(fds.stderr_fd, 2) < 0)) {

@@ -2,10 +2,14 @@
 // grace, usage, and every error Start documents.
 #include "agent/local_executor.h"
 #include "agent/task_claim.h"
+#include "agent/cgroup_v1.h"
+#include "agent/tenant_users.h"
+#include "agent/command_runner.h"
 #include "testlib/child_process.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -72,7 +76,7 @@ TEST_F(LocalExecutorTest, RunsTaskInItsOwnDirectoryAndCapturesOutput) {
   EXPECT_EQ(exit.signal, 0);
   EXPECT_FALSE(exit.killed_by_request);
   EXPECT_EQ(suanwang::testing::ReadFile(started->workdir + "/stdout"),
-            "out job-1.0 hello\n" + started->workdir + "\n");
+            "out job-1.0 hello\n" + started->workdir + "/work\n");
   EXPECT_EQ(suanwang::testing::ReadFile(started->workdir + "/stderr"), "err\n");
   EXPECT_TRUE(executor.Running().empty());
   EXPECT_TRUE(executor.Poll().empty());
@@ -162,7 +166,7 @@ TEST_F(LocalExecutorTest, KillsWhatTheTaskLeftInItsProcessGroup) {
   LocalExecutor executor({root_.string(), std::nullopt}, clock_);
   ASSERT_TRUE(executor.Start(Spec("leaves-child", {"sh", "-c", "sleep 30 & echo $! > child.pid"})));
   EXPECT_EQ(WaitFor(executor, "leaves-child").exit_code, 0);
-  const int child = std::stoi(suanwang::testing::ReadFile((root_ / "leaves-child" / "child.pid").string()));
+  const int child = std::stoi(suanwang::testing::ReadFile((root_ / "leaves-child" / "work" / "child.pid").string()));
   bool gone = false;
   for (int i = 0; i < 200 && !gone; ++i) {
     const std::string stat = suanwang::testing::ReadFile("/proc/" + std::to_string(child) + "/stat");
@@ -211,6 +215,99 @@ TEST_F(LocalExecutorTest, DestructionKillsRunningTasks) {
     pid = started->pid;
   }
   EXPECT_NE(::kill(pid, 0), 0) << "task survived its executor";
+}
+
+// Confinement needs root (the CI runs as root): each tenant's task as its own user, in a
+// private working directory and /tmp, with fds 0-2 only and cgroup v1 limits where mounted.
+class ConfinedExecutorTest : public LocalExecutorTest {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "confinement needs root";
+    LocalExecutorTest::SetUp();
+    runner_ = MakeProcessRunner();
+    users_ = std::make_unique<TenantUsers>(UidRange{}, *runner_, ::geteuid());
+  }
+  LocalExecutorOptions Options(LimitEnforcement limits = LimitEnforcement::kNone, int64_t pids = 256) {
+    LocalExecutorOptions o;
+    o.work_root = root_.string();
+    o.users = users_.get();
+    o.limits = limits;
+    o.pids_max = pids;
+    return o;
+  }
+  TaskSpec TenantSpec(std::string id, std::string tenant, std::string script) {
+    TaskSpec spec = Spec(std::move(id), {"sh", "-c", std::move(script)});
+    spec.tenant = std::move(tenant);
+    return spec;
+  }
+  std::unique_ptr<CommandRunner> runner_;
+  std::unique_ptr<TenantUsers> users_;
+};
+
+TEST_F(ConfinedExecutorTest, ATaskRunsAsItsTenantsUserWithFdsZeroToTwoOnly) {
+  LocalExecutor executor(Options(), clock_);
+  auto alice = users_->ForTenant("ut-alice");
+  ASSERT_TRUE(alice) << alice.error().message;
+  auto bob = users_->ForTenant("ut-bob");
+  ASSERT_TRUE(bob) << bob.error().message;
+  EXPECT_NE(alice->uid, 0u);
+  EXPECT_NE(alice->uid, bob->uid);
+  auto started = executor.Start(TenantSpec(
+      "a", "ut-alice", "id -u; id -G; stat -c '%a %u' .; ls /proc/$$/fd | tr '\\n' ' '; echo; cat ../stdout || echo denied"));
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_EQ(WaitFor(executor, "a").exit_code, 0);
+  EXPECT_EQ(suanwang::testing::ReadFile(started->workdir + "/stdout"),
+            std::to_string(alice->uid) + "\n" + std::to_string(alice->gid) + "\n700 " + std::to_string(alice->uid) +
+                "\n0 1 2 \ndenied\n");
+  struct stat st{};
+  ASSERT_EQ(::stat((started->workdir + "/stdout").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_uid, 0u);
+  // Another tenant's task reaches neither alice's directory nor the agent's files.
+  auto other = executor.Start(TenantSpec("b", "ut-bob", "cat " + started->workdir + "/work/x 2>/dev/null || echo no1; ls " +
+                                                          root_.string() + " 2>/dev/null || echo no2"));
+  ASSERT_TRUE(other) << other.error().message;
+  WaitFor(executor, "b");
+  EXPECT_EQ(suanwang::testing::ReadFile(other->workdir + "/stdout"), "no1\nno2\n");
+}
+
+TEST_F(ConfinedExecutorTest, EachTaskHasItsOwnTmp) {
+  LocalExecutor executor(Options(), clock_);
+  ASSERT_TRUE(executor.Start(TenantSpec("w", "ut-alice", "echo secret > /tmp/left; ls -A /tmp")));
+  WaitFor(executor, "w");
+  EXPECT_EQ(suanwang::testing::ReadFile((root_ / "w" / "stdout").string()), "left\n");
+  EXPECT_FALSE(std::filesystem::exists("/tmp/left"));
+  ASSERT_TRUE(executor.Start(TenantSpec("r", "ut-alice", "ls -A /tmp; echo end")));
+  WaitFor(executor, "r");
+  EXPECT_EQ(suanwang::testing::ReadFile((root_ / "r" / "stdout").string()), "end\n");
+}
+
+TEST_F(ConfinedExecutorTest, ATaskWithoutATenantIsRefused) {
+  LocalExecutor executor(Options(), clock_);
+  auto started = executor.Start(Spec("x", {"true"}));
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ConfinedExecutorTest, Cgroup1LimitsMemoryAndProcesses) {
+  if (!TaskCgroupV1::Probe()) GTEST_SKIP() << "no writable cgroup v1 memory, pids and cpu controllers";
+  LocalExecutor executor(Options(LimitEnforcement::kCgroup1, 50), clock_);
+  TaskSpec hog = TenantSpec("hog", "ut-alice", "x=$(head -c 400000000 /dev/zero | tr '\\0' a); echo ${#x}");
+  hog.memory_mib = 64;
+  hog.cpu_milli = 1000;
+  auto started = executor.Start(hog);
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_TRUE(started->limits_enforced);
+  const TaskExit exit = WaitFor(executor, "hog");
+  EXPECT_TRUE(exit.out_of_memory);
+  EXPECT_LE(exit.usage.peak_memory_kib, 65 * 1024);
+  ASSERT_TRUE(executor.Start(TenantSpec(
+      "forks", "ut-alice", "n=0; for i in $(seq 100); do (sleep 2) 2>/dev/null & done; sleep 0.5; ls /proc | grep -c '^[0-9]' >/dev/null; "
+                           "cat /sys/fs/cgroup/pids/pids.max >/dev/null 2>&1; wait")));
+  const TaskExit forks = WaitFor(executor, "forks");
+  const std::string err = suanwang::testing::ReadFile((root_ / "forks" / "stderr").string());
+  EXPECT_NE(err.find("fork"), std::string::npos) << "100 processes ran under pids.max 50: " << err;
+  (void)forks;
 }
 
 TEST(TaskCgroupTest, RefusesADirectoryWithoutCgroupControllers) {
