@@ -276,15 +276,25 @@ int RunSites(const ClientOptions& o) {
     Print(sites, o.output);
     return 0;
   }
-  std::printf("%-12s %-10s %-12s %-6s %-5s %6s %10s %12s  %s\n", "SITE", "PLACE", "HUB", "SERVED", "UP", "NODES",
-              "GPUS_FREE", "CORES_FREE", "AGENT");
+  std::printf("%-12s %-10s %-12s %-6s %-5s %6s %10s %12s  %-18s %s\n", "SITE", "PLACE", "HUB", "SERVED", "UP", "NODES",
+              "GPUS_FREE", "CORES_FREE", "CONFINEMENT", "AGENT");
   for (const auto& s : sites) {
     char gpus[32], cores[32];
     std::snprintf(gpus, sizeof gpus, "%g/%g", s.value("gpus_free", 0.0), s.value("gpus", 0.0));
     std::snprintf(cores, sizeof cores, "%g/%g", s.value("cpu_cores_free", 0.0), s.value("cpu_cores", 0.0));
-    std::printf("%-12s %-10s %-12s %-6s %-5s %6d %10s %12s  %s\n", s.value("id", "").c_str(), s.value("place", "").c_str(),
-                s.value("hub", "").c_str(), s.value("served", false) ? "yes" : "no", s.value("up", false) ? "yes" : "no",
-                s.value("nodes", 0), gpus, cores, s["agent"].is_null() ? "-" : s["agent"].get<std::string>().c_str());
+    // What the agent registered: how tasks are kept apart and how their limits hold, e.g. "uid/cgroup1".
+    std::string confinement = "-";
+    if (const auto res = s.find("resources"); res != s.end() && res->is_object() && res->contains("confinement")) {
+      auto text = [&](const char* key) {
+        const auto v = res->find(key);
+        return v != res->end() && v->is_string() ? v->get<std::string>() : std::string("?");
+      };
+      confinement = text("confinement") + "/" + text("limits");
+    }
+    std::printf("%-12s %-10s %-12s %-6s %-5s %6d %10s %12s  %-18s %s\n", s.value("id", "").c_str(),
+                s.value("place", "").c_str(), s.value("hub", "").c_str(), s.value("served", false) ? "yes" : "no",
+                s.value("up", false) ? "yes" : "no", s.value("nodes", 0), gpus, cores, confinement.c_str(),
+                s["agent"].is_null() ? "-" : s["agent"].get<std::string>().c_str());
   }
   return 0;
 }

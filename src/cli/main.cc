@@ -119,6 +119,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bool up_slurm = false;
   up_cmd->add_flag("--slurm", up_slurm, "zw-1 (or --slurm-site) runs its tasks on the Slurm cluster of SLURM_CONF");
+  up_cmd->add_flag("--unconfined", up.unconfined,
+                   "start the agents with --unconfined: tasks run as this user (needed when up is not root)");
   up_cmd->add_option("--slurm-site", up.slurm_site, "the site whose agent submits to Slurm (implies --slurm)");
   up_cmd->add_option("--agent-wait-ms", up.wait_ms, "how long the server may hold an agent's poll (0: plain polling)")
       ->check(CLI::Range(int64_t{0}, int64_t{30000}))

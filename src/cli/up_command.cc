@@ -63,7 +63,7 @@ Result<UpTls> SetUpTls(const std::string& home, const std::vector<std::string>& 
 // Starts `suanwang agent` for one site as a child process with the default signal mask, no
 // file descriptor above 2, and SIGTERM when this process ends (kill -9 included).
 pid_t SpawnAgent(const std::string& self, const std::string& site, const std::string& home, const std::string& url,
-                 int64_t poll_ms, int64_t wait_ms, bool slurm, const UpTls& tls) {
+                 int64_t poll_ms, int64_t wait_ms, bool slurm, const UpTls& tls, bool unconfined) {
   // Everything the child needs is built before fork: after it, only system calls.
   std::vector<std::string> args = {self, "agent", "--site", site, "--home", home, "--url", url,
                                    "--poll-ms", std::to_string(poll_ms), "--wait-ms", std::to_string(wait_ms),
@@ -71,6 +71,7 @@ pid_t SpawnAgent(const std::string& self, const std::string& site, const std::st
   if (tls.enabled) {
     args.insert(args.end(), {"--ca", tls.ca, "--client-cert", tls.AgentCert(site), "--client-key", tls.AgentKey(site)});
   }
+  if (unconfined) args.push_back("--unconfined");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -157,7 +158,7 @@ int RunUp(const UpOptions& o) {
 
   const std::string self = SelfPath();
   std::map<pid_t, std::string> agents;
-  for (const std::string& site : o.sites) agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms, site == o.slurm_site, tls)] = site;
+  for (const std::string& site : o.sites) agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms, site == o.slurm_site, tls, o.unconfined)] = site;
 
   std::string token;
   std::ifstream(server->home + "/admin.token") >> token;
@@ -191,7 +192,7 @@ int RunUp(const UpOptions& o) {
     auto& last = last_start[site];
     if (std::chrono::steady_clock::now() - last < std::chrono::seconds(1)) std::this_thread::sleep_for(std::chrono::seconds(1));
     last = std::chrono::steady_clock::now();
-    agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms, site == o.slurm_site, tls)] = site;
+    agents[SpawnAgent(self, site, server->home, server->url, o.poll_ms, o.wait_ms, site == o.slurm_site, tls, o.unconfined)] = site;
   }
   std::printf("suanwang up: stopping\n");
   std::fflush(stdout);

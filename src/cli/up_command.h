@@ -22,6 +22,7 @@ struct UpOptions {
   // HTTPS with a local CA kept in HOME (HOME/ca.pem; keys and certificates under HOME/tls/)
   // unless this is set.
   bool insecure_http = false;
+  bool unconfined = false;  // passed to every agent: tasks run as this user (needed when not root)
 };
 
 int RunUp(const UpOptions& options);
