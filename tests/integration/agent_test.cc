@@ -90,6 +90,14 @@ std::unique_ptr<ChildProcess> Agent(const std::string& home, std::vector<std::st
   return std::make_unique<ChildProcess>(SW_BINARY, args, home + "/agent.log");
 }
 
+// A file that task 0 of `job` (attempt `attempt`) wrote in its own working directory, read
+// from the agent's state directory `state_dir` (this test runs as the agent's user or root).
+// Confined tasks can write nowhere else that a test could read: these files are how the tests
+// below count starts across attempts and restarts.
+std::string TaskFile(const std::string& state_dir, uint64_t job, int attempt, const std::string& name) {
+  return ReadFile(state_dir + "/tasks/j" + std::to_string(job) + "-t0-a" + std::to_string(attempt) + "/work/" + name);
+}
+
 json ShellJob(const std::string& name, const std::string& script, int tasks = 1) {
   return json{{"name", name},
               {"tasks", tasks},
@@ -161,7 +169,6 @@ TEST(AgentTest, UpRunsJobsToTheirEndAndStopsCleanly) {
 // attempt, and the old attempt's reports count for nothing.
 TEST(AgentTest, ALostLeaseFencesTheAgentAndRequeuesItsJobs) {
   const std::string home = Home("lease");
-  const std::string marker = home + "/attempts";
   auto server = Server(home, {"--lease-ms", "1500"});
   Api api(home);
   ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
@@ -169,7 +176,7 @@ TEST(AgentTest, ALostLeaseFencesTheAgentAndRequeuesItsJobs) {
   ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
 
   const uint64_t id =
-      api.Submit(ShellJob("fenced", "echo \"start $SUANWANG_ATTEMPT\" >> " + marker + "; sleep 3; echo \"end $SUANWANG_ATTEMPT\" >> " + marker));
+      api.Submit(ShellJob("fenced", "echo \"start $SUANWANG_ATTEMPT\" >> attempts; sleep 3; echo \"end $SUANWANG_ATTEMPT\" >> attempts"));
   ASSERT_EQ(api.WaitForState(id, "running")["tasks"][0]["attempt"], 1);
 
   server->Signal(SIGSTOP);
@@ -183,7 +190,8 @@ TEST(AgentTest, ALostLeaseFencesTheAgentAndRequeuesItsJobs) {
   ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
   EXPECT_EQ(j["tasks"][0]["attempt"], 2);
   // Attempt 1 never finished (it was killed); attempt 2 ran to its end.
-  EXPECT_EQ(ReadFile(marker), "start 1\nstart 2\nend 2\n");
+  EXPECT_EQ(TaskFile(home + "/agents/sh-edge", id, 1, "attempts"), "start 1\n");
+  EXPECT_EQ(TaskFile(home + "/agents/sh-edge", id, 2, "attempts"), "start 2\nend 2\n");
   auto metrics = api.Client().Get("/metrics");
   EXPECT_NE(metrics->body.find("suanwang_sites_lost_total 1"), std::string::npos) << metrics->body;
 }
@@ -192,13 +200,12 @@ TEST(AgentTest, ALostLeaseFencesTheAgentAndRequeuesItsJobs) {
 // start them again, and reports how they ended (from their keepers' records).
 TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
   const std::string home = Home("restart");
-  const std::string marker = home + "/runs";
   auto server = Server(home);
   Api api(home);
   ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
   auto first = Agent(home);
   ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
-  const uint64_t ok = api.Submit(ShellJob("survivor", "echo run >> " + marker + "; sleep 2; echo finished"));
+  const uint64_t ok = api.Submit(ShellJob("survivor", "echo run >> runs; sleep 2; echo finished"));
   const uint64_t bad = api.Submit(ShellJob("survivor-fails", "sleep 2; exit 5"));
   api.WaitForState(ok, "running");
   api.WaitForState(bad, "running");
@@ -211,7 +218,7 @@ TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
   ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
   EXPECT_EQ(j["tasks"][0]["attempt"], 1);
   EXPECT_EQ(api.Logs(ok, 0, "stdout"), "finished\n");
-  EXPECT_EQ(ReadFile(marker), "run\n");  // started once
+  EXPECT_EQ(TaskFile(home + "/agents/sh-edge", ok, 1, "runs"), "run\n");  // started once
   EXPECT_EQ(api.WaitForState(bad, "failed", 20s)["reason"], "task 0: exit code 5");
   EXPECT_NE(ReadFile(home + "/agent.log").find("again after a restart; watching it"), std::string::npos);
 }
@@ -220,13 +227,12 @@ TEST(AgentTest, ARestartedAgentAdoptsItsRunningTasks) {
 // (restored, not dispatched again), and the agent's reports finish it.
 TEST(AgentTest, AServerRestartKeepsRunningJobsAndTheAgentsFinishThem) {
   const std::string home = Home("server-restart");
-  const std::string marker = home + "/runs";
   auto server = Server(home);
   Api api(home);
   ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
   auto agent = Agent(home);
   ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
-  const uint64_t id = api.Submit(ShellJob("through-a-restart", "echo run >> " + marker + "; sleep 2"));
+  const uint64_t id = api.Submit(ShellJob("through-a-restart", "echo run >> runs; sleep 2"));
   api.WaitForState(id, "running");
   server->Signal(SIGKILL);
   ASSERT_NE(server->Wait(5s), -1);
@@ -238,7 +244,7 @@ TEST(AgentTest, AServerRestartKeepsRunningJobsAndTheAgentsFinishThem) {
   json j = api.WaitForState(id, "succeeded", 20s);
   ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
   EXPECT_EQ(j["tasks"][0]["attempt"], 1);
-  EXPECT_EQ(ReadFile(marker), "run\n");
+  EXPECT_EQ(TaskFile(home + "/agents/sh-edge", id, 1, "runs"), "run\n");
   // The server still places new work there.
   EXPECT_EQ(api.WaitForState(api.Submit(ShellJob("after", "true")), "succeeded")["site"], "sh-edge");
 }
@@ -248,21 +254,22 @@ TEST(AgentTest, AServerRestartKeepsRunningJobsAndTheAgentsFinishThem) {
 // the job runs again as attempt 2.
 TEST(AgentTest, AFreshAgentGetsTheSitesLostWorkRequeuedNotReplayed) {
   const std::string home = Home("fresh");
-  const std::string marker = home + "/attempts";
   auto server = Server(home);
   Api api(home);
   ASSERT_TRUE(api.WaitReady()) << ReadFile(home + "/server.log");
   auto first = Agent(home, {"--state-dir", home + "/a1"});
   ASSERT_TRUE(api.WaitSiteUp("sh-edge")) << ReadFile(home + "/agent.log");
-  const uint64_t id = api.Submit(
-      ShellJob("lost", "echo \"start $SUANWANG_ATTEMPT\" >> " + marker + "; sleep 2; echo \"end $SUANWANG_ATTEMPT\" >> " + marker));
+  // The script names this test's home (`: HOME` does nothing) so that pkill below finds its
+  // task alone: other tests run the same script at the same time.
+  const uint64_t id = api.Submit(ShellJob(
+      "lost", "echo \"start $SUANWANG_ATTEMPT\" >> attempts; sleep 2; echo \"end $SUANWANG_ATTEMPT\" >> attempts; : " + home));
   api.WaitForState(id, "running");
+  ASSERT_TRUE(WaitUntil([&] { return TaskFile(home + "/a1", id, 1, "attempts") == "start 1\n"; }, 5s));
   first->Signal(SIGKILL);
   ASSERT_NE(first->Wait(5s), -1);
   first.reset();
   // Its task dies too (the machine was lost), and its state with it.
-  // (Matched by this test's own marker path: other tests run the same script at the same time.)
-  std::system(("pkill -KILL -f '" + marker + "' ; rm -rf " + home + "/a1").c_str());
+  std::system(("pkill -KILL -f '" + home + "$' ; rm -rf " + home + "/a1").c_str());
   auto second = Agent(home, {"--state-dir", home + "/a2"});
   // The new agent made a new receipt key: the site's pinned one refuses it until an operator
   // rotates the pin (audited), and then the new agent resumes the site.
@@ -275,7 +282,9 @@ TEST(AgentTest, AFreshAgentGetsTheSitesLostWorkRequeuedNotReplayed) {
   json j = api.WaitForState(id, "succeeded", 20s);
   ASSERT_EQ(j["state"], "succeeded") << j.dump() << ReadFile(home + "/agent.log");
   EXPECT_EQ(j["tasks"][0]["attempt"], 2);
-  EXPECT_EQ(ReadFile(marker), "start 1\nstart 2\nend 2\n");
+  // Attempt 1 is not replayed by the new agent; attempt 2 ran to its end.
+  EXPECT_FALSE(std::filesystem::exists(home + "/a2/tasks/j" + std::to_string(id) + "-t0-a1"));
+  EXPECT_EQ(TaskFile(home + "/a2", id, 2, "attempts"), "start 2\nend 2\n");
   EXPECT_NE(ReadFile(home + "/agent.log").find("new to site sh-edge"), std::string::npos);
 }
 
