@@ -73,7 +73,7 @@ std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir) {
 Timestamp SlurmHeartbeatMs(const std::string& workdir) { return ModifiedMs(workdir + "/" + kSlurmHeartbeatFile); }
 
 Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name,
-                             int array_index) {
+                             int array_index, const std::optional<TenantUser>& user) {
   std::ostringstream script;
   script << "#!/bin/sh\n# written by the suanwang agent for task " << spec.task_id << "\n";
   // Only shell builtins besides the program and the heartbeat's sleep: on a busy node every
@@ -92,7 +92,15 @@ Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, c
   // sleep with it) when the program ends, and reaped before `times` counts the children.
   script << "( trap 'kill $s 2>/dev/null; exit 0' TERM\n  while kill -0 $$ 2>/dev/null; do : >" << kSlurmHeartbeatFile
          << "; sleep " << kSlurmHeartbeatS << " & s=$!; wait $s; done ) &\nbeat=$!\n";
-  for (const std::string& arg : spec.argv) script << ShellQuote(arg) << " ";
+  std::string program;
+  for (const std::string& arg : spec.argv) program += ShellQuote(arg) + " ";
+  if (user) {
+    // A subshell that becomes the program (exec): `times` below still counts it as a child.
+    script << "export HOME=\"$PWD/work\"\n( cd work && exec setpriv --reuid=" << user->uid << " --regid=" << user->gid
+           << " --clear-groups --no-new-privs -- " << program << ")";
+  } else {
+    script << program;
+  }
   script << "\ncode=$?\nkill $beat 2>/dev/null; wait $beat 2>/dev/null\n";
   script << "{ times; echo \"exited $code\"; } >" << kSlurmExitFile << "\nexit $code\n";
   SW_CHECK(WriteFile(workdir + "/run.sh", script.str()));

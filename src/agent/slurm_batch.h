@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agent/executor.h"
+#include "agent/tenant_users.h"
 #include "common/error.h"
 #include "common/time.h"
 
@@ -40,9 +41,14 @@ std::optional<SlurmExitRecord> ReadSlurmExitRecord(const std::string& workdir);
 Timestamp SlurmHeartbeatMs(const std::string& workdir);
 
 // Writes WORKDIR/run.sh for the task and WORKDIR/kSlurmJobNameFile (array_index < 0: not in an
-// array). Errors: kUnavailable.
+// array). With `user` (a confining agent, which submits as root), the script itself stays root
+// (it writes the claim, the output and the exit record in WORKDIR, the agent's alone) and runs
+// only the program as that user: in WORKDIR/work (its HOME), through util-linux's `setpriv`
+// (numeric uid and gid, no supplementary groups, no new privileges), so the program can neither
+// forge its record nor reach the agent's files. Without `user` the program runs in WORKDIR as
+// the submitting user. Errors: kUnavailable.
 Result<void> WriteTaskScript(const TaskSpec& spec, const std::string& workdir, const std::string& job_name,
-                             int array_index = -1);
+                             int array_index = -1, const std::optional<TenantUser>& user = std::nullopt);
 
 // Writes the gang's script into its first task's directory (workdirs in rank order):
 // gang.sh runs one srun step of workdirs.size() tasks; rank R runs workdirs[R]/run.sh.

@@ -2,7 +2,10 @@
 
 #include "agent/task_claim.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <fstream>
@@ -121,12 +124,29 @@ Result<std::string> SlurmExecutor::Prepare(const TaskSpec& spec, const std::stri
   if (jobs_.contains(spec.task_id)) {
     return MakeError(ErrorCode::kConflict, "task '" + spec.task_id + "' is already running");
   }
+  std::optional<TenantUser> user;
+  if (options_.users != nullptr) {
+    if (spec.tenant.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "task '" + spec.task_id + "': no tenant to run it as");
+    }
+    SW_TRY(found, options_.users->ForTenant(spec.tenant));
+    user = found;
+  }
   const std::string workdir = options_.work_root + "/" + spec.task_id;
   std::error_code ec;
   std::filesystem::create_directories(workdir, ec);
+  if (!ec && user) {
+    // As the local executor: the task's directory is the agent's (0700), the program's own
+    // directory inside it is its user's.
+    const std::string taskdir = workdir + "/work";
+    std::filesystem::permissions(workdir, std::filesystem::perms::owner_all, ec);
+    if (!ec) std::filesystem::create_directories(taskdir, ec);
+    if (!ec) std::filesystem::permissions(taskdir, std::filesystem::perms::owner_all, ec);
+    if (!ec && ::lchown(taskdir.c_str(), user->uid, user->gid) != 0) ec = std::error_code(errno, std::generic_category());
+  }
   if (ec) return MakeError(ErrorCode::kUnavailable, "working directory '" + workdir + "': " + ec.message());
   ClearClaim(workdir);
-  SW_CHECK(WriteTaskScript(spec, workdir, job_name, array_index));
+  SW_CHECK(WriteTaskScript(spec, workdir, job_name, array_index, user));
   return workdir;
 }
 

@@ -41,6 +41,9 @@ struct SlurmExecutorOptions {
                                      // started: given up (NeverStarted)
   int array_max = 1000;            // tasks of their own with the same shape that StartMany gets
                                    // together go as one job array of up to this many (1: never)
+  // Each task's program runs as its tenant's user (the spec's tenant is then required; see
+  // WriteTaskScript); must outlive the executor. Null: as the submitting user.
+  TenantUsers* users = nullptr;
 };
 
 // What a Slurm job's state means for a task: still going, or ended (and how).
@@ -68,7 +71,8 @@ class SlurmExecutor final : public Executor {
  public:
   SlurmExecutor(SlurmExecutorOptions options, CommandRunner& runner, const Clock& clock);
 
-  // Errors also: kUnavailable when sbatch refuses the job (its message is passed on).
+  // Errors also: kUnavailable when sbatch refuses the job (its message is passed on); with
+  // options.users, as LocalExecutor for a missing tenant or one without a user.
   Result<TaskStarted> Start(const TaskSpec& spec) override;
   // Up to `parallel_submits` sbatch at a time; one per gang whose tasks all came (the tasks of
   // a gang that came in part start one job each), one per array of same-shaped tasks.

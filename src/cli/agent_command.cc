@@ -116,6 +116,7 @@ int RunAgent(const AgentOptions& o) {
     slurm.start_grace_ms = static_cast<Timestamp>(o.slurm_start_grace_s * 1000);
     // Sites sharing a cluster keep their tags apart.
     slurm.job_prefix = o.slurm_job_prefix.empty() ? "sw-" + o.site + "-" : o.slurm_job_prefix;
+    slurm.users = users.get();
     executor = std::make_unique<SlurmExecutor>(slurm, *runner, clock);
   } else {
     LocalExecutorOptions local;

@@ -3,6 +3,7 @@
 // skipped when there is none (SUANWANG_TEST_SLURM_DIR unset).
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,6 +24,12 @@ using suanwang::testing::WaitUntil;
 using namespace std::chrono_literals;
 
 std::string Shell(const std::string& command) { return suanwang::testing::RunShell(command).output; }
+
+// The uid of a tenant's user (agent/tenant_users.h), 0 when it has none.
+uid_t TenantUid(const std::string& tenant) {
+  const passwd* entry = ::getpwnam(("sw-" + tenant).c_str());
+  return entry ? entry->pw_uid : 0;
+}
 
 class SlurmSite : public ::testing::Test {
  protected:
@@ -139,6 +146,14 @@ TEST_F(SlurmSite, JobsRunInSlurmAndComeBackWithExitCodeAndOutput) {
   c.set_bearer_token_auth(token_);
   EXPECT_EQ(c.Get("/v1/jobs/" + std::to_string(fails) + "/logs")->body, "from slurm job " + slurm_id + "\n");
 
+  // The agent (root) confines: the program runs as the tenant's own user (the admin's tenant
+  // here, "system"), not as root, though Slurm runs the job's script as the submitting root.
+  const uint64_t who = Submit("id -u; id -G");
+  ASSERT_EQ(WaitForState(who, "succeeded")["state"], "succeeded") << ReadFile(home_ + "/agent.log");
+  const uid_t uid = TenantUid("system");
+  ASSERT_NE(uid, 0u);
+  EXPECT_EQ(c.Get("/v1/jobs/" + std::to_string(who) + "/logs")->body, std::to_string(uid) + "\n" + std::to_string(uid) + "\n");
+
   // Cancel through suanwang removes it from Slurm.
   const uint64_t long_job = Submit("sleep 120");
   WaitForState(long_job, "running");
@@ -155,7 +170,7 @@ TEST_F(SlurmSite, JobsRunInSlurmAndComeBackWithExitCodeAndOutput) {
 TEST_F(SlurmSite, AGangIsOneSlurmJobWithATaskPerRank) {
   Start("zjk-1");
   const uint64_t fails = Submit("echo rank $SUANWANG_TASK_INDEX; [ $SUANWANG_TASK_INDEX = 1 ] && exit 3; sleep 60", 3);
-  const uint64_t works = Submit("echo rank $SUANWANG_TASK_INDEX of $SLURM_NTASKS", 3);
+  const uint64_t works = Submit("echo rank $SUANWANG_TASK_INDEX of $SLURM_NTASKS as $(id -u)", 3);
   auto in_slurm = [&](uint64_t job) {
     return Shell("squeue --noheader --states=all --name=" + prefix_ + "j" + std::to_string(job) + "-a1 --format='%i|%T'");
   };
@@ -171,7 +186,7 @@ TEST_F(SlurmSite, AGangIsOneSlurmJobWithATaskPerRank) {
   c.set_bearer_token_auth(token_);
   for (int t = 0; t < 3; ++t) {
     EXPECT_EQ(c.Get("/v1/jobs/" + std::to_string(works) + "/logs?task=" + std::to_string(t))->body,
-              "rank " + std::to_string(t) + " of 3\n");
+              "rank " + std::to_string(t) + " of 3 as " + std::to_string(TenantUid("system")) + "\n");
   }
   j = WaitForState(fails, "failed");
   ASSERT_EQ(j["state"], "failed") << j.dump() << ReadFile(home_ + "/agent.log");
@@ -183,12 +198,20 @@ TEST_F(SlurmSite, AGangIsOneSlurmJobWithATaskPerRank) {
 // too: every job reaches a final state once, none lost, none submitted twice.
 TEST_F(SlurmSite, ControllerAndAgentRestartsLoseNothingAndDuplicateNothing) {
   Start("zw-1");
-  // Each command leaves a line in its own file: how many times it really ran.
-  const std::string ran = home_ + "/ran-";
+  // Each command leaves a line in its own directory (the only place its tenant's user may
+  // write), one per attempt: how many times it really ran, over all its attempts.
   std::vector<uint64_t> ids;
   for (int i = 0; i < 100; ++i) {
-    ids.push_back(Submit("echo ran >>" + ran + std::to_string(i) + "; sleep 2" + (i % 10 == 9 ? "; exit 1" : "")));
+    ids.push_back(Submit(std::string("echo ran >>ran; sleep 2") + (i % 10 == 9 ? "; exit 1" : "")));
   }
+  const auto runs_of = [&](uint64_t job) {
+    std::string runs;
+    const std::string prefix = "j" + std::to_string(job) + "-t0-a";
+    for (const auto& dir : std::filesystem::directory_iterator(home_ + "/agents/zw-1/tasks")) {
+      if (dir.path().filename().string().starts_with(prefix)) runs += ReadFile((dir.path() / "work" / "ran").string());
+    }
+    return runs;
+  };
   ASSERT_TRUE(WaitUntil([&] { return Get("/v1/jobs/" + std::to_string(ids[20])).value("state", "") != "placed" &&
                                      Get("/v1/jobs/" + std::to_string(ids[20])).value("state", "") != "queued"; },
                         30s));
@@ -220,7 +243,7 @@ TEST_F(SlurmSite, ControllerAndAgentRestartsLoseNothingAndDuplicateNothing) {
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::string want = i % 10 == 9 ? "failed" : "succeeded";
     json j = WaitForFinal(ids[i], 120s);
-    const std::string runs = ReadFile(ran + std::to_string(i));
+    const std::string runs = runs_of(ids[i]);
     const long ran_times = std::count(runs.begin(), runs.end(), '\n');
     // A restarted controller may cancel a job that was running (a node that still runs a
     // pre-crash job of the same id refuses the new one, and Slurm then kills its whole array).

@@ -4,6 +4,7 @@
 #include "agent/task_claim.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <deque>
@@ -131,6 +132,44 @@ TEST_F(SlurmExecutorTest, TheExitRecordHoldsTheProgramsCodeCpuTimeAndElapsedTime
   EXPECT_EQ(exits[0].exit_code, 5);
   EXPECT_DOUBLE_EQ(exits[0].usage.cpu_seconds, record->cpu_seconds);
   EXPECT_EQ(exits[0].usage.wall_ms, record->elapsed_ms);
+}
+
+// Confined (the agent is root): the script stays root and writes the record in the agent's
+// directory; only the program runs, in its own directory, as the tenant's uid and gid.
+TEST_F(SlurmExecutorTest, AConfinedTasksProgramRunsAsItsTenantsUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "switching to a tenant's uid needs root";
+  const TenantUser tenant{"sw-acme", 61917, 61917};  // no passwd entry needed: setpriv takes numbers
+  TenantUsers users(UidRange{61900, 61999}, runner_, 0, [&](const std::string& name) -> std::optional<TenantUser> {
+    if (name == tenant.name) return tenant;
+    return std::nullopt;
+  });
+  options_.users = &users;
+  SlurmExecutor executor(options_, runner_, clock_);
+  TaskSpec spec = Spec("j1-t0-a1");
+  auto refused = executor.Start(spec);  // no tenant: refused before sbatch
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(runner_.calls.empty());
+  spec.tenant = "acme";
+  spec.argv = {"sh", "-c", "id -u; id -g; id -G; pwd; echo $HOME; touch mine; touch ../exit_status 2>/dev/null || echo refused"};
+  runner_.Answer("sbatch", CommandOutput{0, "2\n", ""});
+  ASSERT_TRUE(executor.Start(spec));
+  const std::filesystem::path workdir = root_ / "j1-t0-a1";
+  struct stat st{};
+  ASSERT_EQ(::stat(workdir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(st.st_uid, 0u);
+  ASSERT_EQ(::stat((workdir / "work").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, tenant.uid);
+  EXPECT_EQ(RunBatchScript(workdir, "2"), 0);
+  std::stringstream out;
+  out << std::ifstream(workdir / "stdout").rdbuf();
+  const std::string w = (workdir / "work").string();
+  EXPECT_EQ(out.str(), "61917\n61917\n61917\n" + w + "\n" + w + "\nrefused\n");
+  EXPECT_TRUE(std::filesystem::exists(workdir / "work" / "mine"));
+  auto record = ReadSlurmExitRecord(workdir.string());
+  ASSERT_TRUE(record);  // the program could not overwrite it
+  EXPECT_EQ(record->exit_code, 0);
 }
 
 // A gang is one Slurm job: --ntasks=N with per-task limits; its one srun step runs rank R in
