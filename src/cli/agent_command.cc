@@ -56,6 +56,8 @@ int RunAgent(const AgentOptions& o) {
   // The site's own agent credential (a server with --sites writes one per site there); an
   // admin's or operator's token cannot act as a site's agent.
   const std::string token = Setting(o.token, "SUANWANG_TOKEN", FirstLine(home + "/agents/" + o.site + "/agent.token"));
+  // Read once: no child inherits it (sbatch passes its whole environment on to the job).
+  ::unsetenv("SUANWANG_TOKEN");
   if (url.empty()) {
     std::fprintf(stderr, "error: no server URL: pass --url, set SUANWANG_URL, or start the server with --home %s\n", home.c_str());
     return 2;

@@ -148,11 +148,19 @@ TEST_F(SlurmSite, JobsRunInSlurmAndComeBackWithExitCodeAndOutput) {
 
   // The agent (root) confines: the program runs as the tenant's own user (the admin's tenant
   // here, "system"), not as root, though Slurm runs the job's script as the submitting root.
-  const uint64_t who = Submit("id -u; id -G");
+  // And an agent given its token in the environment passes it on to no job (sbatch hands its
+  // own environment to the job): restarted so.
+  agent_->Signal(SIGTERM);
+  ASSERT_NE(agent_->Wait(20s), -1);
+  ::setenv("SUANWANG_TOKEN", FirstLine(home_ + "/agents/zjk-1/agent.token").c_str(), 1);
+  StartAgent();
+  ::unsetenv("SUANWANG_TOKEN");
+  const uint64_t who = Submit("id -u; id -G; echo \"token ${SUANWANG_TOKEN:-none}\"");
   ASSERT_EQ(WaitForState(who, "succeeded")["state"], "succeeded") << ReadFile(home_ + "/agent.log");
   const uid_t uid = TenantUid("system");
   ASSERT_NE(uid, 0u);
-  EXPECT_EQ(c.Get("/v1/jobs/" + std::to_string(who) + "/logs")->body, std::to_string(uid) + "\n" + std::to_string(uid) + "\n");
+  EXPECT_EQ(c.Get("/v1/jobs/" + std::to_string(who) + "/logs")->body,
+            std::to_string(uid) + "\n" + std::to_string(uid) + "\ntoken none\n");
 
   // Cancel through suanwang removes it from Slurm.
   const uint64_t long_job = Submit("sleep 120");
