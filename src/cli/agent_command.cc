@@ -44,6 +44,16 @@ std::string Setting(const std::string& flag, const char* env, const std::string&
 
 }  // namespace
 
+bool MayRunTenantsWork(bool unconfined, const char* who) {
+  if (unconfined || CanConfineTasks()) return true;
+  std::fprintf(stderr,
+               "error: %s cannot run tenants' tasks under their own users: it is not root (nor holds CAP_SETUID, "
+               "CAP_SETGID, CAP_CHOWN and CAP_SYS_ADMIN). Start it as root, or pass --unconfined to run every task "
+               "as this user (no isolation between tenants and the agent).\n",
+               who);
+  return false;
+}
+
 int RunAgent(const AgentOptions& o) {
   if (o.executor != "local" && o.executor != "slurm") {
     std::fprintf(stderr, "error: --executor '%s': expected local or slurm\n", o.executor.c_str());
@@ -69,13 +79,7 @@ int RunAgent(const AgentOptions& o) {
     return 2;
   }
   const bool confined = !o.unconfined;
-  if (confined && !CanConfineTasks()) {
-    std::fprintf(stderr,
-                 "error: the agent cannot run tenants' tasks under their own users: it is not root (nor holds "
-                 "CAP_SETUID, CAP_SETGID, CAP_CHOWN and CAP_SYS_ADMIN). Start it as root, or pass --unconfined to "
-                 "run every task as this user (no isolation between tenants and the agent).\n");
-    return 2;
-  }
+  if (!MayRunTenantsWork(o.unconfined, "the agent")) return 2;
   auto uid_range = ParseUidRange(o.task_uids);
   if (!uid_range) return Fail(uid_range.error());
   // The state (receipt key, state file) and the task directories are the agent's alone.

@@ -33,4 +33,9 @@ struct AgentOptions {
 // Runs until SIGINT or SIGTERM, then stops its tasks and reports them. Exit code as the CLI's.
 int RunAgent(const AgentOptions& options);
 
+// Whether agents may run tenants' work in this process's place: it can confine them (root, or
+// the capabilities to switch users: agent/confinement.h), or `unconfined` was chosen. When not,
+// prints to stderr why, naming `who` and --unconfined, and returns false.
+bool MayRunTenantsWork(bool unconfined, const char* who);
+
 }  // namespace suanwang

@@ -369,6 +369,7 @@ int main(int argc, char** argv) {
   if (*agent_cmd) return RunAgent(agent);
   if (*up_cmd) {
     if (up_slurm && up.slurm_site.empty()) up.slurm_site = "zw-1";
+    if (!MayRunTenantsWork(up.unconfined, "suanwang up (its agents)")) return 2;  // before a server starts
     return RunUp(up);
   }
   if (*submit_bench_cmd) return RunBenchSubmit(submit_bench);

@@ -24,6 +24,26 @@ suanwang::testing::ShellRun Suanwang(const std::string& args) {
 
 const std::string kData = SW_SOURCE_DIR "/data/traces/openb/";
 
+// Without root, an agent (and `up`, for its agents) refuses to run tenants' work unless told
+// --unconfined: run as nobody (util-linux's setpriv), when nobody can reach the binary.
+TEST(CliTest, WithoutRootAgentsAndUpRefuseUnlessUnconfined) {
+  const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  if (suanwang::testing::RunShell(as_nobody + "test -x " SW_BINARY " 2>&1").exit_code != 0) {
+    GTEST_SKIP() << "needs root, and a binary that nobody may run";
+  }
+  const std::string home = suanwang::testing::FreshTempDir("home");
+  std::filesystem::permissions(home, std::filesystem::perms::all);
+  std::ofstream(home + "/dispatch.key.pub") << std::string(64, 'a') << "\n";
+  for (const std::string& args : {"up --home " + home + " --listen 127.0.0.1:0",
+                                 "agent --site sh-edge --home " + home + " --url http://127.0.0.1:9"}) {
+    CliRun r = suanwang::testing::RunShell(as_nobody + SW_BINARY " " + args + " 2>&1");
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find("is not root"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("pass --unconfined"), std::string::npos) << r.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(home + "/url"));  // up started no server
+}
+
 TEST(CliTest, PoliciesAreListedOnePerLine) {
   CliRun r = Suanwang("sim policies");
   EXPECT_EQ(r.exit_code, 0);
