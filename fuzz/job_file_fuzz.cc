@@ -33,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Placement signs one run command per task with the job's argv.
   RunCommand run;
   run.job = 7;
+  run.tenant = row.tenant;
   run.tasks = parsed->spec.tasks;
   run.node = "n0";
   run.cpu_milli = parsed->spec.task.cpu_milli;
