@@ -10,26 +10,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/cgroup_files.h"
+
 namespace suanwang {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-bool WriteFile(const std::string& path, const std::string& value, std::string* why) {
-  std::ofstream out(path);
-  out << value;
-  out.flush();
-  if (!out) {
-    *why = path + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
-}
 
 // cpu.max takes "quota period" in microseconds: 1000 milli-cores = one full period.
 std::string CpuMax(int64_t cpu_milli) {
@@ -48,7 +32,7 @@ std::optional<std::string> TaskCgroup::ParentFromEnvironment() {
 
 Result<TaskCgroup> TaskCgroup::Create(const std::string& parent, const std::string& name,
                                       int64_t cpu_milli, int64_t memory_mib, int64_t pids_max) {
-  const std::string controllers = ReadFile(parent + "/cgroup.subtree_control");
+  const std::string controllers = ReadCgroupFile(parent + "/cgroup.subtree_control");
   if (controllers.find("memory") == std::string::npos ||
       controllers.find("cpu") == std::string::npos) {
     return MakeError(ErrorCode::kUnavailable,
@@ -64,11 +48,11 @@ Result<TaskCgroup> TaskCgroup::Create(const std::string& parent, const std::stri
   std::string why;
   const std::string memory =
       memory_mib > 0 ? std::to_string(memory_mib * 1024 * 1024) : std::string("max");
-  if (!WriteFile(path + "/cpu.max", CpuMax(cpu_milli), &why) ||
-      !WriteFile(path + "/memory.max", memory, &why) ||
-      !WriteFile(path + "/memory.swap.max", "0", &why) ||
+  if (!WriteCgroupFile(path + "/cpu.max", CpuMax(cpu_milli), &why) ||
+      !WriteCgroupFile(path + "/memory.max", memory, &why) ||
+      !WriteCgroupFile(path + "/memory.swap.max", "0", &why) ||
       (controllers.find("pids") != std::string::npos &&
-       !WriteFile(path + "/pids.max", pids_max > 0 ? std::to_string(pids_max) : "max", &why))) {
+       !WriteCgroupFile(path + "/pids.max", pids_max > 0 ? std::to_string(pids_max) : "max", &why))) {
     std::filesystem::remove(path, ec);
     return MakeError(ErrorCode::kUnavailable, "cgroup limits: " + why);
   }
@@ -100,26 +84,20 @@ TaskCgroup::~TaskCgroup() { Remove(); }
 
 int64_t TaskCgroup::PeakMemoryKib() const {
   if (path_.empty()) return 0;
-  const std::string peak = ReadFile(path_ + "/memory.peak");
+  const std::string peak = ReadCgroupFile(path_ + "/memory.peak");
   return peak.empty() ? 0 : std::strtoll(peak.c_str(), nullptr, 10) / 1024;
 }
 
 bool TaskCgroup::OomKilled() const {
   if (path_.empty()) return false;
-  std::istringstream events(ReadFile(path_ + "/memory.events"));
-  std::string key;
-  int64_t count = 0;
-  while (events >> key >> count) {
-    if (key == "oom_kill" && count > 0) return true;
-  }
-  return false;
+  return CountsOomKill(ReadCgroupFile(path_ + "/memory.events"));
 }
 
 void TaskCgroup::Remove() {
   if (procs_fd_ >= 0) ::close(std::exchange(procs_fd_, -1));
   if (path_.empty()) return;
   std::string why;
-  WriteFile(path_ + "/cgroup.kill", "1", &why);  // kernels before 5.14 lack it; rmdir then fails
+  WriteCgroupFile(path_ + "/cgroup.kill", "1", &why);  // kernels before 5.14 lack it; rmdir then fails
   for (int attempt = 0; attempt < 50; ++attempt) {
     if (::rmdir(path_.c_str()) == 0 || errno == ENOENT) break;
     ::usleep(2000);

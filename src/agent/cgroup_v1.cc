@@ -11,30 +11,17 @@
 #include <sstream>
 #include <utility>
 
+#include "agent/cgroup_files.h"
+
 namespace suanwang {
 namespace {
 
 constexpr const char* kControllers[] = {"memory", "pids", "cpu"};
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-bool WriteFile(const std::string& path, const std::string& value, std::string* why) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  const bool ok = fd >= 0 && ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
-  if (!ok) *why = path + ": " + std::strerror(errno);
-  if (fd >= 0) ::close(fd);
-  return ok;
-}
-
 // The agent's own group in the hierarchy of `controller` ("/" at the root), from /proc/self/cgroup
 // ("ID:CONTROLLER[,CONTROLLER..]:PATH" per line); empty when the controller is not mounted (v1).
 std::string OwnGroup(const std::string& controller) {
-  std::istringstream lines(ReadFile("/proc/self/cgroup"));
+  std::istringstream lines(ReadCgroupFile("/proc/self/cgroup"));
   std::string line;
   while (std::getline(lines, line)) {
     const auto first = line.find(':');
@@ -52,7 +39,7 @@ std::string OwnGroup(const std::string& controller) {
 // Kills every process listed in `dir`/cgroup.procs until none is left (a bounded number of rounds).
 void KillMembers(const std::string& dir) {
   for (int round = 0; round < 50; ++round) {
-    std::istringstream procs(ReadFile(dir + "/cgroup.procs"));
+    std::istringstream procs(ReadCgroupFile(dir + "/cgroup.procs"));
     bool any = false;
     for (int pid = 0; procs >> pid;) {
       if (pid > 0) ::kill(pid, SIGKILL);
@@ -85,17 +72,17 @@ Result<TaskCgroupV1> TaskCgroupV1::Create(const std::string& name, int64_t cpu_m
     bool ok = true;
     if (std::string(controller) == "memory") {
       const std::string bytes = memory_mib > 0 ? std::to_string(memory_mib * 1024 * 1024) : "-1";
-      ok = WriteFile(path + "/memory.limit_in_bytes", bytes, &why);
+      ok = WriteCgroupFile(path + "/memory.limit_in_bytes", bytes, &why);
       // Where swap is accounted, the same figure for memory+swap: the task cannot swap past it.
       if (ok && ::access((path + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0) {
-        ok = WriteFile(path + "/memory.memsw.limit_in_bytes", bytes, &why);
+        ok = WriteCgroupFile(path + "/memory.memsw.limit_in_bytes", bytes, &why);
       }
     } else if (std::string(controller) == "pids") {
-      ok = WriteFile(path + "/pids.max", pids_max > 0 ? std::to_string(pids_max) : "max", &why);
+      ok = WriteCgroupFile(path + "/pids.max", pids_max > 0 ? std::to_string(pids_max) : "max", &why);
     } else {
       // cfs quota in microseconds per 100 ms period: 1000 milli-cores = one full period.
-      ok = WriteFile(path + "/cpu.cfs_period_us", "100000", &why) &&
-           WriteFile(path + "/cpu.cfs_quota_us",
+      ok = WriteCgroupFile(path + "/cpu.cfs_period_us", "100000", &why) &&
+           WriteCgroupFile(path + "/cpu.cfs_quota_us",
                      cpu_milli > 0 ? std::to_string(std::max<int64_t>(1000, cpu_milli * 100)) : "-1", &why);
     }
     if (!ok) return fail(why);
@@ -128,19 +115,13 @@ TaskCgroupV1::~TaskCgroupV1() { Remove(); }
 
 int64_t TaskCgroupV1::PeakMemoryKib() const {
   if (paths_.empty()) return 0;
-  const std::string peak = ReadFile(paths_[0] + "/memory.max_usage_in_bytes");
+  const std::string peak = ReadCgroupFile(paths_[0] + "/memory.max_usage_in_bytes");
   return peak.empty() ? 0 : std::strtoll(peak.c_str(), nullptr, 10) / 1024;
 }
 
 bool TaskCgroupV1::OomKilled() const {
   if (paths_.empty()) return false;
-  std::istringstream control(ReadFile(paths_[0] + "/memory.oom_control"));
-  std::string key;
-  int64_t count = 0;
-  while (control >> key >> count) {
-    if (key == "oom_kill" && count > 0) return true;
-  }
-  return false;
+  return CountsOomKill(ReadCgroupFile(paths_[0] + "/memory.oom_control"));
 }
 
 void TaskCgroupV1::Remove() {

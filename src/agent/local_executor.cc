@@ -347,14 +347,7 @@ Result<TaskStarted> LocalExecutor::Start(const TaskSpec& spec) {
   const std::string path_env = path_value != nullptr ? path_value : "/usr/bin:/bin";
   SW_TRY(program, ResolveProgram(spec.argv[0], path_env));
 
-  std::optional<TenantUser> user;
-  if (options_.users != nullptr) {
-    if (spec.tenant.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "task '" + spec.task_id + "': no tenant to run it as");
-    }
-    SW_TRY(found, options_.users->ForTenant(spec.tenant));
-    user = found;
-  }
+  SW_TRY(user, UserForTask(options_.users, spec.tenant, spec.task_id));
 
   const std::string workdir = options_.work_root + "/" + spec.task_id;
   const std::string taskdir = workdir + "/work";

@@ -124,14 +124,7 @@ Result<std::string> SlurmExecutor::Prepare(const TaskSpec& spec, const std::stri
   if (jobs_.contains(spec.task_id)) {
     return MakeError(ErrorCode::kConflict, "task '" + spec.task_id + "' is already running");
   }
-  std::optional<TenantUser> user;
-  if (options_.users != nullptr) {
-    if (spec.tenant.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "task '" + spec.task_id + "': no tenant to run it as");
-    }
-    SW_TRY(found, options_.users->ForTenant(spec.tenant));
-    user = found;
-  }
+  SW_TRY(user, UserForTask(options_.users, spec.tenant, spec.task_id));
   const std::string workdir = options_.work_root + "/" + spec.task_id;
   std::error_code ec;
   std::filesystem::create_directories(workdir, ec);

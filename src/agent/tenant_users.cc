@@ -75,6 +75,13 @@ Result<TenantUser> TenantUsers::Checked(const std::string& tenant, const TenantU
   return user;
 }
 
+Result<std::optional<TenantUser>> UserForTask(TenantUsers* users, const std::string& tenant, const std::string& task_id) {
+  if (users == nullptr) return std::optional<TenantUser>();
+  if (tenant.empty()) return MakeError(ErrorCode::kInvalidArgument, "task '" + task_id + "': no tenant to run it as");
+  SW_TRY(user, users->ForTenant(tenant));
+  return std::optional<TenantUser>(user);
+}
+
 Result<TenantUser> TenantUsers::ForTenant(const std::string& tenant) {
   if (!IsTenantName(tenant)) {
     return MakeError(ErrorCode::kInvalidArgument, "tenant '" + tenant + "': not a tenant name (1-64 of a-z 0-9 - _)");

@@ -65,4 +65,9 @@ class TenantUsers {
   std::map<std::string, TenantUser> known_;
 };
 
+// The user a task of `tenant` runs as: none when `users` is null (an unconfined agent), else
+// the tenant's. Errors: kInvalidArgument naming `task_id` when confined and `tenant` is empty;
+// those of TenantUsers::ForTenant.
+Result<std::optional<TenantUser>> UserForTask(TenantUsers* users, const std::string& tenant, const std::string& task_id);
+
 }  // namespace suanwang

@@ -16,7 +16,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -41,12 +40,6 @@ using namespace std::chrono_literals;
 constexpr auto kIdleTimeout = 120s;      // a keep-alive connection with no request
 constexpr auto kHandshakeTimeout = 10s;  // TLS handshake
 constexpr auto kLingerTimeout = 2s;      // draining what a refused client still sends
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
@@ -407,7 +400,7 @@ class BeastServer final : public HttpServer {
       }
       if (!parser.is_done()) {
         parser.body_limit(body_limit);
-        if (const auto expect = head[http::field::expect]; Lower({expect.data(), expect.size()}) == "100-continue") {
+        if (const auto expect = head[http::field::expect]; beast::iequals(expect, "100-continue")) {
           http::response<http::empty_body> go_on{http::status::continue_, version};
           co_await http::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
           if (ec) co_return;
